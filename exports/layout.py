@@ -1,0 +1,300 @@
+"""Page, type and masthead settings for Word exports, after GB/T 9704-2012.
+
+Every number and every fixed piece of wording used by the builders lives here, so that an office
+with a house style changes one module. Lengths are given in the unit the standard uses (mm, pt)
+and converted to Word's units (twips = 1/20 pt, half-points, eighths of a point) by the helpers
+at the bottom of the unit section.
+
+Font fallback chains (a machine without the first font renders the next one; the chain is written
+to the document's font table as ``w:altName`` links, one link per font, see ``FONT_FALLBACKS``):
+
+- 仿宋_GB2312 → 仿宋 → FangSong
+- 方正小标宋简体 → 华文中宋 → 宋体 → SimSun
+- 黑体 → SimHei
+- 楷体_GB2312 → 楷体 → KaiTi
+- 宋体 → SimSun
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Final, Literal
+
+# --- units -----------------------------------------------------------------------------------
+
+MM_PER_INCH: Final = 25.4
+PT_PER_INCH: Final = 72.0
+TWIPS_PER_PT: Final = 20
+# w:docGrid/@w:charSpace is expressed in 4096ths of a point.
+CHAR_SPACE_UNITS_PER_PT: Final = 4096
+
+
+def mm_to_pt(mm: float) -> float:
+    """Convert millimetres to points."""
+    return mm * PT_PER_INCH / MM_PER_INCH
+
+
+def pt_to_twips(pt: float) -> int:
+    """Convert points to twips (twentieths of a point), rounded."""
+    return round(pt * TWIPS_PER_PT)
+
+
+def mm_to_twips(mm: float) -> int:
+    """Convert millimetres to twips, rounded."""
+    return pt_to_twips(mm_to_pt(mm))
+
+
+# --- page (版面) -------------------------------------------------------------------------------
+
+PAGE_WIDTH_MM: Final = 210.0
+PAGE_HEIGHT_MM: Final = 297.0
+MARGIN_TOP_MM: Final = 37.0  # 天头
+MARGIN_BOTTOM_MM: Final = 35.0
+MARGIN_LEFT_MM: Final = 28.0  # 订口
+MARGIN_RIGHT_MM: Final = 26.0
+TYPE_AREA_WIDTH_MM: Final = PAGE_WIDTH_MM - MARGIN_LEFT_MM - MARGIN_RIGHT_MM  # 156 mm
+TYPE_AREA_HEIGHT_MM: Final = PAGE_HEIGHT_MM - MARGIN_TOP_MM - MARGIN_BOTTOM_MM  # 225 mm
+TYPE_AREA_WIDTH_TWIPS: Final = mm_to_twips(TYPE_AREA_WIDTH_MM)
+HEADER_DISTANCE_MM: Final = 15.0
+
+# --- type sizes (字号) -------------------------------------------------------------------------
+
+SIZE_ERHAO_PT: Final = 22.0  # 二号
+SIZE_SANHAO_PT: Final = 16.0  # 三号
+SIZE_SIHAO_PT: Final = 14.0  # 四号
+MASTHEAD_SIZE_PT: Final = 42.0
+MASTHEAD_MIN_SIZE_PT: Final = 26.0  # long publication names shrink down to this, then wrap
+
+# --- body grid: 22 lines x 28 characters ------------------------------------------------------
+
+BODY_SIZE_PT: Final = SIZE_SANHAO_PT
+BODY_LINES_PER_PAGE: Final = 22
+BODY_CHARS_PER_LINE: Final = 28
+BODY_LINE_SPACING_PT: Final = 28.9  # fixed ("exactly") line spacing
+BODY_FIRST_LINE_CHARS: Final = 2
+# Round the grid pitches down so that Word fits 22 whole lines and 28 whole characters.
+DOC_GRID_TYPE: Final = "linesAndChars"
+DOC_GRID_LINE_PITCH_TWIPS: Final = math.floor(
+    mm_to_pt(TYPE_AREA_HEIGHT_MM) * TWIPS_PER_PT / BODY_LINES_PER_PAGE
+)
+# Word's character pitch is the Normal style's font size plus charSpace/4096 pt.
+DOC_GRID_CHAR_SPACE: Final = math.floor(
+    (mm_to_pt(TYPE_AREA_WIDTH_MM) / BODY_CHARS_PER_LINE - BODY_SIZE_PT) * CHAR_SPACE_UNITS_PER_PT
+)
+
+# --- footer page number: 「— N —」 7 mm below the type area -----------------------------------
+
+PAGE_NUMBER_GAP_MM: Final = 7.0
+PAGE_NUMBER_SIZE_PT: Final = SIZE_SIHAO_PT
+FOOTER_DISTANCE_MM: Final = (
+    MARGIN_BOTTOM_MM - PAGE_NUMBER_GAP_MM - PAGE_NUMBER_SIZE_PT * MM_PER_INCH / PT_PER_INCH
+)
+PAGE_NUMBER_PREFIX: Final = "— "
+PAGE_NUMBER_SUFFIX: Final = " —"
+PAGE_NUMBER_INSTRUCTION: Final = " PAGE "
+PAGE_NUMBER_PLACEHOLDER: Final = "1"  # shown until the field is updated
+
+# --- fonts -------------------------------------------------------------------------------------
+
+FONT_FANGSONG: Final = "仿宋_GB2312"
+FONT_XIAOBIAOSONG: Final = "方正小标宋简体"
+FONT_HEITI: Final = "黑体"
+FONT_KAITI: Final = "楷体_GB2312"
+FONT_SONGTI: Final = "宋体"
+
+# Each chain is written to the font table: font -> w:altName = next font in the chain.
+FONT_FALLBACKS: Final[tuple[tuple[str, ...], ...]] = (
+    (FONT_FANGSONG, "仿宋", "FangSong"),
+    (FONT_XIAOBIAOSONG, "华文中宋", FONT_SONGTI, "SimSun"),
+    (FONT_HEITI, "SimHei"),
+    (FONT_KAITI, "楷体", "KaiTi"),
+)
+FONT_TABLE_CHARSET: Final = "86"  # GB2312
+EAST_ASIA_LANGUAGE: Final = "zh-CN"
+
+# --- colours -----------------------------------------------------------------------------------
+
+COLOR_BLACK: Final = "000000"
+COLOR_RED: Final = "FF0000"
+
+# --- rules (paragraph borders), widths in eighths of a point ------------------------------------
+
+RULE_MASTHEAD_SIZE: Final = 18  # 2.25 pt red rule under the masthead
+RULE_THICK_SIZE: Final = 8  # 1 pt: first and last rule of the distribution block
+RULE_THIN_SIZE: Final = 6  # 0.75 pt: inner rules of the distribution block
+RULE_MASTHEAD_SPACE_PT: Final = 4  # gap between the office/date line and the red rule
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A paragraph border line."""
+
+    size_eighths: int
+    color: str = COLOR_BLACK
+    space_pt: int = 1
+    style: str = "single"
+
+
+RULE_MASTHEAD: Final = Rule(RULE_MASTHEAD_SIZE, COLOR_RED, RULE_MASTHEAD_SPACE_PT)
+RULE_THICK: Final = Rule(RULE_THICK_SIZE)
+RULE_THIN: Final = Rule(RULE_THIN_SIZE)
+
+# --- text and paragraph specifications ----------------------------------------------------------
+
+Alignment = Literal["left", "center", "right", "both"]
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Character formatting of a run."""
+
+    font: str
+    size_pt: float
+    bold: bool = False
+    color: str = COLOR_BLACK
+
+
+@dataclass(frozen=True)
+class ParaSpec:
+    """Paragraph formatting.
+
+    ``line_spacing_pt`` None means single ("auto") spacing; otherwise the spacing is exact.
+    Indents in characters are written both as twips (for readers that ignore character units) and
+    as Word's ``*Chars`` attributes, which Word prefers because they follow the character grid.
+    """
+
+    align: Alignment = "both"
+    line_spacing_pt: float | None = BODY_LINE_SPACING_PT
+    space_before_pt: float = 0.0
+    space_after_pt: float = 0.0
+    first_line_chars: float = 0.0
+    left_chars: float = 0.0
+    right_chars: float = 0.0
+    char_size_pt: float = BODY_SIZE_PT  # what one "character" of indent measures
+    right_tab_twips: int | None = None
+    snap_to_grid: bool = True
+    keep_next: bool = False
+    keep_lines: bool = False
+    border_top: Rule | None = None
+    border_bottom: Rule | None = None
+    border_between: Rule | None = None
+
+
+# Body text: 仿宋_GB2312 三号, justified, first line indented two characters.
+BODY_RUN: Final = RunSpec(FONT_FANGSONG, BODY_SIZE_PT)
+BODY_PARA: Final = ParaSpec(first_line_chars=BODY_FIRST_LINE_CHARS)
+# Headings inside a text: 「一、」 黑体, 「（一）」 楷体_GB2312, 「1.」 仿宋 bold, 「（1）」 plain 仿宋.
+HEADING_1_RUN: Final = RunSpec(FONT_HEITI, BODY_SIZE_PT)
+HEADING_2_RUN: Final = RunSpec(FONT_KAITI, BODY_SIZE_PT)
+HEADING_3_RUN: Final = RunSpec(FONT_FANGSONG, BODY_SIZE_PT, bold=True)
+# A heading sentence ends (。！？) within this many characters; a heading line without a sentence
+# end must be shorter than this, or it is taken for an ordinary paragraph.
+HEADING_MAX_CHARS: Final = 40
+
+# Item title: 方正小标宋简体 二号, centred; titles are not snapped to the character grid because a
+# 22 pt glyph on a 16 pt grid would be spread over two cells.
+TITLE_RUN: Final = RunSpec(FONT_XIAOBIAOSONG, SIZE_ERHAO_PT)
+TITLE_PARA: Final = ParaSpec(
+    align="center",
+    space_before_pt=BODY_LINE_SPACING_PT / 2,
+    space_after_pt=BODY_LINE_SPACING_PT / 2,
+    snap_to_grid=False,
+    keep_next=True,
+    keep_lines=True,
+)
+
+# Column heading (栏目): 黑体 三号 at the left.
+COLUMN_HEADING_FORMAT: Final = "【{column}】"
+COLUMN_HEADING_RUN: Final = RunSpec(FONT_HEITI, SIZE_SANHAO_PT)
+COLUMN_HEADING_PARA: Final = ParaSpec(
+    align="left", space_before_pt=BODY_LINE_SPACING_PT / 2, keep_next=True, snap_to_grid=False
+)
+
+# Unit credit at the end of an item: 「（盂县政府办公室报送）」, right-aligned.
+UNIT_CREDIT_FORMAT: Final = "（{unit}报送）"
+UNIT_CREDIT_BARE_FORMAT: Final = "（{unit}）"  # when the unit text already says 报送/供稿
+UNIT_CREDIT_RUN: Final = BODY_RUN
+UNIT_CREDIT_PARA: Final = ParaSpec(align="right")
+
+# Editor's note (编者按): 楷体 with the label in 黑体.
+EDITOR_NOTE_LABEL: Final = "编者按："
+EDITOR_NOTE_LABEL_RUN: Final = RunSpec(FONT_HEITI, BODY_SIZE_PT)
+EDITOR_NOTE_RUN: Final = RunSpec(FONT_KAITI, BODY_SIZE_PT)
+EDITOR_NOTE_PARA: Final = BODY_PARA
+
+# Contents (本期要目), printed from this many items on.
+CONTENTS_MIN_ITEMS: Final = 3
+CONTENTS_HEADING: Final = "本期要目"
+CONTENTS_HEADING_RUN: Final = RunSpec(FONT_HEITI, BODY_SIZE_PT)
+CONTENTS_HEADING_PARA: Final = ParaSpec(
+    align="center", space_before_pt=BODY_LINE_SPACING_PT / 2, keep_next=True, snap_to_grid=False
+)
+CONTENTS_ENTRY_RUN: Final = RunSpec(FONT_KAITI, BODY_SIZE_PT)
+CONTENTS_ENTRY_PARA: Final = ParaSpec(align="left", first_line_chars=BODY_FIRST_LINE_CHARS)
+
+# --- masthead (报头) ---------------------------------------------------------------------------
+
+# Classified issues: 份号 on line 1, then 「秘密★1年」 in 黑体 三号, both at the top left.
+COPY_NUMBER_DIGITS: Final = 6
+COPY_NUMBER_RUN: Final = RunSpec(FONT_HEITI, SIZE_SANHAO_PT)
+MARKING_RUN: Final = RunSpec(FONT_HEITI, SIZE_SANHAO_PT)
+MARKING_PARA: Final = ParaSpec(align="left", snap_to_grid=False)
+MARKING_STAR: Final = "★"
+LEVELS: Final = ("公开", "内部", "秘密", "机密")
+PRINTED_LEVELS: Final = ("秘密", "机密")
+REFUSED_LEVELS: Final = ("绝密",)  # top secret never travels over the network
+
+MASTHEAD_RUN: Final = RunSpec(FONT_XIAOBIAOSONG, MASTHEAD_SIZE_PT, color=COLOR_RED)
+MASTHEAD_PARA: Final = ParaSpec(
+    align="center", line_spacing_pt=None, space_before_pt=12.0, snap_to_grid=False
+)
+NAME_BRACKETS: Final = "《》〈〉"  # stripped from the publication name
+
+ISSUE_NUMBER_FORMAT: Final = "第{number}期"
+SUPPLEMENT_NUMBER_FORMAT: Final = "增刊第{number}期"
+ISSUE_NUMBER_RUN: Final = RunSpec(FONT_FANGSONG, SIZE_SANHAO_PT)
+ISSUE_NUMBER_PARA: Final = ParaSpec(align="center", space_before_pt=6.0, snap_to_grid=False)
+
+# Office at the left, date at the right (right tab at the type-area width), red rule below.
+DATE_FORMAT: Final = "{year}年{month}月{day}日"
+MASTHEAD_OFFICE_RUN: Final = RunSpec(FONT_FANGSONG, SIZE_SANHAO_PT)
+MASTHEAD_OFFICE_PARA: Final = ParaSpec(
+    align="left",
+    space_after_pt=BODY_LINE_SPACING_PT / 2,
+    right_tab_twips=TYPE_AREA_WIDTH_TWIPS,
+    snap_to_grid=False,
+    border_bottom=RULE_MASTHEAD,
+)
+
+# --- distribution block (版记) -----------------------------------------------------------------
+
+DISTRIBUTION_UPWARD_LABEL: Final = "报："
+DISTRIBUTION_PEERS_LABEL: Final = "送："
+DISTRIBUTION_DOWNWARD_LABEL: Final = "发："
+PRINTED_FORMAT: Final = "{date}印发"
+PRINT_COUNT_FORMAT: Final = "本期共印 {count} 份"
+DISTRIBUTION_RUN: Final = RunSpec(FONT_FANGSONG, SIZE_SIHAO_PT)
+# Rules span the full type area, so the paragraphs keep zero side indents and indent the text by
+# one character through the first line and a tab stop one character short of the right edge.
+DISTRIBUTION_PARA: Final = ParaSpec(
+    align="left",
+    first_line_chars=1,
+    char_size_pt=SIZE_SIHAO_PT,
+    right_tab_twips=TYPE_AREA_WIDTH_TWIPS - pt_to_twips(SIZE_SIHAO_PT),
+    snap_to_grid=False,
+    keep_next=True,
+    keep_lines=True,
+)
+DISTRIBUTION_SPACE_BEFORE_PT: Final = BODY_LINE_SPACING_PT  # blank line between the text and the block
+
+# --- footer ------------------------------------------------------------------------------------
+
+PAGE_NUMBER_RUN: Final = RunSpec(FONT_SONGTI, PAGE_NUMBER_SIZE_PT)
+# Odd pages: right-aligned, one character in from the right; even pages: the mirror image.
+FOOTER_ODD_PARA: Final = ParaSpec(
+    align="right", line_spacing_pt=None, right_chars=1, char_size_pt=SIZE_SIHAO_PT, snap_to_grid=False
+)
+FOOTER_EVEN_PARA: Final = ParaSpec(
+    align="left", line_spacing_pt=None, left_chars=1, char_size_pt=SIZE_SIHAO_PT, snap_to_grid=False
+)
