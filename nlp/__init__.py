@@ -1,0 +1,38 @@
+"""Chinese text analysis for information items: normalise, segment once, tag, fingerprint."""
+
+from nlp.analyze import (
+    Analysis,
+    Analyzer,
+    KindLabel,
+    KindTag,
+    SentenceKind,
+    TopicTag,
+    analyze,
+    default_analyzer,
+    load_default_topics,
+    similarity,
+)
+from nlp.errors import DecodeError, NlpError
+from nlp.normalize import clean_text, decode_bytes, html_to_text, to_simplified
+from nlp.segment import Segmenter, Token
+
+__all__ = [
+    "Analysis",
+    "Analyzer",
+    "DecodeError",
+    "KindLabel",
+    "KindTag",
+    "NlpError",
+    "Segmenter",
+    "SentenceKind",
+    "Token",
+    "TopicTag",
+    "analyze",
+    "clean_text",
+    "decode_bytes",
+    "default_analyzer",
+    "html_to_text",
+    "load_default_topics",
+    "similarity",
+    "to_simplified",
+]
