@@ -1,0 +1,104 @@
+"""A person's journey in a real browser: Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import docx
+import pytest
+from werkzeug.serving import make_server
+
+from nlp import Segmenter
+from tests.conftest import PASSWORD, make_app
+from webapp.extensions import db
+from webapp.services import demo
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
+]
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TITLE = "我县农村生活污水治理设施运行存在问题"
+TEXT = (
+    "近期调研发现，我县部分乡镇已建成的农村生活污水处理设施存在“建而不用”问题，"
+    "运维经费缺口较大，管网配套滞后。建议将运维经费纳入财政预算。"
+)
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, segmenter: Segmenter) -> Iterator[str]:
+    """The real app (CSRF on) served over HTTP on a free loopback port."""
+    app = make_app(tmp_path, segmenter)
+    with app.app_context():
+        demo.seed_structure()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _login(page: sync_api.Page, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def test_reporter_to_editor_to_word_bulletin(live_server: str, tmp_path: Path) -> None:
+    base = live_server
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_context(accept_downloads=True).new_page()
+            _login(page, base, "reporter")
+            page.click("text=报送信息 >> nth=0")
+            page.fill("input[name=title]", TITLE)
+            page.fill("textarea[name=text]", TEXT)
+            page.click("button:has-text('报送')")
+            sync_api.expect(page.locator("#item-title")).to_have_text(TITLE)
+            sync_api.expect(page.locator(".kind")).to_have_text("问题性信息")
+            page.click("button:has-text('退出')")
+
+            _login(page, base, "editor")
+            page.goto(f"{base}/search")
+            page.fill("input[name=q]", "汙水 處理")  # traditional script finds the simplified item
+            page.click("form.search button[type=submit]")
+            sync_api.expect(page.locator("ol.hits mark").first).to_be_visible()
+            page.click("a.hit-title")
+            page.click("button[value=adopt]")
+            sync_api.expect(page.locator(".flash.success")).to_have_text("已采用")
+
+            page.click("text=刊物编发")
+            page.check("input[name=item_ids]")
+            page.click("button:has-text('生成刊物')")
+            sync_api.expect(page.locator(".masthead")).to_have_text("每日快报")
+            with page.expect_download() as download_info:
+                page.click("#download-docx")
+            target = tmp_path / "bulletin.docx"
+            download_info.value.save_as(target)
+        finally:
+            browser.close()
+    document = docx.Document(io.BytesIO(target.read_bytes()))
+    texts = [p.text for p in document.paragraphs]
+    assert TITLE in texts
+    assert any("第1期" in t for t in texts)

@@ -1,0 +1,79 @@
+"""Xinxi web application: the Flask app factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+
+from nlp import Analyzer, Segmenter
+from webapp.config import load_config
+from webapp.engines import Engines
+from webapp.extensions import csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+log = logging.getLogger(__name__)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers work while one writer commits; foreign keys are off in SQLite by default."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def build_engines(app: Flask, segmenter: Segmenter | None = None) -> Engines:
+    """Build the segmenter, analyzer and search backend once per process (before workers fork)."""
+    from search import make_backend
+
+    segmenter = segmenter or Segmenter(cache_dir=app.config["XINXI_JIEBA_CACHE"]).initialize()
+    backend = make_backend(
+        app.config["XINXI_SEARCH_BACKEND"], index_dir=app.config["XINXI_INDEX_DIR"], segmenter=segmenter
+    )
+    return Engines(segmenter=segmenter, analyzer=Analyzer(segmenter), search=backend)
+
+
+def create_app(config: dict[str, Any] | None = None, *, segmenter: Segmenter | None = None) -> Flask:
+    """Create the app; `config` overrides the XINXI_* environment, `segmenter` shares a loaded jieba."""
+    app = Flask(__name__, instance_relative_config=True)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(instance, config))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+    app.extensions["xinxi"] = build_engines(app, segmenter)
+    _check_index(app)
+
+    from webapp import cli, errors, views
+
+    views.register(app)
+    errors.register(app)
+    cli.register(app)
+    return app
+
+
+def _check_index(app: Flask) -> None:
+    """A missing or corrupted index is rebuilt from the database at start, not met later as a 500."""
+    from sqlalchemy import inspect
+
+    backend = app.extensions["xinxi"].search
+    if backend.check():
+        return
+    log.warning("search index is unreadable; rebuilding it from the database")
+    backend.recreate()
+    with app.app_context():
+        if inspect(db.engine).has_table("item"):
+            from webapp.services.indexing import reindex_all
+
+            reindex_all()

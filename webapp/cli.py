@@ -1,0 +1,131 @@
+"""Command-line tools: `flask --app wsgi <command>`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from webapp.services import demo, indexing, items, users
+from webapp.services.errors import DomainError
+from webapp.services.files import ACCEPTED_SUFFIXES, extract
+from webapp.timeutil import local_today
+
+
+def _fail(exc: DomainError) -> None:
+    raise click.ClickException(exc.message)
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["reporter", "editor", "leader", "admin"]))
+@click.option("--unit", "unit_code", help="报送单位编码（信息员必填）")
+@click.option("--name", "display_name", default="", help="显示名")
+def create_user_command(username: str, role: str, unit_code: str | None, display_name: str) -> None:
+    """Create a user; the password is read from standard input."""
+    if sys.stdin.isatty():
+        password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    try:
+        users.create_user(username, password, role, unit_code, display_name=display_name)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"已创建用户 {username}（{role}）")
+
+
+@click.command("api-token")
+@click.argument("username")
+def api_token_command(username: str) -> None:
+    """Print a new API token for a user (only its hash is stored)."""
+    try:
+        click.echo(users.issue_api_token(username))
+    except DomainError as exc:
+        _fail(exc)
+
+
+def _files(paths: tuple[str, ...]) -> list[Path]:
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in ACCEPTED_SUFFIXES))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise click.ClickException(f"找不到文件或目录：{raw}")
+    return found
+
+
+@click.command("import")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--unit", "unit_code", required=True, help="这些信息的报送单位编码")
+@click.option("--level", default="内部", help="密级（默认 内部）")
+def import_command(paths: tuple[str, ...], unit_code: str, level: str) -> None:
+    """Import .docx/.txt/.html/.md files or folders of them as submitted items."""
+    files = _files(paths)
+    imported, failed = 0, []
+    with click.progressbar(files, label="导入信息", show_pos=True) as bar:
+        for path in bar:
+            try:
+                extracted = extract(path.name, path.read_bytes())
+                items.submit_item(
+                    None,
+                    items.ItemInput(
+                        title=extracted.title or path.stem,
+                        text=extracted.text,
+                        unit_code=unit_code,
+                        event_date=local_today(),
+                        level=level,
+                        source_filename=extracted.filename,
+                        source_encoding=extracted.encoding,
+                    ),
+                )
+                imported += 1
+            except DomainError as exc:
+                failed.append(f"{path}: {exc.message}")
+    click.echo(f"已导入 {imported} 条，失败 {len(failed)} 条")
+    for line in failed:
+        click.echo(f"  {line}", err=True)
+    if failed and not imported:
+        raise SystemExit(1)
+
+
+@click.command("reindex")
+def reindex_command() -> None:
+    """Rebuild the search index from the database."""
+    total = indexing.item_count()
+    with click.progressbar(length=total, label="重建索引", show_pos=True) as bar:
+        count = indexing.reindex_all(progress=bar.update)
+    click.echo(f"已索引 {count} 条信息")
+
+
+@click.command("seed-demo")
+@click.option("--corpus", type=click.Path(path_type=Path), help="公开语料目录（默认 ../shared/corpus）")
+def seed_demo_command(corpus: Path | None) -> None:
+    """Load the demo office (units, users, topics, publications, items) once."""
+    corpus = corpus or (
+        Path(current_app.config["XINXI_CORPUS_DIR"]) if current_app.config["XINXI_CORPUS_DIR"] else None
+    )
+    with click.progressbar(length=demo.TARGET_ITEMS, label="生成演示数据", show_pos=True) as bar:
+        created = demo.seed_demo(corpus, progress=bar.update)
+    if created == 0:
+        click.echo("数据库中已有数据，跳过演示数据")
+        return
+    click.echo(f"已生成 {created} 条演示信息。演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
+    for username, role, unit in demo.seeded_users():
+        click.echo(f"  {username:<14} {role:<9} {unit or ''}")
+
+
+def register(app: Flask) -> None:
+    """Add the commands to `flask`."""
+    for command in (
+        create_user_command,
+        api_token_command,
+        import_command,
+        reindex_command,
+        seed_demo_command,
+    ):
+        app.cli.add_command(command)

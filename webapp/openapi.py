@@ -1,0 +1,231 @@
+"""The OpenAPI 3.1 description of `/api/v1`, served at `/api/v1/openapi.json`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from webapp.models import LEVELS
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {
+        str(s): {"description": "错误", "content": {"application/json": {"schema": ERROR}}} for s in statuses
+    }
+
+
+def _json(schema: dict[str, Any], description: str = "成功") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+def openapi_spec() -> dict[str, Any]:
+    """Build the spec (cheap; built per request so it never drifts from LEVELS and friends)."""
+    item = {"$ref": "#/components/schemas/Item"}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Xinxi 信息报送 API", "version": "1"},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error", "message"],
+                    "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+                },
+                "ItemInput": {
+                    "type": "object",
+                    "required": ["title", "text"],
+                    "properties": {
+                        "title": {"type": "string", "maxLength": 300},
+                        "text": {"type": "string", "maxLength": 100000},
+                        "unit": {"type": "string", "description": "报送单位编码（信息员可省略）"},
+                        "event_date": {"type": "string", "format": "date"},
+                        "level": {"type": "string", "enum": list(LEVELS), "default": "内部"},
+                        "author": {"type": "string"},
+                    },
+                },
+                "Topic": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "score": {"type": "number"},
+                        "evidence": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+                "Item": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "title": {"type": "string"},
+                        "text": {"type": "string"},
+                        "clean_text": {"type": "string"},
+                        "unit": {"type": "string"},
+                        "unit_name": {"type": "string"},
+                        "event_date": {"type": "string", "format": "date"},
+                        "submitted_at": {"type": "string", "format": "date-time"},
+                        "status": {
+                            "type": "string",
+                            "enum": ["submitted", "adopted", "rejected", "returned"],
+                        },
+                        "level": {"type": "string", "enum": list(LEVELS)},
+                        "kind": {"type": "string", "enum": ["problem", "achievement", "other"]},
+                        "kind_score": {"type": "number"},
+                        "kind_evidence": {"type": "array", "items": {"type": "string"}},
+                        "topics": {"type": "array", "items": {"$ref": "#/components/schemas/Topic"}},
+                        "keywords": {"type": "array", "items": {"type": "string"}},
+                        "publications": {"type": "array", "items": {"type": "string"}},
+                        "duplicates": {"type": "array", "items": {"type": "object"}},
+                    },
+                },
+            },
+        },
+        "paths": {
+            "/items": {
+                "post": {
+                    "summary": "报送一条信息",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/ItemInput"}}
+                        },
+                    },
+                    "responses": {"201": _json(item, "已保存"), **_errors(400, 401, 403)},
+                }
+            },
+            "/items/{id}": {
+                "get": {
+                    "summary": "读取一条信息",
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                    ],
+                    "responses": {"200": _json(item), **_errors(401, 404)},
+                }
+            },
+            "/items/{id}/review": {
+                "post": {
+                    "summary": "审核：采用、不采用或退回修改",
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["action"],
+                                    "properties": {
+                                        "action": {"type": "string", "enum": ["adopt", "reject", "return"]},
+                                        "publication": {"type": "string"},
+                                        "reason": {"type": "string"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {"200": _json(item), **_errors(400, 401, 403, 404, 409)},
+                }
+            },
+            "/search": {
+                "get": {
+                    "summary": "全文检索",
+                    "parameters": [
+                        _query(
+                            "q",
+                            '检索词：空格分隔为“且”，支持 OR、-词、"短语"、unit: topic: kind: status: title:',
+                        ),
+                        _query("unit", "报送单位编码"),
+                        _query("category", "单位类别编码"),
+                        _query("topic", "主题"),
+                        _query("kind", "problem / achievement / other"),
+                        _query("status", "submitted / adopted / rejected / returned"),
+                        _query("from", "起始日期", {"type": "string", "format": "date"}),
+                        _query("to", "截止日期", {"type": "string", "format": "date"}),
+                        _query("sort", "relevance 或 date"),
+                        _query("page", "页码", {"type": "integer", "minimum": 1}),
+                        _query("per_page", "每页条数", {"type": "integer", "minimum": 1, "maximum": 100}),
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "total": {"type": "integer"},
+                                    "hits": {"type": "array", "items": {"type": "object"}},
+                                    "facets": {"type": "object"},
+                                },
+                            }
+                        ),
+                        **_errors(400, 401),
+                    },
+                }
+            },
+            "/bulletins": {
+                "post": {
+                    "summary": "新建一期刊物（按刊物、按年度顺序编号）",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["publication", "item_ids"],
+                                    "properties": {
+                                        "publication": {"type": "string"},
+                                        "item_ids": {"type": "array", "items": {"type": "integer"}},
+                                        "editor_note": {"type": "string"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json(
+                            {
+                                "type": "object",
+                                "properties": {"id": {"type": "integer"}, "number": {"type": "integer"}},
+                            }
+                        ),
+                        **_errors(400, 401, 403, 409),
+                    },
+                }
+            },
+            "/bulletins/{id}.docx": {
+                "get": {
+                    "summary": "下载 Word 版刊物",
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "Word 文件",
+                            "content": {
+                                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {}
+                            },
+                        },
+                        **_errors(401, 403, 404),
+                    },
+                }
+            },
+            "/publications": {
+                "get": {"summary": "刊物列表", "responses": {"200": _json({"type": "object"})}}
+            },
+            "/units": {"get": {"summary": "报送单位列表", "responses": {"200": _json({"type": "object"})}}},
+            "/openapi.json": {
+                "get": {"summary": "本说明", "security": [], "responses": {"200": _json({"type": "object"})}}
+            },
+        },
+    }

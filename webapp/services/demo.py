@@ -1,0 +1,221 @@
+"""Demo data: a credible city information office, composed from public government texts."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import random
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from nlp import load_default_topics
+from nlp.normalize import to_traditional
+from webapp.extensions import db
+from webapp.models import Item, Publication, Topic, Unit, UnitCategory, User
+from webapp.services import bulletins, items
+from webapp.services.users import create_user
+from webapp.timeutil import SHANGHAI, local_today
+
+DEMO_PASSWORD = "xinxi2026"
+SAMPLE_FILE = Path(__file__).resolve().parent.parent / "demo_sample.json"
+DEFAULT_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+TARGET_ITEMS = 160
+
+CATEGORIES = [("xq", "县区", 1), ("szbm", "市直部门", 2), ("zddw", "驻市单位", 3)]
+# (code, name, category, direct-reporting point)
+UNITS = [
+    ("cq", "城区人民政府办公室", "xq", False),
+    ("kq", "矿区人民政府办公室", "xq", False),
+    ("jq", "郊区人民政府办公室", "xq", True),
+    ("pdx", "平定县人民政府办公室", "xq", True),
+    ("yx", "盂县人民政府办公室", "xq", True),
+    ("gxq", "高新区管委会办公室", "xq", False),
+    ("fgw", "市发展和改革委员会", "szbm", True),
+    ("gxj", "市工业和信息化局", "szbm", False),
+    ("czj", "市财政局", "szbm", False),
+    ("nyj", "市农业农村局", "szbm", True),
+    ("zjj", "市住房和城乡建设局", "szbm", False),
+    ("sthj", "市生态环境局", "szbm", False),
+    ("jyj", "市教育局", "szbm", False),
+    ("wjw", "市卫生健康委员会", "szbm", False),
+    ("yjj", "市应急管理局", "szbm", True),
+    ("swj", "市商务局", "szbm", False),
+    ("wlj", "市文化和旅游局", "szbm", False),
+    ("sw", "国家税务总局市税务局", "zddw", False),
+    ("rhz", "人民银行市分行", "zddw", False),
+    ("dl", "国网市供电公司", "zddw", False),
+]
+USERS = [
+    ("admin", "系统管理员", "admin", None),
+    ("editor", "王编辑", "editor", None),
+    ("editor2", "李编辑", "editor", None),
+    ("leader", "张秘书长", "leader", None),
+    ("reporter", "盂县信息员", "reporter", "yx"),
+    ("reporter_nyj", "农业农村局信息员", "reporter", "nyj"),
+    ("reporter_fgw", "发改委信息员", "reporter", "fgw"),
+    ("reporter_sthj", "生态环境局信息员", "reporter", "sthj"),
+]
+PUBLICATIONS = [
+    (
+        "mrkb",
+        "每日快报",
+        "市委办公室信息科",
+        "省委办公厅信息处",
+        "市委、市政府领导同志",
+        "各县（区）委办公室",
+    ),
+    ("yqxx", "阳泉信息", "市政府办公室信息科", "省政府办公厅", "市政府领导同志", "市直各部门"),
+]
+HEADING = re.compile(r"^[（(][一二三四五六七八九十]+[）)]|^[一二三四五六七八九十]+、|^\d+[.．、]")
+PROBLEM_OPENINGS = ("清醒看到", "清醒认识到", "存在一些问题", "困难和问题", "问题和不足", "短板弱项")
+
+
+@dataclass
+class DemoText:
+    """A title and a text to submit as a demo item."""
+
+    title: str
+    text: str
+
+
+def _sentences_title(paragraph: str) -> DemoText | None:
+    """Use a paragraph's heading sentence as the title and the rest as the body."""
+    body = HEADING.sub("", paragraph.strip()).strip()
+    head, sep, rest = body.partition("。")
+    if not sep or not 6 <= len(head) <= 40 or len(rest) < 80:
+        return None
+    return DemoText(head, rest.strip())
+
+
+def _provincial(corpus: Path) -> Iterator[DemoText]:
+    csv.field_size_limit(1 << 30)
+    for path in sorted((corpus / "gov-work-reports-provincial-2026").glob("2026_*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            for row in csv.DictReader(fh):
+                for paragraph in row["full_text"].split("\n"):
+                    if 120 <= len(paragraph) <= 900 and (text := _sentences_title(paragraph)):
+                        yield text
+
+
+def _problems(corpus: Path) -> Iterator[DemoText]:
+    path = corpus / "gov-work-reports-problem-vs-achievement" / "review_paragraphs_silver.jsonl"
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if row["label"] == "problem" and len(row["text"]) <= 1200:
+                region = row["region"].split("(")[0]
+                yield DemoText(f"{region}{row['year']}年发展中存在的突出问题和困难", row["text"])
+
+
+def _news(corpus: Path) -> Iterator[DemoText]:
+    path = corpus / "xinwenlianbo-2022-2026" / "xwlb_items.jsonl.gz"
+    if not path.exists():
+        return
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            title = re.sub(r"^【[^】]*】", "", row["title"]).strip()
+            if 200 <= len(row["text"]) <= 1500 and 6 <= len(title) <= 40:
+                yield DemoText(title, row["text"])
+
+
+def demo_texts(corpus: Path | None, rng: random.Random) -> list[DemoText]:
+    """About TARGET_ITEMS texts from the corpus (a mix of reports, problem paragraphs and news)."""
+    if corpus is None or not corpus.is_dir():
+        with SAMPLE_FILE.open(encoding="utf-8") as fh:
+            return [DemoText(**row) for row in json.load(fh)]
+    pools = [list(_provincial(corpus)), list(_problems(corpus)), list(_news(corpus))]
+    wanted = [TARGET_ITEMS * 55 // 100, TARGET_ITEMS * 20 // 100, TARGET_ITEMS * 25 // 100]
+    chosen: list[DemoText] = []
+    for pool, count in zip(pools, wanted, strict=True):
+        chosen.extend(rng.sample(pool, min(count, len(pool))))
+    if not chosen:
+        return demo_texts(None, rng)
+    rng.shuffle(chosen)
+    return chosen
+
+
+def seed_structure() -> None:
+    """Create the demo categories, units, topics, publications and users."""
+    categories = {}
+    for code, name, order in CATEGORIES:
+        categories[code] = UnitCategory(code=code, name=name, sort_order=order)
+        db.session.add(categories[code])
+    for code, name, category, direct in UNITS:
+        db.session.add(Unit(code=code, name=name, category=categories[category], direct_reporting=direct))
+    for order, (name, words) in enumerate(load_default_topics().items()):
+        db.session.add(Topic(name=name, words=words, sort_order=order))
+    for code, name, office, up, peers, down in PUBLICATIONS:
+        db.session.add(
+            Publication(
+                code=code,
+                name=name,
+                issuing_office=office,
+                distribution_upward=up,
+                distribution_peers=peers,
+                distribution_downward=down,
+            )
+        )
+    db.session.commit()
+    for username, display, role, unit in USERS:
+        create_user(username, DEMO_PASSWORD, role, unit, display_name=display)
+
+
+def seed_demo(corpus: Path | None = None, progress: Callable[[int], None] | None = None) -> int:
+    """Load the demo office once; return how many items were created (0 when data already exists)."""
+    if db.session.scalar(db.select(db.func.count(Unit.id))):
+        return 0
+    rng = random.Random(20261123)
+    seed_structure()
+    editor = db.session.scalar(db.select(User).where(User.username == "editor"))
+    units = [u for u, *_ in UNITS]
+    today = local_today()
+    texts = demo_texts(corpus if corpus is not None else DEFAULT_CORPUS, rng)
+    adopted: list[Item] = []
+    for n, demo in enumerate(texts):
+        event = today - timedelta(days=rng.randint(0, 330))
+        script_text, script_title = demo.text, demo.title
+        if n % 12 == 5:  # some units still write in traditional script
+            script_text, script_title = to_traditional(demo.text), to_traditional(demo.title)
+        level = rng.choices(["公开", "内部", "秘密"], weights=[3, 6, 1])[0]
+        result = items.submit_item(
+            None,
+            items.ItemInput(
+                title=script_title,
+                text=script_text,
+                unit_code=rng.choice(units),
+                event_date=event,
+                level=level,
+                author=rng.choice(["王伟", "李静", "张磊", "刘洋", "陈晨", "赵敏"]),
+            ),
+        )
+        item = result.item
+        item.submitted_at = datetime.combine(event, time(rng.randint(8, 18), rng.randint(0, 59)), SHANGHAI)
+        roll = rng.random()
+        if event < today - timedelta(days=2) and roll < 0.7:
+            if roll < 0.4:
+                items.review_item(editor, item.id, "adopt", rng.choice(PUBLICATIONS)[0])
+                adopted.append(item)
+            elif roll < 0.6:
+                items.review_item(editor, item.id, "reject", reason="内容与近期已编发信息重复，价值不高")
+            else:
+                items.review_item(editor, item.id, "return", reason="请补充具体数据和典型事例后重新报送")
+        db.session.commit()
+        if progress:
+            progress(1)
+    for publication in PUBLICATIONS:
+        picked = [i.id for i in adopted if i.adoptions and i.adoptions[0].publication.code == publication[0]]
+        for start in range(0, min(len(picked), 12), 4):
+            bulletins.create_issue(editor, publication[0], picked[start : start + 4])
+    return len(texts)
+
+
+def seeded_users() -> list[tuple[str, str, str | None]]:
+    """(username, role, unit code) of the demo logins, for the README and the CLI."""
+    return [(u, role, unit) for u, _, role, unit in USERS]

@@ -1,0 +1,266 @@
+"""Submitting, reading and reviewing information items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy.orm import selectinload
+
+from nlp import Analysis, similarity
+from nlp.analyze import TopicLexicon
+from webapp.engines import engines
+from webapp.extensions import db
+from webapp.models import (
+    DEFAULT_LEVEL,
+    LEVELS,
+    REFUSED_LEVEL,
+    Adoption,
+    Item,
+    ItemTopic,
+    Publication,
+    Topic,
+    Unit,
+    User,
+)
+from webapp.services import audit
+from webapp.services.access import can_see, is_editor, visible_clause
+from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationError
+from webapp.services.indexing import index_items
+from webapp.timeutil import local_today
+
+MAX_TITLE_CHARS = 300
+MAX_TEXT_CHARS = 100_000
+DUPLICATE_THRESHOLD = 0.8
+DUPLICATE_WINDOW_DAYS = 180
+REVIEW_ACTIONS = {"adopt": "adopted", "reject": "rejected", "return": "returned"}
+# Which review actions each status allows: a rejected item may still be adopted after a second look,
+# and an adopted item may be adopted into a further publication.
+ALLOWED_ACTIONS = {
+    "submitted": {"adopt", "reject", "return"},
+    "rejected": {"adopt"},
+    "adopted": {"adopt"},
+    "returned": set(),
+}
+
+
+@dataclass
+class ItemInput:
+    """What a submitter provides, from the form, the API, an upload or the importer."""
+
+    title: str
+    text: str
+    unit_code: str | None = None
+    event_date: date | str | None = None
+    level: str | None = None
+    author: str = ""
+    source_filename: str | None = None
+    source_encoding: str | None = None
+
+
+@dataclass
+class DuplicateWarning:
+    """An earlier item that looks like the same news."""
+
+    item_id: int
+    title: str
+    unit: str
+    similarity: float
+
+
+@dataclass
+class SubmitResult:
+    """The stored item and the near-duplicates found on submission."""
+
+    item: Item
+    duplicates: list[DuplicateWarning] = field(default_factory=list)
+
+
+def parse_event_date(value: date | str | None) -> date:
+    """Accept a date or YYYY-MM-DD; default today; refuse dates in the future."""
+    today = local_today()
+    if value is None or value == "":
+        return today
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValidationError("事件日期格式应为 YYYY-MM-DD", code="invalid_date") from None
+    if value > today + timedelta(days=1):
+        raise ValidationError("事件日期不能晚于今天", code="invalid_date")
+    return value
+
+
+def _level(value: str | None) -> str:
+    level = (value or DEFAULT_LEVEL).strip()
+    if level == REFUSED_LEVEL:
+        raise ValidationError("绝密信息严禁通过网络报送，本系统不予接收", code="level_refused")
+    if level not in LEVELS:
+        raise ValidationError(f"密级必须是 {'、'.join(LEVELS)} 之一", code="invalid_level")
+    return level
+
+
+def _unit_for(actor: User | None, unit_code: str | None) -> Unit:
+    if actor is not None and actor.role == "reporter":
+        if unit_code and actor.unit is not None and unit_code != actor.unit.code:
+            raise Forbidden("信息员只能以本单位名义报送")
+        if actor.unit is None:
+            raise Forbidden("该账号未关联报送单位")
+        return actor.unit
+    if actor is not None and not is_editor(actor):
+        raise Forbidden("只有信息员、编辑和管理员可以报送信息")
+    if not unit_code:
+        raise ValidationError("请选择报送单位", code="unit_required")
+    unit = db.session.scalar(db.select(Unit).where(Unit.code == unit_code))
+    if unit is None:
+        raise ValidationError(f"没有编码为 {unit_code} 的报送单位", code="unknown_unit")
+    return unit
+
+
+_lexicon_cache: dict[str, TopicLexicon] = {}
+
+
+def topic_lexicon() -> TopicLexicon | None:
+    """The administrator's topic word lists, or None for the shipped defaults.
+
+    The same object is returned while the lists are unchanged, so the analyzer can keep its
+    compiled form of them.
+    """
+    rows = db.session.execute(db.select(Topic.name, Topic.words).where(Topic.active)).all()
+    if not rows:
+        return None
+    lexicon = {name: dict(words or {}) for name, words in rows}
+    cached = _lexicon_cache.get("current")
+    if cached != lexicon:
+        _lexicon_cache["current"] = cached = lexicon
+    return cached
+
+
+def find_duplicates(fingerprint: int, exclude_id: int | None = None) -> list[DuplicateWarning]:
+    """Recent items whose fingerprint is at least DUPLICATE_THRESHOLD similar."""
+    since = local_today() - timedelta(days=DUPLICATE_WINDOW_DAYS)
+    rows = db.session.execute(
+        db.select(Item.id, Item.title, Unit.name, Item.fingerprint)
+        .join(Unit, Item.unit_id == Unit.id)
+        .where(Item.event_date >= since)
+    ).all()
+    found = [
+        DuplicateWarning(item_id, title, unit_name, round(similarity(fingerprint, fp), 3))
+        for item_id, title, unit_name, fp in rows
+        if item_id != exclude_id and similarity(fingerprint, fp) >= DUPLICATE_THRESHOLD
+    ]
+    return sorted(found, key=lambda d: -d.similarity)[:5]
+
+
+def _apply_analysis(item: Item, analysis: Analysis) -> None:
+    item.clean_text = analysis.clean_text
+    item.simplified_title = analysis.simplified_title
+    item.simplified_text = analysis.simplified_text
+    item.kind = analysis.kind.label
+    item.kind_score = analysis.kind.score
+    item.kind_evidence = list(analysis.kind.evidence)
+    item.keywords = list(analysis.keywords)
+    item.fingerprint = analysis.fingerprint
+    item.topics = [ItemTopic(name=t.name, score=t.score, evidence=list(t.evidence)) for t in analysis.topics]
+
+
+def submit_item(actor: User | None, data: ItemInput) -> SubmitResult:
+    """Validate, analyse, store (one transaction, with an audit row) and index a new item."""
+    title = " ".join(data.title.split())
+    text = data.text.strip()
+    if not title:
+        raise ValidationError("标题不能为空", code="title_required")
+    if len(title) > MAX_TITLE_CHARS:
+        raise ValidationError(f"标题不能超过 {MAX_TITLE_CHARS} 字", code="title_too_long")
+    if not text:
+        raise ValidationError("正文不能为空", code="text_required")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ValidationError(f"正文不能超过 {MAX_TEXT_CHARS} 字", code="text_too_long")
+    level = _level(data.level)
+    unit = _unit_for(actor, data.unit_code)
+    event_date = parse_event_date(data.event_date)
+
+    analysis = engines().analyzer.analyze(title, text, topics=topic_lexicon())
+    duplicates = find_duplicates(analysis.fingerprint)
+    item = Item(
+        title=title,
+        original_text=data.text,
+        unit=unit,
+        author=data.author.strip()[:100],
+        event_date=event_date,
+        submitted_by=actor,
+        status="submitted",
+        level=level,
+        source_filename=data.source_filename,
+        source_encoding=data.source_encoding,
+    )
+    _apply_analysis(item, analysis)
+    db.session.add(item)
+    db.session.flush()
+    audit.record(actor, "item", item.id, "submit", to_state="submitted")
+    db.session.commit()
+    index_items([item], {item.id: analysis})
+    return SubmitResult(item, duplicates)
+
+
+def get_item(actor: User | None, item_id: int) -> Item:
+    """Load an item the actor may see (others are reported as missing, not as forbidden)."""
+    item = db.session.get(Item, item_id)
+    if item is None or not can_see(actor, item):
+        raise NotFound(f"信息 {item_id} 不存在")
+    return item
+
+
+def list_items(actor: User | None, status: str | None = None, limit: int = 50) -> list[Item]:
+    """Newest items the actor may see, optionally of one status."""
+    query = (
+        db.select(Item)
+        .where(visible_clause(actor))
+        .order_by(Item.submitted_at.desc(), Item.id.desc())
+        .limit(limit)
+        .options(selectinload(Item.unit), selectinload(Item.topics))
+    )
+    if status:
+        query = query.where(Item.status == status)
+    return list(db.session.scalars(query))
+
+
+def review_item(
+    actor: User | None, item_id: int, action: str, publication_code: str | None = None, reason: str = ""
+) -> Item:
+    """Adopt into a publication, reject with a reason, or return for revision with a comment."""
+    if not is_editor(actor):
+        raise Forbidden("只有编辑可以审核信息")
+    item = get_item(actor, item_id)
+    if action not in REVIEW_ACTIONS:
+        raise ValidationError("审核操作必须是 adopt、reject 或 return", code="invalid_action")
+    if action not in ALLOWED_ACTIONS[item.status]:
+        raise Conflict(f"当前状态（{item.status}）不能执行该操作", code="invalid_transition")
+    reason = reason.strip()
+    if action in ("reject", "return") and not reason:
+        raise ValidationError("不采用或退回修改时请填写理由", code="reason_required")
+    from_state = item.status
+    details = None
+    if action == "adopt":
+        publication = db.session.scalar(db.select(Publication).where(Publication.code == publication_code))
+        if publication is None:
+            raise ValidationError("请选择采用的刊物", code="publication_required")
+        if any(a.publication_id == publication.id for a in item.adoptions):
+            raise Conflict(f"该信息已被《{publication.name}》采用", code="already_adopted")
+        item.adoptions.append(Adoption(publication=publication, adopted_by=actor))
+        details = {"publication": publication.code}
+    item.status = REVIEW_ACTIONS[action]
+    item.review_reason = reason or None
+    audit.record(
+        actor,
+        "item",
+        item.id,
+        action,
+        from_state=from_state,
+        to_state=item.status,
+        reason=reason or None,
+        details=details,
+    )
+    db.session.commit()
+    index_items([item])
+    return item

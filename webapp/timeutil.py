@@ -1,0 +1,29 @@
+"""Times are stored in UTC and shown in Asia/Shanghai (UTC+8 all year: China keeps no summer time)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def local_now() -> datetime:
+    """Now on the office's wall clock."""
+    return datetime.now(SHANGHAI)
+
+
+def local_today() -> date:
+    """Today's date in Asia/Shanghai."""
+    return local_now().date()
+
+
+def to_local(moment: datetime) -> datetime:
+    """Convert a stored time (UTC; naive values from SQLite count as UTC) to Asia/Shanghai."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(SHANGHAI)
+
+
+def chinese_date(day: date) -> str:
+    """Format a date the way documents print it: 2026年11月23日."""
+    return f"{day.year}年{day.month}月{day.day}日"

@@ -1,0 +1,32 @@
+"""Blueprints: thin views that parse the request, call one service and render or serialise."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from webapp.extensions import db, login_manager
+from webapp.models import KIND_LABELS, LEVELS, ROLE_LABELS, STATUS_LABELS, User
+from webapp.timeutil import to_local
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's session lookup."""
+    return db.session.get(User, int(user_id))
+
+
+def register(app: Flask) -> None:
+    """Register every blueprint and the template helpers."""
+    from webapp.views import api, auth, bulletins, pages
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(bulletins.bp)
+    app.register_blueprint(api.bp)
+
+    app.jinja_env.filters["local"] = lambda moment: to_local(moment).strftime("%Y-%m-%d %H:%M")
+    app.jinja_env.globals.update(
+        KIND_LABELS=KIND_LABELS, STATUS_LABELS=STATUS_LABELS, LEVELS=LEVELS, ROLE_LABELS=ROLE_LABELS
+    )

@@ -1,0 +1,212 @@
+"""The JSON API (`/api/v1`), authenticated with `Authorization: Bearer <token>`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+from werkzeug.wrappers import Response
+
+from webapp.extensions import csrf, db
+from webapp.models import Item, Unit
+from webapp.openapi import openapi_spec
+from webapp.services import bulletins, items, searching
+from webapp.services.errors import DomainError, ValidationError
+from webapp.services.users import user_for_token
+from webapp.views.bulletins import docx_response
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+    status = 401
+
+
+def token_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Resolve the bearer token to a user in `g.user`, or answer 401."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+        if user is None:
+            raise Unauthorized("缺少或无效的 API 令牌（Authorization: Bearer <token>）")
+        g.user = user
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationError("请求体必须是 JSON 对象", code="invalid_json")
+    return body
+
+
+def _str_field(body: dict[str, Any], name: str, default: str = "") -> str:
+    value = body.get(name, default)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise ValidationError(f"字段 {name} 必须是字符串", code="invalid_field")
+    return value
+
+
+def item_json(item: Item) -> dict[str, Any]:
+    """The API's representation of an item."""
+    return {
+        "id": item.id,
+        "title": item.title,
+        "text": item.original_text,
+        "clean_text": item.clean_text,
+        "unit": item.unit.code,
+        "unit_name": item.unit.name,
+        "author": item.author,
+        "event_date": item.event_date.isoformat(),
+        "submitted_at": item.submitted_at.isoformat(),
+        "status": item.status,
+        "level": item.level,
+        "kind": item.kind,
+        "kind_score": item.kind_score,
+        "kind_evidence": item.kind_evidence,
+        "topics": [{"name": t.name, "score": t.score, "evidence": t.evidence} for t in item.topics],
+        "keywords": item.keywords,
+        "publications": [a.publication.code for a in item.adoptions],
+        "review_reason": item.review_reason,
+    }
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_spec())
+
+
+@bp.post("/items")
+@token_required
+def create_item() -> tuple[Response, int]:
+    body = _json_body()
+    result = items.submit_item(
+        g.user,
+        items.ItemInput(
+            title=_str_field(body, "title"),
+            text=_str_field(body, "text"),
+            unit_code=_str_field(body, "unit") or None,
+            event_date=_str_field(body, "event_date") or None,
+            level=_str_field(body, "level") or None,
+            author=_str_field(body, "author"),
+        ),
+    )
+    payload = item_json(result.item)
+    payload["duplicates"] = [
+        {"id": d.item_id, "title": d.title, "unit": d.unit, "similarity": d.similarity}
+        for d in result.duplicates
+    ]
+    return jsonify(payload), 201
+
+
+@bp.get("/items/<int:item_id>")
+@token_required
+def get_item(item_id: int) -> Response:
+    return jsonify(item_json(items.get_item(g.user, item_id)))
+
+
+@bp.post("/items/<int:item_id>/review")
+@token_required
+def review_item(item_id: int) -> Response:
+    body = _json_body()
+    item = items.review_item(
+        g.user,
+        item_id,
+        _str_field(body, "action"),
+        _str_field(body, "publication") or None,
+        _str_field(body, "reason"),
+    )
+    return jsonify(item_json(item))
+
+
+@bp.get("/search")
+@token_required
+def search() -> Response:
+    page = searching.search_items(g.user, request.args)
+    return jsonify(
+        total=page.total,
+        page=page.query.page,
+        pages=page.pages,
+        hits=[
+            {
+                "id": row.item.id,
+                "title": row.item.title,
+                "unit": row.item.unit.code,
+                "unit_name": row.item.unit.name,
+                "date": row.item.event_date.isoformat(),
+                "kind": row.item.kind,
+                "status": row.item.status,
+                "topics": row.item.topic_names,
+                "snippet": row.hit.snippet,
+                "score": row.hit.score,
+            }
+            for row in page.rows
+        ],
+        facets=page.facets,
+    )
+
+
+@bp.post("/bulletins")
+@token_required
+def create_bulletin() -> tuple[Response, int]:
+    body = _json_body()
+    item_ids = body.get("item_ids")
+    if not isinstance(item_ids, list) or not all(isinstance(i, int) for i in item_ids):
+        raise ValidationError("item_ids 必须是信息编号（整数）的列表", code="invalid_field")
+    issue = bulletins.create_issue(
+        g.user, _str_field(body, "publication"), item_ids, editor_note=_str_field(body, "editor_note") or None
+    )
+    return jsonify(
+        id=issue.id,
+        number=issue.number,
+        year=issue.year,
+        publication=issue.publication.code,
+        label=issue.label,
+        item_ids=[e.item_id for e in issue.entries],
+    ), 201
+
+
+@bp.get("/bulletins/<int:issue_id>.docx")
+@token_required
+def bulletin_docx(issue_id: int) -> Response:
+    return docx_response(*bulletins.export_issue(g.user, issue_id))
+
+
+@bp.get("/publications")
+@token_required
+def publications() -> Response:
+    return jsonify(
+        publications=[
+            {"code": p.code, "name": p.name, "issuing_office": p.issuing_office}
+            for p in bulletins.list_publications()
+        ]
+    )
+
+
+@bp.get("/units")
+@token_required
+def units() -> Response:
+    rows = db.session.scalars(db.select(Unit).where(Unit.active).order_by(Unit.code))
+    return jsonify(
+        units=[
+            {
+                "code": u.code,
+                "name": u.name,
+                "category": u.category.code,
+                "category_name": u.category.name,
+                "direct_reporting": u.direct_reporting,
+            }
+            for u in rows
+        ]
+    )

@@ -1,0 +1,111 @@
+"""The pages people use: start page, submission, item, review and search."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from webapp.extensions import db
+from webapp.models import Unit
+from webapp.services import audit, bulletins, items, searching
+from webapp.services.access import is_editor
+from webapp.services.errors import DomainError
+from webapp.services.files import extract
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.route("/")
+@login_required
+def home() -> str:
+    if is_editor(current_user):
+        queue = items.list_items(current_user, status="submitted")
+        recent = items.list_items(current_user, limit=20)
+        return render_template("home_editor.html", queue=queue, recent=recent)
+    return render_template("home_reporter.html", items=items.list_items(current_user))
+
+
+def _units() -> list[Unit]:
+    return list(db.session.scalars(db.select(Unit).where(Unit.active).order_by(Unit.code)))
+
+
+@bp.route("/items/new", methods=["GET", "POST"])
+@login_required
+def new_item() -> str | Response:
+    form = request.form
+    if request.method == "POST":
+        data = items.ItemInput(
+            title=form.get("title", ""),
+            text=form.get("text", ""),
+            unit_code=form.get("unit") or None,
+            event_date=form.get("event_date") or None,
+            level=form.get("level") or None,
+            author=form.get("author", ""),
+        )
+        upload = request.files.get("file")
+        try:
+            if upload is not None and upload.filename:
+                extracted = extract(upload.filename, upload.read())
+                data.title = data.title.strip() or extracted.title or extracted.filename.rsplit(".", 1)[0]
+                data.text = extracted.text
+                data.source_filename = extracted.filename
+                data.source_encoding = extracted.encoding
+            result = items.submit_item(current_user, data)
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return render_template("item_new.html", units=_units(), form=form), exc.status  # type: ignore[return-value]
+        flash("报送成功", "success")
+        for dup in result.duplicates:
+            flash(
+                f"疑似重复：与“{dup.title}”（{dup.unit}）相似度 {dup.similarity:.0%}",
+                f"warning:{dup.item_id}",
+            )
+        return redirect(url_for("pages.item", item_id=result.item.id))
+    return render_template("item_new.html", units=_units(), form=form)
+
+
+@bp.route("/items/<int:item_id>")
+@login_required
+def item(item_id: int) -> str:
+    record = items.get_item(current_user, item_id)
+    return render_template(
+        "item.html",
+        item=record,
+        history=audit.history("item", record.id),
+        publications=bulletins.list_publications(),
+        duplicates=items.find_duplicates(record.fingerprint, exclude_id=record.id),
+    )
+
+
+@bp.route("/items/<int:item_id>/review", methods=["POST"])
+@login_required
+def review(item_id: int) -> Response:
+    action = request.form.get("action", "")
+    try:
+        items.review_item(
+            current_user, item_id, action, request.form.get("publication"), request.form.get("reason", "")
+        )
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(
+            {"adopt": "已采用", "reject": "已标记为不采用", "return": "已退回修改"}.get(action, "已处理"),
+            "success",
+        )
+    return redirect(url_for("pages.item", item_id=item_id))
+
+
+@bp.route("/search")
+@login_required
+def search() -> str:
+    page = None
+    if request.args:
+        page = searching.search_items(current_user, request.args)
+    return render_template("search.html", page=page, args=request.args, units=_units())
+
+
+@bp.route("/healthz")
+def healthz() -> str:
+    """A cheap liveness probe for load balancers."""
+    return "ok"
