@@ -1,0 +1,121 @@
+"""The search interface every backend implements, and the plain data that crosses it."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+
+class SearchError(Exception):
+    """Base error of `search`; `status_hint` tells the web layer which HTTP status fits."""
+
+    status_hint = 500
+
+
+class QuerySyntaxError(SearchError):
+    """The user's query cannot be parsed."""
+
+    status_hint = 400
+
+
+class IndexBusyError(SearchError):
+    """Another writer kept the index locked longer than we were willing to wait."""
+
+    status_hint = 503
+
+
+class IndexCorruptError(SearchError):
+    """The index cannot be read; recreate it and rebuild from the database."""
+
+    status_hint = 503
+
+
+@dataclass(frozen=True)
+class IndexDoc:
+    """One stored item as the index sees it; text fields are the simplified-script copies.
+
+    `title_tokens` and `body_tokens` are the tokens of the one `nlp` analysis (they concatenate back
+    to `title` and `body`), so the index never segments a second time.
+    """
+
+    id: int
+    title: str
+    body: str
+    title_tokens: Sequence[str]
+    body_tokens: Sequence[str]
+    unit: str  # unit code
+    unit_category: str  # category code
+    topics: Sequence[str]
+    kind: str  # problem | achievement | other
+    status: str  # submitted | adopted | rejected | returned
+    level: int  # confidentiality rank: 0 公开, 1 内部, 2 秘密, 3 机密
+    event_date: date
+    publications: Sequence[str] = ()  # codes of publications the item was adopted into
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What a user asked for, with the permission scope the web layer computed."""
+
+    text: str = ""
+    unit: str | None = None
+    unit_category: str | None = None
+    topic: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    allowed_units: frozenset[str] | None = None  # None: every unit; reporters get their own unit only
+    max_level: int = 3  # items above the user's clearance are filtered inside the query
+    sort: str = "relevance"  # relevance | date
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result: the item id, its score and an HTML-escaped snippet with <mark> highlights."""
+
+    id: int
+    score: float
+    snippet: str
+    title_html: str
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A page of hits with the total count over all pages and facet counts."""
+
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+class SearchBackend(abc.ABC):
+    """A full-text index of items, derived from the database and rebuildable at will."""
+
+    @abc.abstractmethod
+    def index(self, docs: Iterable[IndexDoc]) -> None:
+        """Add or replace these documents (by id) and commit."""
+
+    @abc.abstractmethod
+    def delete(self, ids: Iterable[int]) -> None:
+        """Remove these documents and commit."""
+
+    @abc.abstractmethod
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Run a query and return one page of highlighted hits."""
+
+    @abc.abstractmethod
+    def count(self) -> int:
+        """How many documents the index holds."""
+
+    @abc.abstractmethod
+    def rebuild(self, docs: Iterable[IndexDoc]) -> int:
+        """Drop everything and index `docs` in batches; return how many were indexed."""
+
+    @abc.abstractmethod
+    def check(self) -> bool:
+        """Whether the index opens and reads cleanly."""

@@ -1,0 +1,120 @@
+"""Character grams that widen whole-token matching, shared by every backend (no search library here).
+
+Whole-token matching depends on how jieba cut a text: 农田 does not find 高标准农田, a name glued to
+the next character (王浩在) is not found as 王浩. So every text is indexed a second time as a
+stream of grams taken from the concatenation of its stored tokens (never a second segmentation):
+
+- each run of CJK characters gives its overlapping bigrams (高标准农田 → 高标 标准 准农 农田); a
+  run of a single character gives that character, so the stream keeps one gram per place;
+- each run of other letters and digits gives one lower-cased word (GDP → gdp, 5.2 → 5 2);
+- everything else (punctuation, spaces) only separates runs: no gram crosses it.
+
+Consecutive grams take consecutive positions, so a query's grams searched as a phrase match exactly
+the contiguous text. Single CJK characters are indexed separately (`index_chars`, no positions
+needed) so a one-character query can match anywhere without making the gram stream ambiguous.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from search.query import normalize_token
+
+# Han ideographs: the basic block, extension A, compatibility ideographs, 〇 and the supplementary
+# planes (extensions B and later).
+_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF))
+
+
+def is_cjk(ch: str) -> bool:
+    """Whether one character is a Han ideograph (the script that gets bigrams)."""
+    code = ord(ch)
+    return code == 0x3007 or any(low <= code <= high for low, high in _CJK_RANGES)
+
+
+def is_cjk_text(text: str) -> bool:
+    """Whether `text` is non-empty and made of Han ideographs only."""
+    return bool(text) and all(is_cjk(ch) for ch in text)
+
+
+def text_grams(text: str) -> list[str]:
+    """Return the gram stream of normalised `text` in order (see the module docstring)."""
+    grams: list[str] = []
+    n = len(text)
+    i = 0
+    while i < n:
+        ch = text[i]
+        if is_cjk(ch):
+            j = i + 1
+            while j < n and is_cjk(text[j]):
+                j += 1
+            if j - i == 1:
+                grams.append(ch)
+            else:
+                grams.extend(text[k : k + 2] for k in range(i, j - 1))
+            i = j
+        elif ch.isalnum():
+            j = i + 1
+            while j < n and text[j].isalnum() and not is_cjk(text[j]):
+                j += 1
+            grams.append(text[i:j])
+            i = j
+        else:
+            i += 1
+    return grams
+
+
+def tokens_text(tokens: Iterable[str]) -> str:
+    """Return the normalised concatenation of stored tokens: the text the grams are taken from."""
+    return normalize_token("".join(tokens))
+
+
+def index_grams(tokens: Iterable[str]) -> list[str]:
+    """Return the gram stream of a stored token stream, for a positional grams field."""
+    return text_grams(tokens_text(tokens))
+
+
+def index_chars(tokens: Iterable[str]) -> list[str]:
+    """Return every CJK character of a stored token stream, in order, for a chars field."""
+    return [ch for ch in tokens_text(tokens) if is_cjk(ch)]
+
+
+def phrase_text(words: Sequence[str]) -> str:
+    """Join a phrase's normalised words into the text it stands for.
+
+    CJK words join directly (资金 缺口 → 资金缺口, so bigrams cross the word boundary); a space is kept
+    between two words whose touching characters are both non-CJK letters or digits, so that
+    ``new york`` does not become one word ``newyork``.
+    """
+    parts: list[str] = []
+    for word in words:
+        if not word:
+            continue
+        if parts and _joins_run(parts[-1][-1], word[0]):
+            parts.append(" ")
+        parts.append(word)
+    return "".join(parts)
+
+
+def _joins_run(left: str, right: str) -> bool:
+    return left.isalnum() and right.isalnum() and not is_cjk(left) and not is_cjk(right)
+
+
+@dataclass(frozen=True)
+class GramQuery:
+    """How to find a query word through the gram fields.
+
+    `kind` is "chars" for one CJK character (match it in the chars field) or "grams" (match
+    `grams` in the grams field, as a phrase when there are several).
+    """
+
+    kind: str
+    grams: tuple[str, ...]
+
+
+def gram_query(text: str) -> GramQuery | None:
+    """Return the gram match that widens a normalised query word or phrase text, if it has any."""
+    if len(text) == 1 and is_cjk(text):
+        return GramQuery("chars", (text,))
+    grams = tuple(text_grams(text))
+    return GramQuery("grams", grams) if grams else None

@@ -1,0 +1,340 @@
+"""Parse a user's query string into a small backend-neutral tree, normalised like the index.
+
+The language:
+
+- words separated by spaces must all match (AND);
+- ``OR`` (upper case) between two terms or groups matches either; ``AND`` is accepted and ignored;
+- ``-word``, ``-"a phrase"``, ``NOT word`` exclude;
+- ``"exact phrase"`` (also “…”, 「…」 and 『…』) matches consecutive tokens;
+- ``( … )`` groups;
+- field filters ``unit:``, ``category:``, ``topic:``, ``kind:``, ``status:`` (exact keyword values) and
+  ``title:`` (a word or a quoted phrase searched in titles only); Chinese field names 单位, 类别,
+  主题/专题, 类型, 状态, 标题 work too, and a full-width colon is accepted.
+
+Every term is normalised the way the index is: full-width ASCII folded to half-width, Latin
+lower-cased, traditional script converted to simplified, then segmented with the same `Segmenter`;
+a word that segments into several tokens becomes a phrase of them, punctuation tokens are dropped.
+
+Strictness: an unclosed quote or unbalanced parentheses raise `QuerySyntaxError`; a dangling
+operator (``a OR``, a lone ``NOT`` or ``-``) is ignored. A query without any term (empty, only
+punctuation, or only field filters) matches every document, restricted by its filters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from nlp.normalize import to_simplified
+from nlp.segment import Segmenter
+from search.base import QuerySyntaxError
+
+# Full-width ASCII (U+FF01..U+FF5E) to half-width and the ideographic space to a space: a
+# one-to-one character map, so offsets inside a token never move.
+_WIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_WIDTH_TABLE[0x3000] = 0x20
+
+
+def fold_width(text: str) -> str:
+    """Fold full-width ASCII characters and the ideographic space to their half-width forms."""
+    return text.translate(_WIDTH_TABLE)
+
+
+def normalize_token(token: str) -> str:
+    """Return the form of one token used for matching: half-width and lower-case."""
+    return fold_width(token).lower()
+
+
+def is_word(token: str) -> bool:
+    """Whether a (normalised) token carries meaning, i.e. is not punctuation or whitespace."""
+    return any(ch.isalnum() for ch in token)
+
+
+def index_terms(tokens: Iterable[str]) -> list[str]:
+    """Return the normalised word tokens of a token stream, in order, as the index stores them."""
+    out: list[str] = []
+    for token in tokens:
+        norm = normalize_token(token)
+        if is_word(norm):
+            out.append(norm)
+    return out
+
+
+# --- the tree ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    """One normalised token; `field` None searches title and body, "title" titles only."""
+
+    text: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Consecutive normalised tokens."""
+
+    words: tuple[str, ...]
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class FieldTerm:
+    """An exact keyword value of a filter field: unit, unit_category, topic, kind or status."""
+
+    field: str
+    value: str
+
+
+@dataclass(frozen=True)
+class And:
+    """All children must match."""
+
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    """At least one child must match."""
+
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    """The child must not match (meaningful inside an And)."""
+
+    child: Node
+
+
+@dataclass(frozen=True)
+class MatchAll:
+    """Every document."""
+
+
+Node = Term | Phrase | FieldTerm | And | Or | Not | MatchAll
+
+# Keyword filter fields as the user may type them, to our logical field names.
+KEYWORD_FIELDS: dict[str, str] = {
+    "unit": "unit",
+    "单位": "unit",
+    "category": "unit_category",
+    "类别": "unit_category",
+    "topic": "topic",
+    "主题": "topic",
+    "专题": "topic",
+    "kind": "kind",
+    "类型": "kind",
+    "status": "status",
+    "状态": "status",
+}
+TEXT_FIELDS: dict[str, str] = {"title": "title", "标题": "title"}
+
+# Chinese labels a user may type for the coded values of kind and status.
+VALUE_ALIASES: dict[str, dict[str, str]] = {
+    "kind": {
+        "问题": "problem",
+        "问题性": "problem",
+        "成绩": "achievement",
+        "经验": "achievement",
+        "动态": "achievement",
+        "其他": "other",
+    },
+    "status": {
+        "报送": "submitted",
+        "已报送": "submitted",
+        "待审": "submitted",
+        "采用": "adopted",
+        "已采用": "adopted",
+        "不采用": "rejected",
+        "未采用": "rejected",
+        "退回": "returned",
+        "退回修改": "returned",
+    },
+}
+
+_QUOTES = {'"': '"”', "“": '”"', "”": '”"', "「": "」", "『": "』"}
+_STOP = set("()") | set(_QUOTES)
+
+
+# --- lexer -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Tok:
+    kind: str  # lparen rparen or and not minus word phrase
+    text: str = ""
+    field: str | None = None  # for word/phrase: the field prefix as typed, if a known one
+
+
+def _lex(text: str) -> list[_Tok]:
+    toks: list[_Tok] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+        elif ch == "(":
+            toks.append(_Tok("lparen"))
+            i += 1
+        elif ch == ")":
+            toks.append(_Tok("rparen"))
+            i += 1
+        elif ch == "-":
+            if i + 1 < n and not text[i + 1].isspace():
+                toks.append(_Tok("minus"))
+            i += 1
+        elif ch in _QUOTES:
+            body, i = _read_quoted(text, i)
+            toks.append(_Tok("phrase", body))
+        else:
+            j = i
+            while j < n and not text[j].isspace() and text[j] not in _STOP:
+                j += 1
+            word = text[i:j]
+            i = j
+            field, sep, value = word.partition(":")
+            known = field.lower() if field.isascii() else field
+            if sep and (known in KEYWORD_FIELDS or known in TEXT_FIELDS):
+                if not value and i < n and text[i] in _QUOTES:
+                    body, i = _read_quoted(text, i)
+                    toks.append(_Tok("phrase", body, known))
+                elif value:
+                    toks.append(_Tok("word", value, known))
+                else:
+                    raise QuerySyntaxError(f"字段「{field}」后缺少检索内容")
+            elif word == "OR":
+                toks.append(_Tok("or"))
+            elif word == "AND":
+                toks.append(_Tok("and"))
+            elif word == "NOT":
+                toks.append(_Tok("not"))
+            else:
+                toks.append(_Tok("word", word))
+    return toks
+
+
+def _read_quoted(text: str, start: int) -> tuple[str, int]:
+    closers = _QUOTES[text[start]]
+    for j in range(start + 1, len(text)):
+        if text[j] in closers:
+            return text[start + 1 : j], j + 1
+    raise QuerySyntaxError("引号未闭合，请检查检索式中的引号")
+
+
+# --- parser ------------------------------------------------------------------------------------
+
+
+class _Parser:
+    def __init__(self, toks: list[_Tok], segmenter: Segmenter) -> None:
+        self.toks = toks
+        self.pos = 0
+        self.segmenter = segmenter
+
+    def peek(self) -> str:
+        return self.toks[self.pos].kind if self.pos < len(self.toks) else "end"
+
+    def take(self) -> _Tok:
+        tok = self.toks[self.pos]
+        self.pos += 1
+        return tok
+
+    def parse(self) -> Node:
+        node = self.parse_or()
+        if self.peek() == "rparen":
+            raise QuerySyntaxError("括号不匹配：多了右括号")
+        return node if node is not None else MatchAll()
+
+    def parse_or(self) -> Node | None:
+        options: list[Node] = []
+        first = self.parse_and()
+        if first is not None:
+            options.append(first)
+        while self.peek() == "or":
+            self.take()
+            nxt = self.parse_and()
+            if nxt is not None:
+                options.append(nxt)
+        if not options:
+            return None
+        return options[0] if len(options) == 1 else Or(tuple(options))
+
+    def parse_and(self) -> Node | None:
+        items: list[Node] = []
+        while self.peek() not in ("end", "rparen", "or"):
+            if self.peek() == "and":
+                self.take()
+                continue
+            node = self.parse_unary()
+            if node is not None:
+                items.append(node)
+        if not items:
+            return None
+        return items[0] if len(items) == 1 else And(tuple(items))
+
+    def parse_unary(self) -> Node | None:
+        if self.peek() in ("minus", "not"):
+            self.take()
+            if self.peek() in ("end", "rparen", "or", "and"):
+                return None
+            operand = self.parse_unary()
+            return Not(operand) if operand is not None else None
+        return self.parse_atom()
+
+    def parse_atom(self) -> Node | None:
+        tok = self.take()
+        if tok.kind == "lparen":
+            node = self.parse_or()
+            if self.peek() != "rparen":
+                raise QuerySyntaxError("括号不匹配：缺少右括号")
+            self.take()
+            return node
+        if tok.field is not None and tok.field in KEYWORD_FIELDS:
+            field = KEYWORD_FIELDS[tok.field]
+            value = tok.text.strip()
+            value = VALUE_ALIASES.get(field, {}).get(value, value)
+            return FieldTerm(field, value) if value else None
+        field_name = TEXT_FIELDS.get(tok.field) if tok.field is not None else None
+        return self.text_node(tok.text, field_name)
+
+    def text_node(self, text: str, field: str | None) -> Node | None:
+        words = tuple(index_terms([t.text for t in self.segmenter.tokens(text.lower())]))
+        if not words:
+            return None
+        if len(words) == 1:
+            return Term(words[0], field)
+        return Phrase(words, field)
+
+
+def normalize_query_text(text: str) -> str:
+    """Fold widths and convert to simplified script, as the index's text was before segmenting."""
+    return to_simplified(fold_width(text))
+
+
+def parse_query(text: str, segmenter: Segmenter) -> Node:
+    """Parse a user's query into a normalised tree; raise QuerySyntaxError on bad syntax."""
+    return _Parser(_lex(normalize_query_text(text)), segmenter).parse()
+
+
+def positive_terms(node: Node) -> set[str]:
+    """Return the tokens a matching document may contain, for highlighting (negations skipped)."""
+    found: set[str] = set()
+    _collect(node, found)
+    return found
+
+
+def _collect(node: Node, found: set[str]) -> None:
+    if isinstance(node, Term):
+        found.add(node.text)
+    elif isinstance(node, Phrase):
+        found.update(node.words)
+    elif isinstance(node, And | Or):
+        for child in node.children:
+            _collect(child, found)
+    # Not, FieldTerm and MatchAll contribute nothing to highlight.
+
+
+def has_text(node: Node) -> bool:
+    """Whether the tree contains any positive full-text term (otherwise relevance is meaningless)."""
+    return bool(positive_terms(node))

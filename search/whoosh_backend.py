@@ -1,0 +1,520 @@
+"""The default search backend: a Whoosh index in a directory, fed with the tokens of `nlp`.
+
+Whoosh never segments anything itself: title and body arrive as our normalised tokens joined by
+U+001F (a control character that cannot occur in a token we keep), and its analyzer only splits on
+that separator, so positions (and phrases) follow jieba's segmentation exactly.
+
+Each text is also indexed as character grams (`search.grams`): `title_grams`/`body_grams` hold the
+positional bigram stream, `title_chars`/`body_chars` single CJK characters. `translate` widens every
+positive term in place with its gram form, and word-field matches are boosted so they rank first.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import threading
+import time
+import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as windex
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.analysis import LowercaseFilter, RegexTokenizer
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.writing import CLEAR
+
+from nlp.segment import Segmenter
+from search import grams as g
+from search import query as q
+from search.base import (
+    Hit,
+    IndexBusyError,
+    IndexCorruptError,
+    IndexDoc,
+    SearchBackend,
+    SearchError,
+    SearchQuery,
+    SearchResult,
+)
+from search.highlight import gram_only_terms, highlight_all, snippet
+
+log = logging.getLogger(__name__)
+
+SEP = "\x1f"
+TITLE_BOOST = 2.0
+# Word-field matches count WORD_BOOST times a gram match, so a document holding the query word as a
+# token ranks above one that only contains its characters (农田 before 高标准农田).
+WORD_BOOST = 3.0
+# Bump when the schema or what goes into a field changes: an index of another version is reported
+# by `check()` (the app then recreates and rebuilds it) and recreated by `rebuild()`.
+SCHEMA_VERSION = 2
+BATCH_SIZE = 500
+INDEX_NAME = "MAIN"
+
+# Our logical filter fields to Whoosh field names.
+_KEYWORD_FIELDS = {
+    "unit": "unit",
+    "unit_category": "unit_category",
+    "topic": "topics",
+    "kind": "kind",
+    "status": "status",
+}
+# Facet names in SearchResult.facets to Whoosh field names.
+_FACETS = {
+    "unit": "unit",
+    "unit_category": "unit_category",
+    "topic": "topics",
+    "kind": "kind",
+    "status": "status",
+}
+
+
+def build_schema() -> Any:
+    """Return the Whoosh schema of the item index."""
+    tokens = RegexTokenizer(r"[^\x1f]+") | LowercaseFilter()
+    return Schema(
+        id=ID(unique=True, stored=True),
+        id_num=NUMERIC(int, bits=64, sortable=True),
+        title=TEXT(analyzer=tokens, phrase=True),
+        body=TEXT(analyzer=tokens, phrase=True),
+        title_grams=TEXT(analyzer=tokens, phrase=True),
+        body_grams=TEXT(analyzer=tokens, phrase=True),
+        title_chars=TEXT(analyzer=tokens, phrase=False),
+        body_chars=TEXT(analyzer=tokens, phrase=False),
+        title_tokens=STORED(),
+        body_tokens=STORED(),
+        unit=ID(sortable=True),
+        unit_category=ID(sortable=True),
+        topics=KEYWORD(commas=True),
+        kind=ID(sortable=True),
+        status=ID(sortable=True),
+        publications=KEYWORD(commas=True),
+        level=NUMERIC(int),
+        event_date=NUMERIC(int, sortable=True),
+        year=NUMERIC(int),
+        # Never written: its name carries the version, so an index of another version has other
+        # field names, which `_schema_current` notices.
+        **{f"schema_v{SCHEMA_VERSION}": STORED()},
+    )
+
+
+def _ymd(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def _stored(tokens: Iterable[str]) -> str:
+    return SEP.join(token.replace(SEP, " ") for token in tokens)
+
+
+def _document(doc: IndexDoc) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "id": str(doc.id),
+        "id_num": doc.id,
+        "title": SEP.join(q.index_terms(doc.title_tokens)),
+        "body": SEP.join(q.index_terms(doc.body_tokens)),
+        "title_grams": SEP.join(g.index_grams(doc.title_tokens)),
+        "body_grams": SEP.join(g.index_grams(doc.body_tokens)),
+        "title_chars": SEP.join(g.index_chars(doc.title_tokens)),
+        "body_chars": SEP.join(g.index_chars(doc.body_tokens)),
+        "title_tokens": _stored(doc.title_tokens),
+        "body_tokens": _stored(doc.body_tokens),
+        "level": doc.level,
+        "event_date": _ymd(doc.event_date),
+        "year": doc.event_date.year,
+    }
+    for name, value in (
+        ("unit", doc.unit),
+        ("unit_category", doc.unit_category),
+        ("kind", doc.kind),
+        ("status", doc.status),
+    ):
+        if value:
+            fields[name] = value
+    topics = ",".join(t.replace(",", " ") for t in doc.topics if t)
+    if topics:
+        fields["topics"] = topics
+    publications = ",".join(p.replace(",", " ") for p in doc.publications if p)
+    if publications:
+        fields["publications"] = publications
+    return fields
+
+
+def _word_query(fieldname: str, words: tuple[str, ...], boost: float) -> Any:
+    if len(words) == 1:
+        return wq.Term(fieldname, words[0], boost=boost)
+    return wq.Phrase(fieldname, list(words), boost=boost)
+
+
+def _gram_query(prefix: str, widening: g.GramQuery, boost: float) -> Any:
+    grams = widening.grams
+    fieldname = f"{prefix}_{widening.kind}"
+    if len(grams) == 1:
+        return wq.Term(fieldname, grams[0], boost=boost)
+    # A phrase scores the sum of its terms: share the boost so long words do not outweigh words.
+    return wq.Phrase(fieldname, list(grams), boost=boost / len(grams))
+
+
+def _text_query(words: tuple[str, ...], gram_text: str, field: str | None) -> Any:
+    """Match words in the word fields, or their text in the gram fields (title only if asked)."""
+    widening = g.gram_query(gram_text)
+    options: list[Any] = []
+    for prefix, boost in (("title", TITLE_BOOST), ("body", 1.0)):
+        if field == "title" and prefix != "title":
+            continue
+        options.append(_word_query(prefix, words, boost * WORD_BOOST))
+        if widening is not None:
+            options.append(_gram_query(prefix, widening, boost))
+    return wq.Or(options)
+
+
+def translate(node: q.Node) -> Any:
+    """Translate our query tree into a whoosh.query object, widening each term with its grams."""
+    if isinstance(node, q.MatchAll):
+        return wq.Every()
+    if isinstance(node, q.Term):
+        return _text_query((node.text,), node.text, node.field)
+    if isinstance(node, q.Phrase):
+        return _text_query(node.words, g.phrase_text(node.words), node.field)
+    if isinstance(node, q.FieldTerm):
+        return wq.Term(_KEYWORD_FIELDS[node.field], node.value)
+    if isinstance(node, q.Not):
+        return wq.AndNot(wq.Every(), translate(node.child))
+    if isinstance(node, q.Or):
+        return wq.Or([translate(child) for child in node.children])
+    positives = [translate(c) for c in node.children if not isinstance(c, q.Not)]
+    negatives = [translate(c.child) for c in node.children if isinstance(c, q.Not)]
+    matched = wq.And(positives) if positives else wq.Every()
+    return wq.AndNot(matched, wq.Or(negatives)) if negatives else matched
+
+
+def _filters(query: SearchQuery) -> list[Any]:
+    """The structured filters and the permission scope, as queries that must all match."""
+    filters: list[Any] = [wq.NumericRange("level", None, query.max_level)]
+    if query.allowed_units is not None:
+        filters.append(wq.Or([wq.Term("unit", unit) for unit in sorted(query.allowed_units)]))
+    for name, value in (
+        ("unit", query.unit),
+        ("unit_category", query.unit_category),
+        ("topic", query.topic),
+        ("kind", query.kind),
+        ("status", query.status),
+    ):
+        if value:
+            filters.append(wq.Term(_KEYWORD_FIELDS[name], value))
+    if query.date_from is not None or query.date_to is not None:
+        low = _ymd(query.date_from) if query.date_from is not None else None
+        high = _ymd(query.date_to) if query.date_to is not None else None
+        filters.append(wq.NumericRange("event_date", low, high))
+    return filters
+
+
+def _open_searcher(ix: Any, where: Path) -> Any:
+    """Open a searcher, or raise IndexCorruptError when a segment cannot be read."""
+    # Whoosh leaves the file of a truncated segment open when its reader fails; collect it here,
+    # quietly, instead of letting a ResourceWarning surface at some later garbage collection.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            return ix.searcher()
+        except Exception as exc:
+            reason = repr(exc)
+        gc.collect()
+    log.warning("search index in %s cannot be read: %s", where, reason)
+    raise IndexCorruptError("搜索索引已损坏，请重建索引")
+
+
+class WhooshBackend(SearchBackend):
+    """A Whoosh index in `index_dir`; safe for threads and for several processes on one directory.
+
+    One searcher is kept open and reopened when another commit (from this or another process)
+    changed the index. Whoosh's own `Searcher.refresh()` is not used: in whoosh-reloaded 2.7.5 it
+    re-adds segments of the previous reader (`FileIndex._reader(reuse=...)`), so after an update
+    or a merge the refreshed searcher returns stale and duplicate documents.
+    """
+
+    def __init__(self, index_dir: Path, segmenter: Segmenter, *, lock_timeout: float = 10.0) -> None:
+        self._dir = Path(index_dir)
+        self._segmenter = segmenter
+        self._lock_timeout = lock_timeout
+        self._lock = threading.Lock()  # guards the shared searcher
+        self._write_lock = threading.Lock()  # one writer per process; other processes: file lock
+        self._searcher: Any = None
+        self._key: tuple[int, int, int] | None = None
+        self._dir.mkdir(parents=True, exist_ok=True)
+        self._ix: Any = self._open()
+
+    # --- opening -------------------------------------------------------------------------------
+
+    def _open(self) -> Any:
+        try:
+            if not windex.exists_in(str(self._dir), indexname=INDEX_NAME):
+                return windex.create_in(str(self._dir), build_schema(), indexname=INDEX_NAME)
+            return windex.open_dir(str(self._dir), indexname=INDEX_NAME)
+        except Exception as exc:
+            log.warning("search index in %s cannot be opened (%r); recreate and rebuild it", self._dir, exc)
+            return None
+
+    def _index(self) -> Any:
+        if self._ix is None:
+            self._ix = self._open()
+            if self._ix is None:
+                raise IndexCorruptError("搜索索引已损坏，请重建索引")
+        return self._ix
+
+    def _toc_key(self, ix: Any) -> tuple[int, int, int]:
+        # The generation alone is not enough: recreating an index restarts it at 0.
+        for _ in range(5):
+            generation = int(ix.latest_generation())
+            if generation < 0:
+                break
+            try:
+                st = os.stat(self._dir / f"_{INDEX_NAME}_{generation}.toc")
+            except FileNotFoundError:  # a concurrent commit just replaced it
+                continue
+            return generation, st.st_ino, st.st_mtime_ns
+        raise IndexCorruptError("搜索索引已损坏，请重建索引")
+
+    # --- the shared searcher ---------------------------------------------------------------------
+
+    def _current(self) -> Any:
+        """Return the shared searcher, reopened if the index changed. Hold _lock."""
+        ix = self._index()
+        key = self._toc_key(ix)
+        if self._searcher is None or key != self._key:
+            fresh = _open_searcher(ix, self._dir)
+            self._retire()
+            self._searcher, self._key = fresh, key
+        return self._searcher
+
+    def _retire(self) -> None:
+        """Close the shared searcher (it reopens on the next search). Hold _lock."""
+        old, self._searcher, self._key = self._searcher, None, None
+        if old is not None:
+            old.close()
+
+    @contextmanager
+    def _searching(self) -> Iterator[Any]:
+        # Searches take turns on the one searcher: Whoosh readers keep file positions that are not
+        # safe to share between threads, and as pure Python a search gains nothing from running in
+        # parallel under the GIL anyway.
+        with self._lock:
+            yield self._current()
+
+    def refresh(self) -> None:
+        """Reopen the shared searcher now if the index changed since it was opened."""
+        with self._searching():
+            pass
+
+    def close(self) -> None:
+        """Close the shared searcher (it reopens on the next search)."""
+        with self._lock:
+            self._retire()
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    def _writer(self, ix: Any) -> Any:
+        """Open a writer, waiting (bounded, with backoff) while another process holds the lock."""
+        deadline = time.monotonic() + self._lock_timeout
+        delay = 0.02
+        while True:
+            try:
+                return ix.writer()
+            except windex.LockError:
+                if time.monotonic() >= deadline:
+                    raise IndexBusyError("搜索索引正被其他进程更新，请稍后重试") from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+
+    def _commit(self, docs: Iterable[IndexDoc], *, replace: bool, clear: bool = False) -> int:
+        ix = self._index()
+        writer = self._writer(ix)
+        # An index of an older schema keeps taking documents (without the fields it lacks) until
+        # it is rebuilt, instead of failing every save.
+        known = set(ix.schema.names())
+        outdated = known != set(build_schema().names())
+        count = 0
+        try:
+            for doc in docs:
+                fields = _document(doc)
+                if outdated:
+                    fields = {name: value for name, value in fields.items() if name in known}
+                if replace:
+                    writer.update_document(**fields)
+                else:
+                    writer.add_document(**fields)
+                count += 1
+            if clear:
+                writer.commit(mergetype=CLEAR)
+            else:
+                writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        return count
+
+    def index(self, docs: Iterable[IndexDoc]) -> None:
+        """Add or replace these documents (by id) and commit."""
+        batch = list(docs)
+        if not batch:
+            return
+        with self._write_lock:
+            self._commit(batch, replace=True)
+
+    def delete(self, ids: Iterable[int]) -> None:
+        """Remove these documents and commit."""
+        keys = [str(i) for i in ids]
+        if not keys:
+            return
+        with self._write_lock:
+            writer = self._writer(self._index())
+            try:
+                for key in keys:
+                    writer.delete_by_term("id", key)
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
+
+    def rebuild(self, docs: Iterable[IndexDoc]) -> int:
+        """Drop everything and index `docs` in batches of BATCH_SIZE; return how many were indexed.
+
+        The first batch replaces all segments in one commit (readers never see an empty index
+        unless `docs` is empty); later batches update by id, so an item indexed by another process
+        meanwhile is not duplicated. The index is created afresh when its schema is outdated.
+        """
+        with self._write_lock:
+            if self._ix is None or not self._schema_current():
+                self._create()
+            source = iter(docs)
+            total = 0
+            first = True
+            while True:
+                batch = list(islice(source, BATCH_SIZE))
+                if not batch and not first:
+                    break
+                total += self._commit(batch, replace=not first, clear=first)
+                first = False
+                if len(batch) < BATCH_SIZE:
+                    break
+            return total
+
+    def _schema_current(self) -> bool:
+        try:
+            return set(self._ix.schema.names()) == set(build_schema().names())
+        except Exception:
+            return False
+
+    def _create(self) -> None:
+        """Empty the directory's index and start a new one, holding the writer lock."""
+        storage_lock = FileStorage(str(self._dir)).lock(f"{INDEX_NAME}_WRITELOCK")
+        deadline = time.monotonic() + self._lock_timeout
+        while not storage_lock.acquire(blocking=False):
+            if time.monotonic() >= deadline:
+                raise IndexBusyError("搜索索引正被其他进程更新，请稍后重试")
+            time.sleep(0.05)
+        try:
+            with self._lock:
+                self._retire()
+                self._ix = windex.create_in(str(self._dir), build_schema(), indexname=INDEX_NAME)
+        finally:
+            storage_lock.release()
+
+    def recreate(self) -> None:
+        """Delete the index files and start an empty index (then rebuild it from the database)."""
+        with self._write_lock:
+            self._create()
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def count(self) -> int:
+        """How many documents the index holds."""
+        with self._searching() as searcher:
+            return int(searcher.doc_count())
+
+    def check(self) -> bool:
+        """Whether the index opens, has the current schema and reads cleanly (sampled fields)."""
+        try:
+            ix = windex.open_dir(str(self._dir), indexname=INDEX_NAME)
+            searcher = _open_searcher(ix, self._dir)
+        except Exception as exc:
+            log.warning("search index in %s cannot be opened: %r", self._dir, exc)
+            return False
+        try:
+            if set(ix.schema.names()) != set(build_schema().names()):
+                log.warning("search index in %s has an outdated schema; rebuild it", self._dir)
+                return False
+            reader = searcher.reader()
+            total = reader.doc_count_all()
+            for docnum in {*range(0, total, max(1, total // 50)), total - 1} - {-1}:
+                reader.stored_fields(docnum)
+            for fieldname in ("id", "title", "body"):
+                for term in islice(reader.lexicon(fieldname), 20):
+                    list(reader.postings(fieldname, term).all_ids())
+            return sum(1 for _ in reader.lexicon("id")) >= int(reader.doc_count())
+        except Exception as exc:
+            log.warning("search index in %s failed its check: %r", self._dir, exc)
+            return False
+        finally:
+            searcher.close()
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Run a query and return one page of highlighted hits, with facets over all matches."""
+        tree = q.parse_query(query.text, self._segmenter)
+        if query.allowed_units is not None and not query.allowed_units:
+            return SearchResult(total=0, hits=[], facets={})
+        terms = q.positive_terms(tree)
+        # Filters restrict the match set inside the query (hits, total and facets alike) without
+        # contributing to the score.
+        whoosh_query = wq.Require(translate(tree), wq.And(_filters(query)))
+        page = max(1, query.page)
+        per_page = max(1, query.per_page)
+        offset = (page - 1) * per_page
+        options: dict[str, Any] = {
+            "limit": offset + per_page,
+            "groupedby": {
+                name: sorting.FieldFacet(field, allow_overlap=(field == "topics"), maptype=sorting.Count)
+                for name, field in _FACETS.items()
+            },
+        }
+        by_date = query.sort == "date" or not terms
+        if by_date:
+            options["sortedby"] = [
+                sorting.FieldFacet("event_date", reverse=True),
+                sorting.FieldFacet("id_num", reverse=True),
+            ]
+        elif query.sort != "relevance":
+            raise SearchError(f"unknown sort order: {query.sort}")
+        try:
+            with self._searching() as searcher:
+                results = searcher.search(whoosh_query, **options)
+                total = len(results)
+                hits = [self._hit(hit, terms, by_date) for hit in results[offset : offset + per_page]]
+                facets = {
+                    name: {str(k): int(v) for k, v in results.groups(name).items() if k is not None}
+                    for name in _FACETS
+                }
+        except (OSError, EOFError, windex.IndexError) as exc:
+            raise IndexCorruptError("搜索索引已损坏，请重建索引") from exc
+        return SearchResult(total=total, hits=hits, facets=facets)
+
+    @staticmethod
+    def _hit(hit: Any, terms: set[str], by_date: bool) -> Hit:
+        stored = hit.fields()
+        title_tokens = str(stored.get("title_tokens", "")).split(SEP)
+        body_tokens = str(stored.get("body_tokens", "")).split(SEP)
+        inside = gram_only_terms(terms, title_tokens, body_tokens)
+        return Hit(
+            id=int(stored["id"]),
+            score=0.0 if by_date else float(hit.score or 0.0),  # sorted hits carry a sort key
+            snippet=snippet(body_tokens, terms, inside=inside),
+            title_html=highlight_all(title_tokens, terms, inside),
+        )
