@@ -16,51 +16,40 @@ needed) so a one-character query can match anywhere without making the gram stre
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from search.query import normalize_token
 
-# Han ideographs: the basic block, extension A, compatibility ideographs, 〇 and the supplementary
+# Han ideographs: 〇, extension A, the basic block, compatibility ideographs and the supplementary
 # planes (extensions B and later).
-_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF))
+_CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+_CJK_TEXT = re.compile(f"[{_CJK}]+")
+# A CJK run, or a run of other letters and digits (word characters except "_" and CJK).
+_RUN = re.compile(f"([{_CJK}]+)|(?:(?![{_CJK}])[^\\W_])+")
 
 
 def is_cjk(ch: str) -> bool:
     """Whether one character is a Han ideograph (the script that gets bigrams)."""
-    code = ord(ch)
-    return code == 0x3007 or any(low <= code <= high for low, high in _CJK_RANGES)
+    return _CJK_CHAR.fullmatch(ch) is not None
 
 
 def is_cjk_text(text: str) -> bool:
     """Whether `text` is non-empty and made of Han ideographs only."""
-    return bool(text) and all(is_cjk(ch) for ch in text)
+    return _CJK_TEXT.fullmatch(text) is not None
 
 
 def text_grams(text: str) -> list[str]:
     """Return the gram stream of normalised `text` in order (see the module docstring)."""
     grams: list[str] = []
-    n = len(text)
-    i = 0
-    while i < n:
-        ch = text[i]
-        if is_cjk(ch):
-            j = i + 1
-            while j < n and is_cjk(text[j]):
-                j += 1
-            if j - i == 1:
-                grams.append(ch)
-            else:
-                grams.extend(text[k : k + 2] for k in range(i, j - 1))
-            i = j
-        elif ch.isalnum():
-            j = i + 1
-            while j < n and text[j].isalnum() and not is_cjk(text[j]):
-                j += 1
-            grams.append(text[i:j])
-            i = j
+    for match in _RUN.finditer(text):
+        run = match.group()
+        if match.group(1) is None or len(run) == 1:
+            grams.append(run)
         else:
-            i += 1
+            grams.extend([run[k : k + 2] for k in range(len(run) - 1)])
     return grams
 
 
@@ -76,7 +65,7 @@ def index_grams(tokens: Iterable[str]) -> list[str]:
 
 def index_chars(tokens: Iterable[str]) -> list[str]:
     """Return every CJK character of a stored token stream, in order, for a chars field."""
-    return [ch for ch in tokens_text(tokens) if is_cjk(ch)]
+    return _CJK_CHAR.findall(tokens_text(tokens))
 
 
 def phrase_text(words: Sequence[str]) -> str:
@@ -97,7 +86,7 @@ def phrase_text(words: Sequence[str]) -> str:
 
 
 def _joins_run(left: str, right: str) -> bool:
-    return left.isalnum() and right.isalnum() and not is_cjk(left) and not is_cjk(right)
+    return _RUN.fullmatch(left + right) is not None and not is_cjk(left) and not is_cjk(right)
 
 
 @dataclass(frozen=True)

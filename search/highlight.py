@@ -146,8 +146,8 @@ def snippet(
     best_start = 0
     for m in hits:
         end = window_end(m)
-        inside = hits[bisect_left(hits, m) : bisect_left(hits, end)]
-        score = (len({matched[i] for i in inside}), len(inside), -m)
+        within = hits[bisect_left(hits, m) : bisect_left(hits, end)]
+        score = (len({matched[i] for i in within}), len(within), -m)
         if best is None or score > best:
             best, best_start = score, m
     end = window_end(best_start)

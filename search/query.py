@@ -14,6 +14,8 @@ The language:
 Every term is normalised the way the index is: full-width ASCII folded to half-width, Latin
 lower-cased, traditional script converted to simplified, then segmented with the same `Segmenter`;
 a word that segments into several tokens becomes a phrase of them, punctuation tokens are dropped.
+Backends widen every Term and Phrase in place with its character grams (`search.grams`), so a
+match does not depend on the segmentation alone: 农田 finds 高标准农田, 王浩 finds 王浩在.
 
 Strictness: an unclosed quote or unbalanced parentheses raise `QuerySyntaxError`; a dangling
 operator (``a OR``, a lone ``NOT`` or ``-``) is ignored. A query without any term (empty, only

@@ -81,15 +81,16 @@ _FACETS = {
 def build_schema() -> Any:
     """Return the Whoosh schema of the item index."""
     tokens = RegexTokenizer(r"[^\x1f]+") | LowercaseFilter()
+    grams = RegexTokenizer(r"[^\x1f]+")  # already normalised by search.grams
     return Schema(
         id=ID(unique=True, stored=True),
         id_num=NUMERIC(int, bits=64, sortable=True),
         title=TEXT(analyzer=tokens, phrase=True),
         body=TEXT(analyzer=tokens, phrase=True),
-        title_grams=TEXT(analyzer=tokens, phrase=True),
-        body_grams=TEXT(analyzer=tokens, phrase=True),
-        title_chars=TEXT(analyzer=tokens, phrase=False),
-        body_chars=TEXT(analyzer=tokens, phrase=False),
+        title_grams=TEXT(analyzer=grams, phrase=True),
+        body_grams=TEXT(analyzer=grams, phrase=True),
+        title_chars=TEXT(analyzer=grams, phrase=False),
+        body_chars=TEXT(analyzer=grams, phrase=False),
         title_tokens=STORED(),
         body_tokens=STORED(),
         unit=ID(sortable=True),
@@ -159,7 +160,8 @@ def _gram_query(prefix: str, widening: g.GramQuery, boost: float) -> Any:
     fieldname = f"{prefix}_{widening.kind}"
     if len(grams) == 1:
         return wq.Term(fieldname, grams[0], boost=boost)
-    # A phrase scores the sum of its terms: share the boost so long words do not outweigh words.
+    # A phrase scores the sum of its terms: share the boost, so a long word's many grams do not
+    # outweigh a word-field match.
     return wq.Phrase(fieldname, list(grams), boost=boost / len(grams))
 
 

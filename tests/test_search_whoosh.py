@@ -32,6 +32,8 @@ from search import (
     positive_terms,
     snippet,
 )
+from search.grams import GramQuery, gram_query, index_chars, index_grams, phrase_text, text_grams
+from search.highlight import gram_only_terms
 from search.query import And, FieldTerm, MatchAll, Not, Or, Phrase, Term
 from search.whoosh_backend import WhooshBackend
 
@@ -212,7 +214,7 @@ def test_snippet_without_match_returns_beginning() -> None:
 
 
 def test_import_search_does_not_import_whoosh() -> None:
-    code = "import sys, search; print('whoosh' in sys.modules)"
+    code = "import sys, search, search.grams, search.highlight; print('whoosh' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -490,3 +492,188 @@ def test_corrupt_index_is_detected_and_recreated(
     assert backend.rebuild(docs) == 12
     assert backend.check()
     assert ids(find(backend, "国企改革")) == {1, 2}
+
+
+# --- character grams: widening whole-token matches ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("高标准农田", ["高标", "标准", "准农", "农田"]),
+        ("农田", ["农田"]),
+        ("水", ["水"]),
+        ("资金，缺口", ["资金", "缺口"]),  # no gram crosses punctuation
+        ("省，市", ["省", "市"]),  # a one-character run keeps its place as a unigram
+        ("gdp增长5.2%", ["gdp", "增长", "5", "2"]),
+        ("new york", ["new", "york"]),
+        ("covid-19疫情", ["covid", "19", "疫情"]),
+        ("，。！ ", []),
+    ],
+)
+def test_text_grams(text: str, expected: list[str]) -> None:
+    assert text_grams(text) == expected
+
+
+def test_index_grams_come_from_the_tokens_concatenation_normalised() -> None:
+    tokens = ["确保安全", "生产线", "，", "ＧＤＰ", "增长"]
+    assert index_grams(tokens) == ["确保", "保安", "安全", "全生", "生产", "产线", "gdp", "增长"]
+    assert index_chars(["用水", "，", "ab", "〇"]) == ["用", "水", "〇"]
+
+
+def test_phrase_text_and_gram_query() -> None:
+    assert phrase_text(("资金", "缺口")) == "资金缺口"
+    assert phrase_text(("new", "york")) == "new york"
+    assert phrase_text(("gdp", "增长")) == "gdp增长"
+    assert gram_query("水") == GramQuery("chars", ("水",))
+    assert gram_query("农田") == GramQuery("grams", ("农田",))
+    assert gram_query("安全生产") == GramQuery("grams", ("安全", "全生", "生产"))
+    assert gram_query("%") is None
+
+
+def test_gram_only_terms_are_multi_character_cjk_terms_no_token_equals() -> None:
+    title, body = ["高标准农田", "建设"], ["保护", "耕地", "用水", "gdp增长"]
+    terms = {"农田", "耕地", "水", "gdp", "马克"}
+    assert gram_only_terms(terms, title, body) == {"农田", "马克"}
+
+
+def test_gram_match_marks_the_whole_containing_token() -> None:
+    tokens = ["新建", "高标准农田", "5", "万亩"]
+    assert highlight_all(tokens, {"农田"}, {"农田"}) == "新建<mark>高标准农田</mark>5万亩"
+    # Across tokens: every overlapping token, whole, in one mark.
+    split = ["企业", "安全", "生产", "责任", "；", "确保安全", "生产线", "运行"]
+    assert highlight_all(split, {"安全生产"}, {"安全生产"}) == (
+        "企业<mark>安全生产</mark>责任；<mark>确保安全生产线</mark>运行"
+    )
+    long = ["开头", "。"] + ["填充"] * 60 + ["高标准农田", "。"] + ["尾"] * 60
+    cut = snippet(long, {"农田"}, max_chars=40, inside={"农田"})
+    assert "<mark>高标准农田</mark>" in cut and cut.startswith("…")
+
+
+def test_never_a_partial_token_mark() -> None:
+    tokens = ["学习", "马克思主义", "，", "专家", "马克", "来访"]
+    inside = gram_only_terms({"马克"}, tokens)
+    assert inside == frozenset()  # 马克 is a token here: whole-token equality only
+    assert highlight_all(tokens, {"马克"}, inside) == "学习马克思主义，专家<mark>马克</mark>来访"
+    only = ["学习", "马克思主义"]  # found through grams: the whole token, never <mark>马克</mark>思
+    assert highlight_all(only, {"马克"}, gram_only_terms({"马克"}, only)) == "学习<mark>马克思主义</mark>"
+    # A single character never marks the tokens around it.
+    assert highlight_all(["改善", "用水"], {"水"}, gram_only_terms({"水"}, ["改善", "用水"])) == "改善用水"
+
+
+# Items whose segmentation hides a query word: 21 holds 农田 only inside the token 高标准农田, 22 as
+# a token of its own; 23 has the name 王浩 glued into 王浩在 and 安全生产 cut as 确保安全|生产线;
+# 24 was segmented before 安全生产 entered the user dictionary (tokens 安全|生产).
+GRAM_ITEMS: list[tuple[int, str, str, str, str, str, str, int, date, tuple[str, ...]]] = [
+    (21, "HZ", "city", "全市新建高标准农田5万亩", "今年全市新建高标准农田5万亩，改善灌溉用水条件。",
+     "achievement", "adopted", 0, date(2024, 3, 1), ("三农",)),
+    (22, "NB", "city", "冬季农田建设全面铺开", "各地保护农田，严守耕地红线。",
+     "achievement", "adopted", 0, date(2024, 3, 2), ("三农",)),
+    (23, "GAT", "dept", "市委书记王浩在会上强调抓好防汛",
+     "市委书记王浩在会上强调，要确保安全生产线运行平稳。", "other", "adopted", 0, date(2024, 3, 3), ()),
+    (24, "GAT", "dept", "企业责任落实", "企业安全生产责任落实到位。",
+     "other", "adopted", 0, date(2024, 3, 4), ()),
+]  # fmt: skip
+
+
+@pytest.fixture
+def wide_backend(backend: SearchBackend, segmenter: Segmenter) -> SearchBackend:
+    extra = [make_doc(segmenter, *item) for item in GRAM_ITEMS]
+    extra[3] = replace(extra[3], body_tokens=["企业", "安全", "生产", "责任", "落实", "到位", "。"])
+    backend.index(extra)
+    return backend
+
+
+def test_segmentation_of_the_gram_items(segmenter: Segmenter) -> None:
+    # The premise of the tests below: whole-token matching alone would miss these.
+    def cut(text: str) -> list[str]:
+        return [t.text for t in segmenter.tokens(text)]
+
+    assert "高标准农田" in cut(GRAM_ITEMS[0][4]) and "农田" not in cut(GRAM_ITEMS[0][4])
+    assert "王浩在" in cut(GRAM_ITEMS[2][3]) and cut("王浩") == ["王浩"]
+    assert "安全生产" not in cut(GRAM_ITEMS[2][4]) and cut("安全生产") == ["安全生产"]
+
+
+def test_word_inside_a_compound_token_is_found_and_whole_token_marked(wide_backend: SearchBackend) -> None:
+    result = find(wide_backend, "农田")
+    assert ids(result) == {21, 22}
+    hit = next(h for h in result.hits if h.id == 21)
+    assert "<mark>高标准农田</mark>" in hit.snippet and "<mark>高标准农田</mark>" in hit.title_html
+    hit = next(h for h in result.hits if h.id == 22)
+    assert "保护<mark>农田</mark>" in hit.snippet
+    assert ids(find(wide_backend, "農田")) == {21, 22}
+
+
+def test_word_matches_rank_above_gram_only_matches(wide_backend: SearchBackend) -> None:
+    hits = find(wide_backend, "农田").hits
+    assert [hit.id for hit in hits] == [22, 21]
+    assert hits[0].score > 2 * hits[1].score > 0
+
+
+def test_compound_query_finds_text_segmented_apart(wide_backend: SearchBackend) -> None:
+    result = find(wide_backend, "安全生产")
+    assert ids(result) == {4, 23, 24}
+    snippets = {hit.id: hit.snippet for hit in result.hits}
+    assert "企业<mark>安全生产</mark>责任" in snippets[24]
+    assert "<mark>确保安全生产线</mark>运行" in snippets[23]
+    assert result.hits[0].id == 4  # the only one holding the word as a token
+
+
+def test_single_character_finds_any_document_containing_it(wide_backend: SearchBackend) -> None:
+    assert ids(find(wide_backend, "水")) == {6, 21}  # 水平, 用水
+    assert ids(find(wide_backend, "title:水")) == set()
+    assert ids(find(wide_backend, "汛")) == {23}
+
+
+def test_name_glued_to_the_next_character_is_found(wide_backend: SearchBackend) -> None:
+    (hit,) = find(wide_backend, "王浩").hits
+    assert hit.id == 23
+    assert hit.title_html.startswith("市委书记<mark>王浩在</mark>会上")
+
+
+def test_boolean_operators_apply_to_widened_terms(wide_backend: SearchBackend) -> None:
+    assert ids(find(wide_backend, "农田 -高标准")) == {22}
+    assert ids(find(wide_backend, "农田 NOT 耕地")) == {21}
+    assert not ids(find(wide_backend, "-农田")) & {21, 22}
+    assert ids(find(wide_backend, "农田 OR 王浩")) == {21, 22, 23}
+    assert ids(find(wide_backend, "农田 用水")) == {21}
+    assert ids(find(wide_backend, "(农田 OR 王浩) unit:GAT")) == {23}
+    assert ids(find(wide_backend, "农田", unit="HZ")) == {21}
+    assert ids(find(wide_backend, "title:农田")) == {21, 22}
+    assert ids(find(wide_backend, "title:安全生产")) == {4}
+
+
+def test_phrase_matches_contiguous_text_through_grams(wide_backend: SearchBackend) -> None:
+    assert ids(find(wide_backend, '"高标准 农田"')) == {21}  # one token in the document
+    assert ids(find(wide_backend, '"农田 高标准"')) == set()
+    assert ids(find(wide_backend, '"资金 缺口"')) == {5}
+    assert ids(find(wide_backend, '"缺口 资金"')) == set()
+
+
+def test_an_index_without_grams_is_reported_and_rebuilt(
+    open_whoosh: Callable[..., WhooshBackend], whoosh_dir: Path, docs: list[IndexDoc]
+) -> None:
+    from whoosh import index as windex
+    from whoosh.fields import Schema
+
+    from search.whoosh_backend import INDEX_NAME, build_schema
+
+    current = build_schema()
+    old = Schema(
+        **{
+            name: current[name]
+            for name in current.names()
+            if not name.endswith(("_grams", "_chars")) and not name.startswith("schema_v")
+        }
+    )
+    whoosh_dir.mkdir()
+    windex.create_in(str(whoosh_dir), old, indexname=INDEX_NAME)
+    backend = open_whoosh()
+    backend.index(docs)  # an outdated index keeps taking documents until it is rebuilt
+    assert backend.count() == 12
+    assert ids(find(backend, "国企改革 -宁波市")) == {1}
+    assert not backend.check()  # the app recreates and rebuilds an index that fails its check
+
+    assert backend.rebuild(docs) == 12
+    assert backend.check()
+    assert ids(find(backend, "水")) == {6}
