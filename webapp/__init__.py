@@ -54,6 +54,8 @@ def create_app(config: dict[str, Any] | None = None, *, segmenter: Segmenter | N
             event.listen(db.engine, "connect", _sqlite_pragmas)
     app.extensions["xinxi"] = build_engines(app, segmenter)
     _check_index(app)
+    with app.app_context():
+        db.engine.dispose()  # no pooled connection may survive into gunicorn's forked workers
 
     from webapp import cli, errors, views
 

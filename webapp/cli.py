@@ -67,7 +67,7 @@ def import_command(paths: tuple[str, ...], unit_code: str, level: str) -> None:
     """Import .docx/.txt/.html/.md files or folders of them as submitted items."""
     files = _files(paths)
     imported, failed = 0, []
-    with click.progressbar(files, label="导入信息", show_pos=True) as bar:
+    with click.progressbar(files, label="导入信息", show_pos=True) as bar, indexing.batched():
         for path in bar:
             try:
                 extracted = extract(path.name, path.read_bytes())

@@ -16,7 +16,7 @@ from nlp import load_default_topics
 from nlp.normalize import to_traditional
 from webapp.extensions import db
 from webapp.models import Item, Publication, Topic, Unit, UnitCategory, User
-from webapp.services import bulletins, items
+from webapp.services import bulletins, indexing, items
 from webapp.services.users import create_user
 from webapp.timeutil import SHANGHAI, local_today
 
@@ -167,31 +167,26 @@ def seed_structure() -> None:
         create_user(username, DEMO_PASSWORD, role, unit, display_name=display)
 
 
-def seed_demo(corpus: Path | None = None, progress: Callable[[int], None] | None = None) -> int:
-    """Load the demo office once; return how many items were created (0 when data already exists)."""
-    if db.session.scalar(db.select(db.func.count(Unit.id))):
-        return 0
-    rng = random.Random(20261123)
-    seed_structure()
-    editor = db.session.scalar(db.select(User).where(User.username == "editor"))
+def _submit_and_review(
+    texts: list[DemoText], editor: User | None, rng: random.Random, progress: Callable[[int], None] | None
+) -> list[Item]:
+    """Submit each text as some unit, backdate it, and let the editor decide on most; return the adopted."""
     units = [u for u, *_ in UNITS]
     today = local_today()
-    texts = demo_texts(corpus if corpus is not None else DEFAULT_CORPUS, rng)
     adopted: list[Item] = []
     for n, demo in enumerate(texts):
         event = today - timedelta(days=rng.randint(0, 330))
-        script_text, script_title = demo.text, demo.title
+        title, text = demo.title, demo.text
         if n % 12 == 5:  # some units still write in traditional script
-            script_text, script_title = to_traditional(demo.text), to_traditional(demo.title)
-        level = rng.choices(["公开", "内部", "秘密"], weights=[3, 6, 1])[0]
+            title, text = to_traditional(title), to_traditional(text)
         result = items.submit_item(
             None,
             items.ItemInput(
-                title=script_title,
-                text=script_text,
+                title=title,
+                text=text,
                 unit_code=rng.choice(units),
                 event_date=event,
-                level=level,
+                level=rng.choices(["公开", "内部", "秘密"], weights=[3, 6, 1])[0],
                 author=rng.choice(["王伟", "李静", "张磊", "刘洋", "陈晨", "赵敏"]),
             ),
         )
@@ -209,10 +204,23 @@ def seed_demo(corpus: Path | None = None, progress: Callable[[int], None] | None
         db.session.commit()
         if progress:
             progress(1)
-    for publication in PUBLICATIONS:
-        picked = [i.id for i in adopted if i.adoptions and i.adoptions[0].publication.code == publication[0]]
+    return adopted
+
+
+def seed_demo(corpus: Path | None = None, progress: Callable[[int], None] | None = None) -> int:
+    """Load the demo office once; return how many items were created (0 when data already exists)."""
+    if db.session.scalar(db.select(db.func.count(Unit.id))):
+        return 0
+    rng = random.Random(20261123)
+    seed_structure()
+    editor = db.session.scalar(db.select(User).where(User.username == "editor"))
+    texts = demo_texts(corpus if corpus is not None else DEFAULT_CORPUS, rng)
+    with indexing.batched():
+        adopted = _submit_and_review(texts, editor, rng, progress)
+    for code, *_ in PUBLICATIONS:
+        picked = [i.id for i in adopted if i.adoptions[0].publication.code == code]
         for start in range(0, min(len(picked), 12), 4):
-            bulletins.create_issue(editor, publication[0], picked[start : start + 4])
+            bulletins.create_issue(editor, code, picked[start : start + 4])
     return len(texts)
 
 

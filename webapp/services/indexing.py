@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
+from flask import g
 from sqlalchemy.orm import selectinload
 
 from nlp import Analysis
@@ -15,18 +17,21 @@ from webapp.models import LEVELS, Item, Unit
 
 log = logging.getLogger(__name__)
 REINDEX_BATCH = 500
+_BATCH_KEY = "xinxi_index_batch"
 
 
-def to_index_doc(item: Item, analysis: Analysis | None = None) -> IndexDoc:
-    """The index's view of an item; reuses the submission's tokens when they are at hand."""
-    if analysis is None:
-        # Rebuilding from the database: the tokens were not stored, so cut the stored copies once.
+def to_index_doc(item: Item, analysis: Analysis | None = None, previous: IndexDoc | None = None) -> IndexDoc:
+    """The index's view of an item; reuses tokens already at hand instead of cutting the text again."""
+    if analysis is not None:
+        title_tokens = [t.text for t in analysis.title_tokens]
+        body_tokens = [t.text for t in analysis.tokens]
+    elif previous is not None:
+        title_tokens, body_tokens = list(previous.title_tokens), list(previous.body_tokens)
+    else:
+        # The tokens are not stored in the database, so cut the stored copies once.
         segmenter = engines().segmenter
         title_tokens = [t.text for t in segmenter.tokens(item.simplified_title)]
         body_tokens = [t.text for t in segmenter.tokens(item.simplified_text)]
-    else:
-        title_tokens = [t.text for t in analysis.title_tokens]
-        body_tokens = [t.text for t in analysis.tokens]
     return IndexDoc(
         id=item.id,
         title=item.simplified_title,
@@ -44,14 +49,45 @@ def to_index_doc(item: Item, analysis: Analysis | None = None) -> IndexDoc:
     )
 
 
-def index_items(items: Iterable[Item], analyses: dict[int, Analysis] | None = None) -> None:
-    """Index committed items; a failing index is logged, never loses the stored item."""
-    analyses = analyses or {}
-    docs = [to_index_doc(item, analyses.get(item.id)) for item in items]
+def _write(docs: list[IndexDoc]) -> None:
     try:
         engines().search.index(docs)
     except SearchError:
         log.exception("indexing items %s failed; run `flask --app wsgi reindex`", [d.id for d in docs])
+
+
+def index_items(items: Iterable[Item], analyses: dict[int, Analysis] | None = None) -> None:
+    """Index committed items; a failing index is logged, never loses the stored item.
+
+    Inside `batched()` the documents wait and are written together when the batch ends.
+    """
+    analyses = analyses or {}
+    pending: dict[int, IndexDoc] | None = g.get(_BATCH_KEY)
+    if pending is None:
+        _write([to_index_doc(item, analyses.get(item.id)) for item in items])
+        return
+    for item in items:
+        pending[item.id] = to_index_doc(item, analyses.get(item.id), pending.get(item.id))
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Collect index updates and write them in few large commits (bulk import, demo data).
+
+    Whoosh pays a segment merge per commit, so one commit per item makes bulk loads crawl.
+    """
+    if g.get(_BATCH_KEY) is not None:  # already inside a batch
+        yield
+        return
+    pending: dict[int, IndexDoc] = {}
+    g.setdefault(_BATCH_KEY, pending)
+    try:
+        yield
+    finally:
+        g.pop(_BATCH_KEY, None)
+        docs = list(pending.values())
+        for start in range(0, len(docs), REINDEX_BATCH):
+            _write(docs[start : start + REINDEX_BATCH])
 
 
 def _all_docs(progress: Callable[[int], None] | None) -> Iterator[IndexDoc]:

@@ -1,0 +1,92 @@
+"""Ingest throughput: raw jieba cutting vs our full `analyze()`, on the same real texts in one run.
+
+    .venv/bin/python bench/ingest.py [--docs 10000] [--corpus ../shared/corpus]
+
+The machine is shared and noisy, so the figure that matters is the ratio measured in the same run
+(target: analyze() >= 0.6x raw jieba). The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import jieba
+
+from nlp import Analyzer, Segmenter
+
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def load_texts(corpus: Path, limit: int) -> list[tuple[str, str]]:
+    """(title, text) pairs from the 新闻联播 items, the largest real corpus we have."""
+    path = corpus / "xinwenlianbo-2022-2026" / "xwlb_items.jsonl.gz"
+    if not path.exists():
+        sys.exit(f"corpus not found: {path}")
+    texts: list[tuple[str, str]] = []
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            texts.append((row["title"], row["text"]))
+            if len(texts) >= limit:
+                break
+    return texts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=10_000)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    args = parser.parse_args()
+    texts = load_texts(args.corpus, args.docs)
+    chars = sum(len(title) + len(text) for title, text in texts)
+
+    segmenter = Segmenter().initialize()
+    analyzer = Analyzer(segmenter)
+    raw = jieba.Tokenizer()
+    raw.initialize()
+    # Warm both up so neither pays first-call costs inside the timed loop.
+    for title, text in texts[:50]:
+        raw.lcut(title)
+        raw.lcut(text)
+        analyzer.analyze(title, text)
+
+    start = time.perf_counter()
+    for title, text in texts:
+        raw.lcut(title)
+        raw.lcut(text)
+    jieba_seconds = time.perf_counter() - start
+
+    start = time.perf_counter()
+    for title, text in texts:
+        analyzer.analyze(title, text)
+    analyze_seconds = time.perf_counter() - start
+
+    jieba_cps = chars / jieba_seconds
+    analyze_cps = chars / analyze_seconds
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"docs {len(texts)}, chars {chars}")
+    print(f"raw jieba.lcut: {jieba_cps:,.0f} chars/s ({jieba_seconds:.1f} s)")
+    print(f"analyze():      {analyze_cps:,.0f} chars/s ({analyze_seconds:.1f} s)")
+    print(f"peak RSS {peak_mb:.0f} MB")
+    print(
+        json.dumps(
+            {
+                "docs": len(texts),
+                "chars": chars,
+                "jieba_chars_per_s": round(jieba_cps),
+                "analyze_chars_per_s": round(analyze_cps),
+                "ratio_vs_jieba": round(analyze_cps / jieba_cps, 3),
+                "peak_rss_mb": round(peak_mb),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
