@@ -251,6 +251,7 @@ class WhooshBackend(SearchBackend):
         self._write_lock = threading.Lock()  # one writer per process; other processes: file lock
         self._searcher: Any = None
         self._key: tuple[int, int, int] | None = None
+        self._pid = os.getpid()
         self._dir.mkdir(parents=True, exist_ok=True)
         self._ix: Any = self._open()
 
@@ -289,6 +290,10 @@ class WhooshBackend(SearchBackend):
 
     def _current(self) -> Any:
         """Return the shared searcher, reopened if the index changed. Hold _lock."""
+        if self._pid != os.getpid():
+            # A forked worker (gunicorn --preload) must not share the parent's open files and
+            # their positions: drop the inherited searcher without closing the parent's handles.
+            self._searcher, self._key, self._pid = None, None, os.getpid()
         ix = self._index()
         key = self._toc_key(ix)
         if self._searcher is None or key != self._key:
