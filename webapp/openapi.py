@@ -7,6 +7,7 @@ from typing import Any
 from webapp.models import LEVELS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
+ID_PARAM = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
@@ -108,18 +109,14 @@ def openapi_spec() -> dict[str, Any]:
             "/items/{id}": {
                 "get": {
                     "summary": "读取一条信息",
-                    "parameters": [
-                        {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
-                    ],
+                    "parameters": ID_PARAM,
                     "responses": {"200": _json(item), **_errors(401, 404)},
                 }
             },
             "/items/{id}/review": {
                 "post": {
                     "summary": "审核：采用、不采用或退回修改",
-                    "parameters": [
-                        {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
-                    ],
+                    "parameters": ID_PARAM,
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -206,9 +203,7 @@ def openapi_spec() -> dict[str, Any]:
             "/bulletins/{id}.docx": {
                 "get": {
                     "summary": "下载 Word 版刊物",
-                    "parameters": [
-                        {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
-                    ],
+                    "parameters": ID_PARAM,
                     "responses": {
                         "200": {
                             "description": "Word 文件",
