@@ -89,9 +89,10 @@ def test_reporter_to_editor_to_word_bulletin(live_server: str, tmp_path: Path) -
             sync_api.expect(page.locator(".flash.success")).to_have_text("已采用")
 
             page.click("text=刊物编发")
-            page.check("input[name=item_ids]")
-            page.click("button:has-text('生成刊物')")
-            sync_api.expect(page.locator(".masthead")).to_have_text("每日快报")
+            page.check("input[name=add]")
+            page.click("#create-draft")
+            page.click("#publish")
+            sync_api.expect(page.locator(".flash.success")).to_contain_text("第1期")
             with page.expect_download() as download_info:
                 page.click("#download-docx")
             target = tmp_path / "bulletin.docx"

@@ -62,11 +62,15 @@ def test_reporter_submits_editor_adopts_and_downloads(app: Flask) -> None:
     )
     assert "已采用" in response.get_data(as_text=True)
 
-    response = editor.post("/bulletins/", data={"publication": "yqxx", "item_ids": [str(item_id)]})
+    response = editor.post("/bulletins/", data={"publication": "yqxx", "add": [str(item_id)]})
     assert response.status_code == 302
-    preview = editor.get(response.headers["Location"]).get_data(as_text=True)
-    assert "阳泉信息" in preview and "第1期" in preview
-    download = editor.get(response.headers["Location"] + ".docx")
+    issue_url = response.headers["Location"]
+    draft = editor.get(issue_url).get_data(as_text=True)
+    assert "草稿" in draft and "第1期" in draft
+    editor.post(issue_url + "/publish")
+    preview = editor.get(issue_url + "/preview").get_data(as_text=True)
+    assert "阳泉信息" in preview and "第1期" in preview and "（草稿）" not in preview
+    download = editor.get(issue_url + ".docx")
     assert download.status_code == 200
     texts = [p.text for p in docx.Document(io.BytesIO(download.data)).paragraphs]
     assert any("第1期" in t for t in texts)

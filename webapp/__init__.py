@@ -46,7 +46,7 @@ def create_app(config: dict[str, Any] | None = None, *, segmenter: Segmenter | N
     app.config.update(load_config(instance, config))
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     with app.app_context():

@@ -28,8 +28,32 @@ ROLE_LABELS = {"reporter": "信息员", "editor": "编辑", "leader": "领导", 
 LEVELS = ("公开", "内部", "秘密", "机密")
 REFUSED_LEVEL = "绝密"
 DEFAULT_LEVEL = "内部"
-STATUSES = ("submitted", "adopted", "rejected", "returned")
-STATUS_LABELS = {"submitted": "待审核", "adopted": "已采用", "rejected": "不采用", "returned": "退回修改"}
+STATUSES = ("submitted", "adopted", "rejected", "returned", "merged")
+STATUS_LABELS = {
+    "submitted": "待审核",
+    "adopted": "已采用",
+    "rejected": "不采用",
+    "returned": "退回修改",
+    "merged": "已合并",
+}
+# Where else an item was adopted (上级采用) and who instructed on it (批示), by level.
+UPWARD_LEVELS = {"province": "省办采用", "central": "国办/中办采用"}
+INSTRUCTION_LEVELS = {"central": "中央领导", "provincial": "省级领导", "municipal": "市级领导"}
+ISSUE_STATUSES = {"draft": "草稿", "published": "已印发"}
+AUDIT_ACTIONS = {
+    "submit": "报送",
+    "adopt": "采用",
+    "reject": "不采用",
+    "return": "退回修改",
+    "resubmit": "修改重报",
+    "edit": "编辑修改",
+    "restore": "恢复版本",
+    "correct_tags": "校正标签",
+    "assign_topic": "添加主题",
+    "merge": "合并",
+    "upward_adoption": "上级采用",
+    "instruction": "领导批示",
+}
 KIND_LABELS = {"problem": "问题性信息", "achievement": "成绩/经验", "other": "其他"}
 
 
@@ -136,6 +160,10 @@ class Item(db.Model):  # type: ignore[name-defined,misc]
     source_filename: Mapped[str | None] = mapped_column(String(255))
     source_encoding: Mapped[str | None] = mapped_column(String(32))
     review_reason: Mapped[str | None] = mapped_column(Text)
+    is_comprehensive: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An editor's correction of the tags; re-tagging never overwrites a locked field.
+    kind_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    topics_locked: Mapped[bool] = mapped_column(Boolean, default=False)
 
     unit: Mapped[Unit] = relationship()
     submitted_by: Mapped[User | None] = relationship()
@@ -143,6 +171,28 @@ class Item(db.Model):  # type: ignore[name-defined,misc]
         back_populates="item", cascade="all, delete-orphan", order_by="ItemTopic.score.desc()"
     )
     adoptions: Mapped[list[Adoption]] = relationship(back_populates="item", cascade="all, delete-orphan")
+    versions: Mapped[list[ItemVersion]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="ItemVersion.number"
+    )
+    sources: Mapped[list[ItemSource]] = relationship(
+        foreign_keys="ItemSource.item_id", cascade="all, delete-orphan", order_by="ItemSource.id"
+    )
+    upward_adoptions: Mapped[list[UpwardAdoption]] = relationship(
+        cascade="all, delete-orphan", order_by="UpwardAdoption.adopted_on"
+    )
+    instructions: Mapped[list[Instruction]] = relationship(
+        cascade="all, delete-orphan", order_by="Instruction.instructed_on"
+    )
+
+    @property
+    def credited_units(self) -> list[Unit]:
+        """The units that earn credit for this item: every source unit of a comprehensive item."""
+        if not self.sources:
+            return [self.unit]
+        units: dict[int, Unit] = {}
+        for link in self.sources:
+            units.setdefault(link.source.unit_id, link.source.unit)
+        return list(units.values())
 
     @property
     def level_rank(self) -> int:
@@ -166,6 +216,61 @@ class ItemTopic(db.Model):  # type: ignore[name-defined,misc]
     item: Mapped[Item] = relationship(back_populates="topics")
 
 
+class ItemVersion(db.Model):  # type: ignore[name-defined,misc]
+    """One saved state of an item's title and text; version 1 is the text as submitted."""
+
+    __tablename__ = "item_version"
+    __table_args__ = (UniqueConstraint("item_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    item: Mapped[Item] = relationship(back_populates="versions")
+    created_by: Mapped[User | None] = relationship()
+
+
+class ItemSource(db.Model):  # type: ignore[name-defined,misc]
+    """A source item merged into a comprehensive item (综合信息)."""
+
+    __tablename__ = "item_source"
+    __table_args__ = (UniqueConstraint("item_id", "source_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
+    source: Mapped[Item] = relationship(foreign_keys=[source_id])
+
+
+class UpwardAdoption(db.Model):  # type: ignore[name-defined,misc]
+    """An item adopted by a higher office (省办, 国办/中办), e.g. into 《昨日要情》."""
+
+    __tablename__ = "upward_adoption"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
+    level: Mapped[str] = mapped_column(String(16))
+    outlet: Mapped[str] = mapped_column(String(100))
+    adopted_on: Mapped[date] = mapped_column(Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Instruction(db.Model):  # type: ignore[name-defined,misc]
+    """A leader's written instruction (批示) on an item."""
+
+    __tablename__ = "instruction"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
+    leader: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(16))
+    instructed_on: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Publication(db.Model):  # type: ignore[name-defined,misc]
     """A bulletin title (刊物) with its own yearly numbering and default distribution."""
 
@@ -178,6 +283,7 @@ class Publication(db.Model):  # type: ignore[name-defined,misc]
     distribution_peers: Mapped[str] = mapped_column(String(500), default="")
     distribution_downward: Mapped[str] = mapped_column(String(500), default="")
     default_level: Mapped[str] = mapped_column(String(8), default=DEFAULT_LEVEL)
+    print_count: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -197,14 +303,20 @@ class Adoption(db.Model):  # type: ignore[name-defined,misc]
 
 
 class BulletinIssue(db.Model):  # type: ignore[name-defined,misc]
-    """One numbered issue (期) of a publication; numbers restart each calendar year."""
+    """One issue (期) of a publication: a draft until published, when it gets the next number.
+
+    Numbers restart each calendar year and are given only at publication, so an abandoned draft
+    never leaves a gap.
+    """
 
     __tablename__ = "bulletin_issue"
     __table_args__ = (UniqueConstraint("publication_id", "year", "supplement", "number"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     publication_id: Mapped[int] = mapped_column(ForeignKey("publication.id"))
     year: Mapped[int] = mapped_column(Integer)
-    number: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     supplement: Mapped[bool] = mapped_column(Boolean, default=False)
     issue_date: Mapped[date] = mapped_column(Date)
     editor_note: Mapped[str | None] = mapped_column(Text)
@@ -217,9 +329,15 @@ class BulletinIssue(db.Model):  # type: ignore[name-defined,misc]
     )
 
     @property
+    def number_label(self) -> str:
+        """第N期 / 增刊第N期, or 草稿 before publication."""
+        if self.number is None:
+            return "草稿"
+        return f"{'增刊' if self.supplement else ''}第{self.number}期"
+
+    @property
     def label(self) -> str:
-        prefix = "增刊" if self.supplement else ""
-        return f"《{self.publication.name}》{self.year}年{prefix}第{self.number}期"
+        return f"《{self.publication.name}》{self.year}年{self.number_label}"
 
 
 class BulletinEntry(db.Model):  # type: ignore[name-defined,misc]
@@ -232,6 +350,10 @@ class BulletinEntry(db.Model):  # type: ignore[name-defined,misc]
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
     position: Mapped[int] = mapped_column(Integer)
     column: Mapped[str | None] = mapped_column(String(50))
+    # Frozen at publication, so later edits to the item don't change a published issue.
+    title: Mapped[str | None] = mapped_column(String(300))
+    body: Mapped[str | None] = mapped_column(Text)
+    unit_name: Mapped[str | None] = mapped_column(String(300))
     issue: Mapped[BulletinIssue] = relationship(back_populates="entries")
     item: Mapped[Item] = relationship()
 

@@ -1,21 +1,32 @@
-"""Bulletin issues: numbering per publication per year, composition, and the Word export."""
+"""Bulletin issues: compose drafts, publish with the next number, freeze content, export to Word."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from exports import BulletinData, BulletinItem, Distribution, build_bulletin
 from webapp.extensions import db
-from webapp.models import LEVELS, BulletinEntry, BulletinIssue, Item, Publication, User
+from webapp.models import LEVELS, Adoption, BulletinEntry, BulletinIssue, Item, Publication, User, utcnow
 from webapp.services import audit
 from webapp.services.access import can_see, is_editor
 from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationError
+from webapp.services.indexing import index_items
 from webapp.timeutil import local_today
 
-NUMBERING_RETRIES = 5
+NUMBERING_ATTEMPTS = 20
+
+
+@dataclass
+class EntryInput:
+    """One item placed in an issue, with its column heading (栏目)."""
+
+    item_id: int
+    column: str | None = None
 
 
 def list_publications() -> list[Publication]:
@@ -23,6 +34,14 @@ def list_publications() -> list[Publication]:
     return list(
         db.session.scalars(db.select(Publication).where(Publication.active).order_by(Publication.code))
     )
+
+
+def get_publication(code: str) -> Publication:
+    """A publication by code, or a validation error naming it."""
+    publication = db.session.scalar(db.select(Publication).where(Publication.code == code))
+    if publication is None:
+        raise ValidationError(f"没有编码为 {code} 的刊物", code="unknown_publication")
+    return publication
 
 
 def list_issues(limit: int = 50) -> list[BulletinIssue]:
@@ -36,70 +55,63 @@ def list_issues(limit: int = 50) -> list[BulletinIssue]:
     )
 
 
-def _next_number(publication: Publication, year: int, supplement: bool) -> int:
-    current = db.session.scalar(
-        db.select(db.func.max(BulletinIssue.number)).where(
-            BulletinIssue.publication_id == publication.id,
-            BulletinIssue.year == year,
-            BulletinIssue.supplement == supplement,
-        )
-    )
-    return (current or 0) + 1
-
-
-def create_issue(
-    actor: User | None,
-    publication_code: str,
-    item_ids: Sequence[int],
-    *,
-    issue_date: date | None = None,
-    supplement: bool = False,
-    editor_note: str | None = None,
-) -> BulletinIssue:
-    """Create the next numbered issue of a publication holding these adopted items, in this order.
-
-    Numbers come from max+1 under a unique constraint; a concurrent editor who took the same number
-    makes the insert fail, and we retry with the next one, so numbers never repeat or skip.
-    """
+def _require_editor(actor: User | None) -> None:
     if not is_editor(actor):
         raise Forbidden("只有编辑可以编发刊物")
-    publication = db.session.scalar(db.select(Publication).where(Publication.code == publication_code))
-    if publication is None:
-        raise ValidationError(f"没有编码为 {publication_code} 的刊物", code="unknown_publication")
-    ids = list(dict.fromkeys(int(i) for i in item_ids))
-    if not ids:
+
+
+def _entries(actor: User | None, entries: Sequence[EntryInput]) -> list[BulletinEntry]:
+    """Check the chosen items (visible, adopted or awaiting review) and build the ordered entries."""
+    seen: dict[int, EntryInput] = {}
+    for entry in entries:
+        seen.setdefault(int(entry.item_id), entry)
+    if not seen:
         raise ValidationError("请至少选择一条已采用的信息", code="items_required")
-    items = {item.id: item for item in db.session.scalars(db.select(Item).where(Item.id.in_(ids)))}
-    for item_id in ids:
+    items = {item.id: item for item in db.session.scalars(db.select(Item).where(Item.id.in_(seen)))}
+    result = []
+    for position, (item_id, entry) in enumerate(seen.items(), start=1):
         item = items.get(item_id)
         if item is None or not can_see(actor, item):
             raise NotFound(f"信息 {item_id} 不存在")
         if item.status != "adopted":
             raise Conflict(f"信息 {item_id}（{item.title}）尚未采用，不能编入刊物", code="not_adopted")
+        column = (entry.column or "").strip()[:50] or None
+        result.append(BulletinEntry(item_id=item_id, position=position, column=column))
+    return result
+
+
+def create_issue(
+    actor: User | None,
+    publication_code: str,
+    entries: Sequence[EntryInput],
+    *,
+    issue_date: date | None = None,
+    supplement: bool = False,
+    editor_note: str | None = None,
+) -> BulletinIssue:
+    """Create a draft issue of a publication holding these adopted items in this order."""
+    _require_editor(actor)
+    publication = get_publication(publication_code)
     issue_date = issue_date or local_today()
-    for _ in range(NUMBERING_RETRIES):
-        issue = BulletinIssue(
-            publication=publication,
-            year=issue_date.year,
-            number=_next_number(publication, issue_date.year, supplement),
-            supplement=supplement,
-            issue_date=issue_date,
-            editor_note=(editor_note or "").strip() or None,
-            created_by=actor,
-            entries=[
-                BulletinEntry(item_id=item_id, position=pos) for pos, item_id in enumerate(ids, start=1)
-            ],
-        )
-        db.session.add(issue)
-        try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
-            continue
-        audit.record(actor, "bulletin", issue.id, "create", to_state="draft", details={"items": ids})
-        db.session.commit()
-        return issue
-    raise Conflict("刊物期号分配冲突，请重试", code="numbering_conflict")
+    issue = BulletinIssue(
+        publication=publication,
+        year=issue_date.year,
+        supplement=supplement,
+        issue_date=issue_date,
+        editor_note=(editor_note or "").strip() or None,
+        created_by=actor,
+        status="draft",
+        entries=_entries(actor, entries),
+    )
+    db.session.add(issue)
+    db.session.flush()
+    audit.record(actor, "bulletin", issue.id, "create", to_state="draft", details={"items": _ids(issue)})
+    db.session.commit()
+    return issue
+
+
+def _ids(issue: BulletinIssue) -> list[int]:
+    return [entry.item_id for entry in issue.entries]
 
 
 def get_issue(issue_id: int) -> BulletinIssue:
@@ -110,16 +122,106 @@ def get_issue(issue_id: int) -> BulletinIssue:
     return issue
 
 
+def update_issue(
+    actor: User | None,
+    issue_id: int,
+    entries: Sequence[EntryInput],
+    *,
+    editor_note: str | None = None,
+    issue_date: date | None = None,
+) -> BulletinIssue:
+    """Reorder, regroup, add or remove items and set the editor's note of a draft."""
+    _require_editor(actor)
+    issue = get_issue(issue_id)
+    if issue.status != "draft":
+        raise Conflict("已印发的刊物不能修改", code="published")
+    new_entries = _entries(actor, entries)
+    issue.entries.clear()
+    db.session.flush()  # the unique (issue, item) rows must go before the new ones come
+    issue.entries.extend(new_entries)
+    issue.editor_note = (editor_note or "").strip() or None
+    if issue_date is not None:
+        issue.issue_date, issue.year = issue_date, issue_date.year
+    audit.record(actor, "bulletin", issue.id, "update", details={"items": _ids(issue)})
+    db.session.commit()
+    return issue
+
+
+def _next_number(issue: BulletinIssue) -> int:
+    current = db.session.scalar(
+        db.select(db.func.max(BulletinIssue.number)).where(
+            BulletinIssue.publication_id == issue.publication_id,
+            BulletinIssue.year == issue.year,
+            BulletinIssue.supplement == issue.supplement,
+        )
+    )
+    return (current or 0) + 1
+
+
+def publish_issue(actor: User | None, issue_id: int) -> BulletinIssue:
+    """Give a draft the next number of its publication and year, freeze its content, record adoptions.
+
+    Two editors publishing at the same moment compute the same max+1; the unique constraint makes
+    the second commit fail and it retries with the next number, so numbers never repeat or skip.
+    """
+    _require_editor(actor)
+    for attempt in range(NUMBERING_ATTEMPTS):
+        try:
+            issue, adopted = _publish_once(actor, issue_id)
+        except (IntegrityError, OperationalError):  # number taken, or SQLite busy: try again
+            db.session.rollback()
+            time.sleep(0.01 * (attempt + 1))
+            continue
+        index_items(adopted)
+        return issue
+    raise Conflict("刊物期号分配冲突，请重试", code="numbering_conflict")
+
+
+def _publish_once(actor: User | None, issue_id: int) -> tuple[BulletinIssue, list[Item]]:
+    """One attempt at numbering and publishing; the unique constraint rejects a taken number."""
+    issue = get_issue(issue_id)
+    if issue.status != "draft":
+        raise Conflict("该期刊物已印发", code="published")
+    if not issue.entries:
+        raise ValidationError("刊物中没有信息", code="items_required")
+    issue.number = _next_number(issue)
+    issue.status, issue.published_at = "published", utcnow()
+    adopted = _freeze(actor, issue)
+    audit.record(
+        actor,
+        "bulletin",
+        issue.id,
+        "publish",
+        from_state="draft",
+        to_state="published",
+        details={"number": issue.number, "items": _ids(issue)},
+    )
+    db.session.commit()
+    return issue, adopted
+
+
+def _freeze(actor: User | None, issue: BulletinIssue) -> list[Item]:
+    """Copy each item's current title, text and credit into the issue; record adoption into it."""
+    touched = []
+    for entry in issue.entries:
+        item = entry.item
+        entry.title, entry.body = item.title, item.clean_text
+        entry.unit_name = "、".join(unit.name for unit in item.credited_units)
+        if not any(a.publication_id == issue.publication_id for a in item.adoptions):
+            item.adoptions.append(Adoption(publication_id=issue.publication_id, adopted_by=actor))
+            touched.append(item)
+    return touched
+
+
 def bulletin_data(issue: BulletinIssue) -> BulletinData:
     """The plain data the Word builder needs; the issue is as classified as its highest item."""
     publication = issue.publication
     items = [entry.item for entry in issue.entries]
-    level = max((i.level for i in items), key=LEVELS.index, default=publication.default_level)
-    level = max(level, publication.default_level, key=LEVELS.index)
+    level = max([publication.default_level, *(i.level for i in items)], key=LEVELS.index)
     return BulletinData(
         publication_name=publication.name,
         year=issue.year,
-        number=issue.number,
+        number=issue.number or _next_number(issue),
         issue_date=issue.issue_date,
         issuing_office=publication.issuing_office,
         supplement=issue.supplement,
@@ -127,7 +229,10 @@ def bulletin_data(issue: BulletinIssue) -> BulletinData:
         level=level,
         items=[
             BulletinItem(
-                title=e.item.title, body=e.item.clean_text, unit_name=e.item.unit.name, column=e.column
+                title=e.title or e.item.title,
+                body=e.body or e.item.clean_text,
+                unit_name=e.unit_name or "、".join(u.name for u in e.item.credited_units),
+                column=e.column,
             )
             for e in issue.entries
         ],
@@ -136,16 +241,19 @@ def bulletin_data(issue: BulletinIssue) -> BulletinData:
             peers=publication.distribution_peers,
             downward=publication.distribution_downward,
         ),
+        print_count=publication.print_count,
     )
 
 
 def export_issue(actor: User | None, issue_id: int) -> tuple[str, bytes]:
-    """Build the Word file of an issue; return (file name, bytes)."""
+    """Build the Word file of an issue; return (file name, bytes). Drafts carry the number to come."""
     issue = get_issue(issue_id)
     if actor is not None and not actor.sees_all_units:
         raise Forbidden("信息员不能下载刊物")
     if actor is not None and any(not can_see(actor, e.item) for e in issue.entries):
         raise Forbidden("该期刊物含有超出您密级权限的信息")
+    data = bulletin_data(issue)
+    suffix = "" if issue.status == "published" else "（草稿）"
     prefix = "增刊" if issue.supplement else ""
-    filename = f"{issue.publication.name}{issue.year}年{prefix}第{issue.number}期.docx"
-    return filename, build_bulletin(bulletin_data(issue))
+    filename = f"{issue.publication.name}{issue.year}年{prefix}第{data.number}期{suffix}.docx"
+    return filename, build_bulletin(data)

@@ -220,7 +220,9 @@ def seed_demo(corpus: Path | None = None, progress: Callable[[int], None] | None
     for code, *_ in PUBLICATIONS:
         picked = [i.id for i in adopted if i.adoptions[0].publication.code == code]
         for start in range(0, min(len(picked), 12), 4):
-            bulletins.create_issue(editor, code, picked[start : start + 4])
+            entries = [bulletins.EntryInput(item_id) for item_id in picked[start : start + 4]]
+            issue = bulletins.create_issue(editor, code, entries)
+            bulletins.publish_issue(editor, issue.id)
     return len(texts)
 
 

@@ -15,9 +15,11 @@ from webapp.models import (
     DEFAULT_LEVEL,
     LEVELS,
     REFUSED_LEVEL,
+    STATUS_LABELS,
     Adoption,
     Item,
     ItemTopic,
+    ItemVersion,
     Publication,
     Topic,
     Unit,
@@ -41,6 +43,7 @@ ALLOWED_ACTIONS = {
     "rejected": {"adopt"},
     "adopted": {"adopt"},
     "returned": set(),
+    "merged": set(),
 }
 
 
@@ -136,38 +139,78 @@ def topic_lexicon() -> TopicLexicon | None:
     return cached
 
 
-def find_duplicates(fingerprint: int, exclude_id: int | None = None) -> list[DuplicateWarning]:
-    """Recent items whose fingerprint is at least DUPLICATE_THRESHOLD similar."""
+def _recent_fingerprints() -> list[tuple[int, str, str, int]]:
     since = local_today() - timedelta(days=DUPLICATE_WINDOW_DAYS)
     rows = db.session.execute(
         db.select(Item.id, Item.title, Unit.name, Item.fingerprint)
         .join(Unit, Item.unit_id == Unit.id)
         .where(Item.event_date >= since)
     ).all()
+    return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def _matches(
+    fingerprint: int, recent: list[tuple[int, str, str, int]], exclude_id: int | None
+) -> list[DuplicateWarning]:
     found = [
-        DuplicateWarning(item_id, title, unit_name, round(similarity(fingerprint, fp), 3))
-        for item_id, title, unit_name, fp in rows
-        if item_id != exclude_id and similarity(fingerprint, fp) >= DUPLICATE_THRESHOLD
+        DuplicateWarning(item_id, title, unit_name, round(score, 3))
+        for item_id, title, unit_name, fp in recent
+        if item_id != exclude_id and (score := similarity(fingerprint, fp)) >= DUPLICATE_THRESHOLD
     ]
     return sorted(found, key=lambda d: -d.similarity)[:5]
 
 
-def _apply_analysis(item: Item, analysis: Analysis) -> None:
+def find_duplicates(fingerprint: int, exclude_id: int | None = None) -> list[DuplicateWarning]:
+    """Recent items whose fingerprint is at least DUPLICATE_THRESHOLD similar."""
+    return _matches(fingerprint, _recent_fingerprints(), exclude_id)
+
+
+def count_items(actor: User | None, status: str | None = None) -> int:
+    """How many items the actor may see, optionally of one status."""
+    query = db.select(db.func.count(Item.id)).where(visible_clause(actor))
+    if status:
+        query = query.where(Item.status == status)
+    return db.session.scalar(query) or 0
+
+
+def duplicates_for(items: list[Item]) -> dict[int, list[DuplicateWarning]]:
+    """Near-duplicate warnings for a page of items, comparing against recent items loaded once."""
+    recent = _recent_fingerprints()
+    return {item.id: found for item in items if (found := _matches(item.fingerprint, recent, item.id))}
+
+
+def apply_analysis(item: Item, analysis: Analysis) -> None:
+    """Copy an analysis onto an item; tags an editor corrected (locked) are left as they are."""
     item.clean_text = analysis.clean_text
     item.simplified_title = analysis.simplified_title
     item.simplified_text = analysis.simplified_text
-    item.kind = analysis.kind.label
-    item.kind_score = analysis.kind.score
-    item.kind_evidence = list(analysis.kind.evidence)
+    if not item.kind_locked:
+        item.kind = analysis.kind.label
+        item.kind_score = analysis.kind.score
+        item.kind_evidence = list(analysis.kind.evidence)
     item.keywords = list(analysis.keywords)
     item.fingerprint = analysis.fingerprint
-    item.topics = [ItemTopic(name=t.name, score=t.score, evidence=list(t.evidence)) for t in analysis.topics]
+    if not item.topics_locked:
+        # Update rows in place: replacing them would insert the new (item, name) row before the
+        # old one is deleted and trip the unique constraint.
+        kept = {row.name: row for row in item.topics}
+        rows = []
+        for tag in analysis.topics:
+            row = kept.get(tag.name) or ItemTopic(name=tag.name)
+            row.score, row.evidence = tag.score, list(tag.evidence)
+            rows.append(row)
+        item.topics = rows
 
 
-def submit_item(actor: User | None, data: ItemInput) -> SubmitResult:
-    """Validate, analyse, store (one transaction, with an audit row) and index a new item."""
-    title = " ".join(data.title.split())
-    text = data.text.strip()
+def analyze_item(title: str, text: str) -> Analysis:
+    """Analyse a title and text with the current topic word lists (one jieba pass each)."""
+    return engines().analyzer.analyze(title, text, topics=topic_lexicon())
+
+
+def validated_text(title: str, text: str) -> tuple[str, str]:
+    """Check a title and text against the limits; return them tidied (title on one line)."""
+    title = " ".join(title.split())
+    text = text.strip()
     if not title:
         raise ValidationError("标题不能为空", code="title_required")
     if len(title) > MAX_TITLE_CHARS:
@@ -176,11 +219,17 @@ def submit_item(actor: User | None, data: ItemInput) -> SubmitResult:
         raise ValidationError("正文不能为空", code="text_required")
     if len(text) > MAX_TEXT_CHARS:
         raise ValidationError(f"正文不能超过 {MAX_TEXT_CHARS} 字", code="text_too_long")
+    return title, text
+
+
+def submit_item(actor: User | None, data: ItemInput) -> SubmitResult:
+    """Validate, analyse, store (one transaction, with an audit row) and index a new item."""
+    title, text = validated_text(data.title, data.text)
     level = _level(data.level)
     unit = _unit_for(actor, data.unit_code)
     event_date = parse_event_date(data.event_date)
 
-    analysis = engines().analyzer.analyze(title, text, topics=topic_lexicon())
+    analysis = analyze_item(title, text)
     duplicates = find_duplicates(analysis.fingerprint)
     item = Item(
         title=title,
@@ -193,8 +242,9 @@ def submit_item(actor: User | None, data: ItemInput) -> SubmitResult:
         level=level,
         source_filename=data.source_filename,
         source_encoding=data.source_encoding,
+        versions=[ItemVersion(number=1, title=title, text=data.text, note="报送原稿", created_by=actor)],
     )
-    _apply_analysis(item, analysis)
+    apply_analysis(item, analysis)
     db.session.add(item)
     db.session.flush()
     audit.record(actor, "item", item.id, "submit", to_state="submitted")
@@ -211,8 +261,22 @@ def get_item(actor: User | None, item_id: int) -> Item:
     return item
 
 
-def list_items(actor: User | None, status: str | None = None, limit: int = 50) -> list[Item]:
-    """Newest items the actor may see, optionally of one status."""
+@dataclass
+class ItemFilter:
+    """The review queue's filters; empty fields do not filter."""
+
+    status: str | None = None
+    unit: str | None = None
+    topic: str | None = None
+    kind: str | None = None
+    level: str | None = None
+
+
+def list_items(
+    actor: User | None, status: str | None = None, limit: int = 50, filters: ItemFilter | None = None
+) -> list[Item]:
+    """Newest items the actor may see, optionally filtered (status, unit, topic, kind, level)."""
+    filters = filters or ItemFilter(status=status)
     query = (
         db.select(Item)
         .where(visible_clause(actor))
@@ -220,8 +284,16 @@ def list_items(actor: User | None, status: str | None = None, limit: int = 50) -
         .limit(limit)
         .options(selectinload(Item.unit), selectinload(Item.topics))
     )
-    if status:
-        query = query.where(Item.status == status)
+    if filters.status:
+        query = query.where(Item.status == filters.status)
+    if filters.unit:
+        query = query.join(Unit, Item.unit_id == Unit.id).where(Unit.code == filters.unit)
+    if filters.topic:
+        query = query.where(Item.topics.any(ItemTopic.name == filters.topic))
+    if filters.kind:
+        query = query.where(Item.kind == filters.kind)
+    if filters.level:
+        query = query.where(Item.level == filters.level)
     return list(db.session.scalars(query))
 
 
@@ -229,13 +301,22 @@ def review_item(
     actor: User | None, item_id: int, action: str, publication_code: str | None = None, reason: str = ""
 ) -> Item:
     """Adopt into a publication, reject with a reason, or return for revision with a comment."""
+    item = _review(actor, item_id, action, publication_code, reason)
+    db.session.commit()
+    index_items([item])
+    return item
+
+
+def _review(actor: User | None, item_id: int, action: str, publication_code: str | None, reason: str) -> Item:
+    """Check and apply one review decision inside the caller's transaction."""
     if not is_editor(actor):
         raise Forbidden("只有编辑可以审核信息")
     item = get_item(actor, item_id)
     if action not in REVIEW_ACTIONS:
         raise ValidationError("审核操作必须是 adopt、reject 或 return", code="invalid_action")
     if action not in ALLOWED_ACTIONS[item.status]:
-        raise Conflict(f"当前状态（{item.status}）不能执行该操作", code="invalid_transition")
+        state = STATUS_LABELS[item.status]
+        raise Conflict(f"该信息当前状态为“{state}”，不能执行该操作", code="invalid_transition")
     reason = reason.strip()
     if action in ("reject", "return") and not reason:
         raise ValidationError("不采用或退回修改时请填写理由", code="reason_required")
@@ -261,6 +342,22 @@ def review_item(
         reason=reason or None,
         details=details,
     )
-    db.session.commit()
-    index_items([item])
     return item
+
+
+def bulk_review(
+    actor: User | None,
+    item_ids: list[int],
+    action: str,
+    publication_code: str | None = None,
+    reason: str = "",
+) -> list[Item]:
+    """Apply one review action to each selected item (each gets its own audit row); all or nothing."""
+    if not item_ids:
+        raise ValidationError("请至少选择一条信息", code="items_required")
+    reviewed = []
+    for item_id in dict.fromkeys(item_ids):
+        reviewed.append(_review(actor, item_id, action, publication_code, reason))
+    db.session.commit()
+    index_items(reviewed)
+    return reviewed

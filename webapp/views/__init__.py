@@ -5,7 +5,17 @@ from __future__ import annotations
 from flask import Flask
 
 from webapp.extensions import db, login_manager
-from webapp.models import KIND_LABELS, LEVELS, ROLE_LABELS, STATUS_LABELS, User
+from webapp.models import (
+    AUDIT_ACTIONS,
+    INSTRUCTION_LEVELS,
+    ISSUE_STATUSES,
+    KIND_LABELS,
+    LEVELS,
+    ROLE_LABELS,
+    STATUS_LABELS,
+    UPWARD_LEVELS,
+    User,
+)
 from webapp.timeutil import to_local
 
 
@@ -17,16 +27,24 @@ def load_user(user_id: str) -> User | None:
 
 def register(app: Flask) -> None:
     """Register every blueprint and the template helpers."""
-    from webapp.views import api, auth, bulletins, pages
+    from webapp.views import api, auth, bulletins, desk, pages
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录"
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(bulletins.bp)
+    app.register_blueprint(desk.bp)
     app.register_blueprint(api.bp)
 
     app.jinja_env.filters["local"] = lambda moment: to_local(moment).strftime("%Y-%m-%d %H:%M")
     app.jinja_env.globals.update(
-        KIND_LABELS=KIND_LABELS, STATUS_LABELS=STATUS_LABELS, LEVELS=LEVELS, ROLE_LABELS=ROLE_LABELS
+        AUDIT_ACTIONS=AUDIT_ACTIONS,
+        KIND_LABELS=KIND_LABELS,
+        STATUS_LABELS=STATUS_LABELS,
+        LEVELS=LEVELS,
+        ROLE_LABELS=ROLE_LABELS,
+        ISSUE_STATUSES=ISSUE_STATUSES,
+        UPWARD_LEVELS=UPWARD_LEVELS,
+        INSTRUCTION_LEVELS=INSTRUCTION_LEVELS,
     )

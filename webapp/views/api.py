@@ -164,12 +164,19 @@ def create_bulletin() -> tuple[Response, int]:
     item_ids = body.get("item_ids")
     if not isinstance(item_ids, list) or not all(isinstance(i, int) for i in item_ids):
         raise ValidationError("item_ids 必须是信息编号（整数）的列表", code="invalid_field")
+    columns = body.get("columns") or {}
+    if not isinstance(columns, dict):
+        raise ValidationError("columns 必须是 {信息编号: 栏目} 对象", code="invalid_field")
+    entries = [bulletins.EntryInput(i, columns.get(str(i))) for i in item_ids]
     issue = bulletins.create_issue(
-        g.user, _str_field(body, "publication"), item_ids, editor_note=_str_field(body, "editor_note") or None
+        g.user, _str_field(body, "publication"), entries, editor_note=_str_field(body, "editor_note") or None
     )
+    if body.get("publish", True):
+        issue = bulletins.publish_issue(g.user, issue.id)
     return jsonify(
         id=issue.id,
         number=issue.number,
+        status=issue.status,
         year=issue.year,
         publication=issue.publication.code,
         label=issue.label,

@@ -1,4 +1,4 @@
-"""Bulletin pages: compose an issue from adopted items, preview it, download the Word file."""
+"""Bulletin pages: compose a draft from adopted items, reorder and group it, preview, publish, download."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from webapp.services import bulletins, items
 from webapp.services.access import is_editor
+from webapp.services.bulletins import EntryInput
 from webapp.services.errors import DomainError, Forbidden
 
 bp = Blueprint("bulletins", __name__, url_prefix="/bulletins")
@@ -22,35 +23,48 @@ def docx_response(filename: str, data: bytes) -> Response:
     return send_file(BytesIO(data), mimetype=DOCX_MIMETYPE, as_attachment=True, download_name=filename)
 
 
-def _chosen_in_order(form: MultiDict[str, str]) -> list[int]:
-    """The ticked items, by their order numbers; items without a number keep the list order."""
-    chosen = [int(i) for i in form.getlist("item_ids") if i.isdigit()]
+@bp.before_request
+@login_required
+def editors_only() -> None:
+    if not is_editor(current_user):
+        raise Forbidden("只有编辑可以编发刊物")
 
-    def key(pair: tuple[int, int]) -> tuple[int, int]:
-        position, item_id = pair
-        raw = form.get(f"order_{item_id}", "").strip()
-        return (int(raw) if raw.isdigit() else 10_000, position)
 
-    return [item_id for _, item_id in sorted(enumerate(chosen), key=key)]
+def _ints(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
+def _composed(form: MultiDict[str, str]) -> list[EntryInput]:
+    """The entries as the compose form left them: its order, moves, removals, additions, columns."""
+    order = _ints(form.getlist("entry"))
+    move = form.get("move", "")
+    if ":" in move:
+        direction, _, raw = move.partition(":")
+        if raw.isdigit() and int(raw) in order:
+            i = order.index(int(raw))
+            j = i - 1 if direction == "up" else i + 1
+            if 0 <= j < len(order):
+                order[i], order[j] = order[j], order[i]
+    removed = set(_ints(form.getlist("remove")))
+    order = [i for i in order if i not in removed] + [i for i in _ints(form.getlist("add")) if i not in order]
+    return [EntryInput(i, form.get(f"column_{i}")) for i in order]
 
 
 @bp.route("/", methods=["GET", "POST"])
-@login_required
 def index() -> str | Response:
-    if not is_editor(current_user):
-        raise Forbidden("只有编辑可以编发刊物")
     if request.method == "POST":
         try:
             issue = bulletins.create_issue(
                 current_user,
                 request.form.get("publication", ""),
-                _chosen_in_order(request.form),
+                [EntryInput(i) for i in _ints(request.form.getlist("add"))],
                 editor_note=request.form.get("editor_note"),
+                supplement=request.form.get("supplement") == "1",
             )
         except DomainError as exc:
             flash(exc.message, "error")
         else:
-            flash(f"已生成{issue.label}", "success")
+            flash("已新建草稿，可调整顺序、栏目后印发", "success")
             return redirect(url_for("bulletins.show", issue_id=issue.id))
     return render_template(
         "bulletins.html",
@@ -60,13 +74,43 @@ def index() -> str | Response:
     )
 
 
-@bp.route("/<int:issue_id>")
-@login_required
-def show(issue_id: int) -> str:
-    return render_template("bulletin.html", issue=bulletins.get_issue(issue_id))
+@bp.route("/<int:issue_id>", methods=["GET", "POST"])
+def show(issue_id: int) -> str | Response:
+    if request.method == "POST":
+        try:
+            bulletins.update_issue(
+                current_user, issue_id, _composed(request.form), editor_note=request.form.get("editor_note")
+            )
+        except DomainError as exc:
+            flash(exc.message, "error")
+        return redirect(url_for("bulletins.show", issue_id=issue_id))
+    issue = bulletins.get_issue(issue_id)
+    in_issue = {entry.item_id for entry in issue.entries}
+    candidates = [
+        i for i in items.list_items(current_user, status="adopted", limit=200) if i.id not in in_issue
+    ]
+    return render_template(
+        "bulletin.html", issue=issue, data=bulletins.bulletin_data(issue), candidates=candidates
+    )
+
+
+@bp.route("/<int:issue_id>/publish", methods=["POST"])
+def publish(issue_id: int) -> Response:
+    try:
+        issue = bulletins.publish_issue(current_user, issue_id)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"已印发{issue.label}", "success")
+    return redirect(url_for("bulletins.show", issue_id=issue_id))
+
+
+@bp.route("/<int:issue_id>/preview")
+def preview(issue_id: int) -> str:
+    issue = bulletins.get_issue(issue_id)
+    return render_template("bulletin_preview.html", issue=issue, data=bulletins.bulletin_data(issue))
 
 
 @bp.route("/<int:issue_id>.docx")
-@login_required
 def download(issue_id: int) -> Response:
     return docx_response(*bulletins.export_issue(current_user, issue_id))

@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from webapp.extensions import db
-from webapp.models import Unit
-from webapp.services import audit, bulletins, items, searching
+from webapp.models import Topic, Unit
+from webapp.services import audit, bulletins, editing, items, searching
 from webapp.services.access import is_editor
 from webapp.services.errors import DomainError
 from webapp.services.files import extract
@@ -20,9 +20,10 @@ bp = Blueprint("pages", __name__)
 @login_required
 def home() -> str:
     if is_editor(current_user):
-        queue = items.list_items(current_user, status="submitted")
+        queue = items.list_items(current_user, status="submitted", limit=20)
         recent = items.list_items(current_user, limit=20)
-        return render_template("home_editor.html", queue=queue, recent=recent)
+        waiting = items.count_items(current_user, "submitted")
+        return render_template("home_editor.html", queue=queue, recent=recent, waiting=waiting)
     return render_template("home_reporter.html", items=items.list_items(current_user))
 
 
@@ -72,6 +73,7 @@ def item(item_id: int) -> str:
     return render_template(
         "item.html",
         item=record,
+        topics=list(db.session.scalars(db.select(Topic.name).where(Topic.active).order_by(Topic.sort_order))),
         history=audit.history("item", record.id),
         publications=bulletins.list_publications(),
         duplicates=items.find_duplicates(record.fingerprint, exclude_id=record.id),
@@ -93,6 +95,23 @@ def review(item_id: int) -> Response:
             {"adopt": "已采用", "reject": "已标记为不采用", "return": "已退回修改"}.get(action, "已处理"),
             "success",
         )
+    return redirect(url_for("pages.item", item_id=item_id))
+
+
+@bp.route("/items/<int:item_id>/resubmit", methods=["POST"])
+@login_required
+def resubmit(item_id: int) -> Response:
+    try:
+        editing.resubmit_item(
+            current_user,
+            item_id,
+            request.form.get("title", ""),
+            request.form.get("text", ""),
+            request.form.get("note", ""),
+        )
+        flash("已修改并重新报送", "success")
+    except DomainError as exc:
+        flash(exc.message, "error")
     return redirect(url_for("pages.item", item_id=item_id))
 
 

@@ -1,0 +1,312 @@
+"""Editing items: versions (diff, restore), resubmission, tag corrections, re-tagging and merges."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from datetime import date
+
+from markupsafe import Markup, escape
+from sqlalchemy.orm import selectinload
+
+from webapp.extensions import db
+from webapp.models import (
+    INSTRUCTION_LEVELS,
+    KIND_LABELS,
+    LEVELS,
+    UPWARD_LEVELS,
+    Instruction,
+    Item,
+    ItemSource,
+    ItemTopic,
+    ItemVersion,
+    Topic,
+    UpwardAdoption,
+    User,
+)
+from webapp.services import audit
+from webapp.services.access import is_editor
+from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationError
+from webapp.services.indexing import batched, index_items
+from webapp.services.items import analyze_item, apply_analysis, get_item, parse_event_date, validated_text
+
+RETAG_BATCH = 200
+MERGEABLE = frozenset({"submitted", "returned"})
+
+
+def _require_editor(actor: User | None) -> None:
+    if not is_editor(actor):
+        raise Forbidden("只有编辑可以执行该操作")
+
+
+def _new_version(actor: User | None, item: Item, title: str, text: str, note: str) -> ItemVersion:
+    """Store title and text as the item's next version and re-analyse it (locked tags stay)."""
+    number = max((v.number for v in item.versions), default=0) + 1
+    version = ItemVersion(number=number, title=title, text=text, note=note or None, created_by=actor)
+    item.versions.append(version)
+    item.title = title
+    with db.session.no_autoflush:  # a half-built item must not be flushed by the lexicon query
+        analysis = analyze_item(title, text)
+    apply_analysis(item, analysis)
+    return version
+
+
+def _current_text(item: Item) -> str:
+    return item.versions[-1].text if item.versions else item.original_text
+
+
+def edit_item(actor: User | None, item_id: int, title: str, text: str, note: str = "") -> Item:
+    """Save an editor's edit of title and text as a new version; nothing changes if nothing changed."""
+    _require_editor(actor)
+    item = get_item(actor, item_id)
+    if item.status == "merged":
+        raise Conflict("已合并的信息不能再编辑，请编辑综合信息", code="invalid_transition")
+    title, text = validated_text(title, text)
+    if title == item.title and text == _current_text(item):
+        return item
+    version = _new_version(actor, item, title, text, note.strip() or "编辑修改")
+    audit.record(actor, "item", item.id, "edit", details={"version": version.number})
+    db.session.commit()
+    index_items([item])
+    return item
+
+
+def resubmit_item(actor: User | None, item_id: int, title: str, text: str, note: str = "") -> Item:
+    """A returned item, revised by its unit, goes back into the review queue as a new version."""
+    item = get_item(actor, item_id)
+    if item.status != "returned":
+        raise Conflict("只有退回修改的信息可以重新报送", code="invalid_transition")
+    if actor is not None and actor.role == "reporter" and actor.unit_id != item.unit_id:
+        raise Forbidden("只能修改本单位的信息")
+    title, text = validated_text(title, text)
+    version = _new_version(actor, item, title, text, note.strip() or "退回后修改重报")
+    item.status = "submitted"
+    audit.record(
+        actor,
+        "item",
+        item.id,
+        "resubmit",
+        from_state="returned",
+        to_state="submitted",
+        reason=note.strip() or None,
+        details={"version": version.number},
+    )
+    db.session.commit()
+    index_items([item])
+    return item
+
+
+def restore_version(actor: User | None, item_id: int, number: int) -> Item:
+    """Make an earlier version current again (as a new version, so history only grows)."""
+    _require_editor(actor)
+    item = get_item(actor, item_id)
+    old = next((v for v in item.versions if v.number == number), None)
+    if old is None:
+        raise NotFound(f"版本 {number} 不存在")
+    version = _new_version(actor, item, old.title, old.text, f"恢复第 {number} 版")
+    audit.record(
+        actor, "item", item.id, "restore", details={"from_version": number, "version": version.number}
+    )
+    db.session.commit()
+    index_items([item])
+    return item
+
+
+def version_diff(old: str, new: str) -> Markup:
+    """A character-level diff for Chinese text: deletions in <del>, insertions in <ins>, escaped."""
+    parts: list[str] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            parts.append(str(escape(old[a1:a2])))
+            continue
+        if a2 > a1:
+            parts.append(f"<del>{escape(old[a1:a2])}</del>")
+        if b2 > b1:
+            parts.append(f"<ins>{escape(new[b1:b2])}</ins>")
+    return Markup("".join(parts))
+
+
+def _topic_names() -> set[str]:
+    return set(db.session.scalars(db.select(Topic.name).where(Topic.active)))
+
+
+def correct_tags(
+    actor: User | None, item_id: int, kind: str | None = None, topics: list[str] | None = None
+) -> Item:
+    """Store an editor's correction of kind and/or topics; re-tagging never overwrites it."""
+    _require_editor(actor)
+    item = get_item(actor, item_id)
+    before = {"kind": item.kind, "topics": item.topic_names}
+    if kind is not None:
+        if kind not in KIND_LABELS:
+            raise ValidationError("信息类型必须是 problem、achievement 或 other", code="invalid_kind")
+        item.kind, item.kind_score, item.kind_evidence, item.kind_locked = kind, 1.0, ["编辑校正"], True
+    if topics is not None:
+        unknown = set(topics) - _topic_names()
+        if unknown:
+            raise ValidationError(f"没有这些主题：{'、'.join(sorted(unknown))}", code="invalid_topic")
+        _set_topics(item, list(dict.fromkeys(topics)))
+    audit.record(
+        actor,
+        "item",
+        item.id,
+        "correct_tags",
+        details={"before": before, "after": {"kind": item.kind, "topics": item.topic_names}},
+    )
+    db.session.commit()
+    index_items([item])
+    return item
+
+
+def _set_topics(item: Item, names: list[str]) -> None:
+    kept = {t.name: t for t in item.topics}
+    item.topics = [kept.get(name) or ItemTopic(name=name, score=1.0, evidence=["编辑校正"]) for name in names]
+    item.topics_locked = True
+
+
+def assign_topic(actor: User | None, item_ids: list[int], topic: str) -> list[Item]:
+    """Bulk action: add one topic to each selected item (one audit row each)."""
+    _require_editor(actor)
+    if topic not in _topic_names():
+        raise ValidationError(f"没有主题“{topic}”", code="invalid_topic")
+    if not item_ids:
+        raise ValidationError("请至少选择一条信息", code="items_required")
+    changed = []
+    for item_id in dict.fromkeys(item_ids):
+        item = get_item(actor, item_id)
+        if topic in item.topic_names:
+            continue
+        before = item.topic_names
+        _set_topics(item, [*before, topic])
+        audit.record(
+            actor, "item", item.id, "assign_topic", details={"before": before, "after": item.topic_names}
+        )
+        changed.append(item)
+    db.session.commit()
+    index_items(changed)
+    return changed
+
+
+def retag_all(progress: Callable[[int], None] | None = None) -> int:
+    """Re-analyse every item with the current topic lists; corrected (locked) tags stay as they are."""
+    count, last_id = 0, 0
+    with batched():
+        while True:
+            batch = list(
+                db.session.scalars(
+                    db.select(Item)
+                    .where(Item.id > last_id)
+                    .order_by(Item.id)
+                    .limit(RETAG_BATCH)
+                    .options(selectinload(Item.topics), selectinload(Item.versions))
+                )
+            )
+            if not batch:
+                return count
+            for item in batch:
+                apply_analysis(item, analyze_item(item.title, _current_text(item)))
+            db.session.commit()
+            index_items(batch)
+            count += len(batch)
+            last_id = batch[-1].id
+            if progress:
+                progress(len(batch))
+
+
+def merge_items(actor: User | None, item_ids: list[int], title: str, text: str = "") -> Item:
+    """Merge several items into one comprehensive item (综合信息) that credits every source unit."""
+    _require_editor(actor)
+    ids = list(dict.fromkeys(item_ids))
+    if len(ids) < 2:
+        raise ValidationError("合并至少需要两条信息", code="items_required")
+    sources = [get_item(actor, item_id) for item_id in ids]
+    for source in sources:
+        if source.status not in MERGEABLE:
+            raise Conflict(f"信息“{source.title}”已处理，不能合并", code="invalid_transition")
+    text = text.strip() or "\n".join(f"{s.clean_text}（{s.unit.name}）" for s in sources)
+    title, text = validated_text(title, text)
+    merged = Item(
+        title=title,
+        original_text=text,
+        unit=sources[0].unit,
+        author="",
+        event_date=max(s.event_date for s in sources),
+        submitted_by=actor,
+        status="submitted",
+        level=max((s.level for s in sources), key=LEVELS.index),
+        is_comprehensive=True,
+        sources=[ItemSource(source=s) for s in sources],
+    )
+    db.session.add(merged)
+    _new_version(actor, merged, title, text, "综合信息")
+    db.session.flush()
+    audit.record(actor, "item", merged.id, "merge", to_state="submitted", details={"sources": ids})
+    for source in sources:
+        audit.record(
+            actor,
+            "item",
+            source.id,
+            "merge",
+            from_state=source.status,
+            to_state="merged",
+            details={"into": merged.id},
+        )
+        source.status = "merged"
+    db.session.commit()
+    index_items([merged, *sources])
+    return merged
+
+
+def record_upward_adoption(
+    actor: User | None, item_id: int, level: str, outlet: str, adopted_on: date | str | None
+) -> UpwardAdoption:
+    """Record that a higher office (省办, 国办/中办) adopted the item, e.g. into 《昨日要情》."""
+    _require_editor(actor)
+    item = get_item(actor, item_id)
+    if level not in UPWARD_LEVELS:
+        raise ValidationError("采用层级必须是 province（省办）或 central（国办/中办）", code="invalid_level")
+    outlet = outlet.strip()
+    if not outlet:
+        raise ValidationError("请填写采用刊物或渠道，如《昨日要情》", code="outlet_required")
+    row = UpwardAdoption(
+        item_id=item.id,
+        level=level,
+        outlet=outlet[:100],
+        adopted_on=parse_event_date(adopted_on),
+        recorded_by_id=actor.id if actor else None,
+    )
+    db.session.add(row)
+    audit.record(actor, "item", item.id, "upward_adoption", details={"level": level, "outlet": outlet})
+    db.session.commit()
+    return row
+
+
+def record_instruction(
+    actor: User | None,
+    item_id: int,
+    leader: str,
+    level: str,
+    instructed_on: date | str | None,
+    text: str = "",
+) -> Instruction:
+    """Record a leader's instruction (批示) on an item."""
+    _require_editor(actor)
+    item = get_item(actor, item_id)
+    if level not in INSTRUCTION_LEVELS:
+        raise ValidationError("批示领导层级必须是 central、provincial 或 municipal", code="invalid_level")
+    leader = leader.strip()
+    if not leader:
+        raise ValidationError("请填写批示领导", code="leader_required")
+    row = Instruction(
+        item_id=item.id,
+        leader=leader[:100],
+        level=level,
+        instructed_on=parse_event_date(instructed_on),
+        text=text.strip(),
+        recorded_by_id=actor.id if actor else None,
+    )
+    db.session.add(row)
+    audit.record(actor, "item", item.id, "instruction", details={"leader": leader, "level": level})
+    db.session.commit()
+    return row
