@@ -1,7 +1,14 @@
-"""Word exports (GB/T 9704-2012 layout): bulletin issues; plain data in, .docx bytes out."""
+"""Word exports (GB/T 9704-2012 layout): bulletin issues and ranking reports; plain data in, .docx out."""
 
 from exports.bulletin import BulletinData, BulletinItem, Distribution, build_bulletin
-from exports.errors import EmptyIssueError, ExportError, InvalidIssueError, RefusedLevelError
+from exports.errors import (
+    EmptyIssueError,
+    ExportError,
+    InvalidIssueError,
+    InvalidReportError,
+    RefusedLevelError,
+)
+from exports.ranking import RankingReport, RankingRow, RankingSection, build_ranking_report
 
 __all__ = [
     "BulletinData",
@@ -10,6 +17,11 @@ __all__ = [
     "EmptyIssueError",
     "ExportError",
     "InvalidIssueError",
+    "InvalidReportError",
+    "RankingReport",
+    "RankingRow",
+    "RankingSection",
     "RefusedLevelError",
     "build_bulletin",
+    "build_ranking_report",
 ]

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import io
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-import docx
 from docx.document import Document as DocxDocument
 from docx.oxml.xmlchemy import BaseOxmlElement
 
@@ -69,27 +67,10 @@ class BulletinData:
 def build_bulletin(data: BulletinData) -> bytes:
     """Return the .docx bytes of the issue described by `data`."""
     _validate(data)
-    document = docx.Document()
-    dh.setup_page(document)
-    dh.setup_styles(document)
-    dh.setup_settings(document)
-    dh.setup_font_table(document)
-    _setup_properties(document, data)
     factory = dh.ElementFactory()
-    _setup_footers(document, factory)
-
-    body = dh.document_body(document)
-    sect_pr = body.get_or_add_sectPr()
-    # Detach the section properties, append everything, then put them back at the end: appending
-    # is much cheaper than inserting before the sectPr paragraph after paragraph.
-    body.remove(sect_pr)
-    for p in _issue_paragraphs(data, factory):
-        body.append(p)
-    body.append(sect_pr)
-
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    document = dh.new_document(factory)
+    _setup_properties(document, data)
+    return dh.save_with_body(document, _issue_paragraphs(data, factory))
 
 
 # --- validation --------------------------------------------------------------------------------
@@ -130,22 +111,6 @@ def _setup_properties(document: DocxDocument, data: BulletinData) -> None:
     props.created = stamp
     props.modified = stamp
     props.revision = 1
-
-
-def _setup_footers(document: DocxDocument, factory: dh.ElementFactory) -> None:
-    section = document.sections[0]
-    for footer, spec in (
-        (section.footer, layout.FOOTER_ODD_PARA),
-        (section.even_page_footer, layout.FOOTER_EVEN_PARA),
-    ):
-        footer.is_linked_to_previous = False
-        p = factory.paragraph(spec, [(layout.PAGE_NUMBER_PREFIX, layout.PAGE_NUMBER_RUN)])
-        for r in factory.field_runs(
-            layout.PAGE_NUMBER_INSTRUCTION, layout.PAGE_NUMBER_PLACEHOLDER, layout.PAGE_NUMBER_RUN
-        ):
-            p.append(r)
-        p.append(factory.run(layout.PAGE_NUMBER_SUFFIX, layout.PAGE_NUMBER_RUN))
-        dh.replace_story(footer.part.element, [p])
 
 
 # --- text helpers ------------------------------------------------------------------------------
@@ -295,14 +260,8 @@ def _items(items: Sequence[BulletinItem], f: dh.ElementFactory) -> Iterator[Base
             yield f.paragraph(layout.UNIT_CREDIT_PARA, [(credit, layout.UNIT_CREDIT_RUN)])
 
 
-def _distribution_block(data: BulletinData, f: dh.ElementFactory) -> Iterator[BaseOxmlElement]:
-    """Yield the 版记: recipient lines, the 印发 line and the print count between rules.
-
-    The first rule and the last are thick, the ones between lines thin. Word joins the borders of
-    adjacent paragraphs whose border settings are identical and then draws only their ``between``
-    rule, so every line carries a thin ``between`` rule as well: grouped or not, a thin rule
-    separates consecutive lines.
-    """
+def distribution_lines(data: BulletinData) -> list[str]:
+    """Return the lines of the 版记: 报：/送：/发：, the 印发 line and the print count (tabs align right)."""
     dist = data.distribution
     lines = [
         f"{label}{_one_line(text)}"
@@ -317,16 +276,30 @@ def _distribution_block(data: BulletinData, f: dh.ElementFactory) -> Iterator[Ba
     lines.append(f"{_one_line(data.issuing_office)}\t{printed}")
     if data.print_count is not None:
         lines.append("\t" + layout.PRINT_COUNT_FORMAT.format(count=data.print_count))
+    return lines
 
-    base = layout.DISTRIBUTION_PARA
-    last = len(lines) - 1
-    for index, text in enumerate(lines):
-        spec = dataclasses.replace(
-            base,
-            space_before_pt=layout.DISTRIBUTION_SPACE_BEFORE_PT if index == 0 else 0.0,
-            keep_next=index < last,
-            border_top=layout.RULE_THICK if index == 0 else None,
-            border_bottom=layout.RULE_THICK if index == last else layout.RULE_THIN,
-            border_between=layout.RULE_THIN,
+
+def _distribution_block(data: BulletinData, f: dh.ElementFactory) -> Iterator[BaseOxmlElement]:
+    """Yield the 版记 (one line per table row between thick and thin rules) and its anchor paragraph.
+
+    See layout.DISTRIBUTION_AT_PAGE_BOTTOM: the table floats to the bottom of the last page and
+    hangs on the empty paragraph that follows it; otherwise it follows the last item after a
+    blank line.
+    """
+    gap = layout.pt_to_twips(layout.DISTRIBUTION_SPACE_BEFORE_PT)
+    at_bottom = layout.DISTRIBUTION_AT_PAGE_BOTTOM
+    if not at_bottom:
+        yield f.paragraph(
+            dataclasses.replace(layout.ANCHOR_PARA, line_spacing_pt=layout.DISTRIBUTION_SPACE_BEFORE_PT)
         )
-        yield f.paragraph(spec, [(text, layout.DISTRIBUTION_RUN)])
+    rows = [
+        [[f.paragraph(layout.DISTRIBUTION_PARA, [(line, layout.DISTRIBUTION_RUN)])]]
+        for line in distribution_lines(data)
+    ]
+    yield dh.table(
+        [layout.TYPE_AREA_WIDTH_TWIPS],
+        rows,
+        layout.DISTRIBUTION_RULES,
+        float_to_bottom_gap_twips=gap if at_bottom else None,
+    )
+    yield f.paragraph(layout.ANCHOR_PARA)

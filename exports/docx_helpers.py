@@ -8,10 +8,12 @@ template element, and every run or paragraph is a deep copy of its template with
 from __future__ import annotations
 
 import copy
+import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import cast
 
+import docx
 from docx.document import Document as DocxDocument
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.oxml import serialize_part_xml
@@ -23,7 +25,7 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Mm
 
 from exports import layout
-from exports.layout import ParaSpec, Rule, RunSpec
+from exports.layout import ParaSpec, Rule, RunSpec, TableRules
 
 _W = nsdecls("w")
 # Characters XML 1.0 cannot carry; they occasionally arrive in pasted or converted text.
@@ -59,8 +61,10 @@ def rpr_xml(spec: RunSpec, *, root: bool = False) -> str:
     """Render a RunSpec as a w:rPr element (children in schema order); `root` declares the namespace."""
     half_points = round(spec.size_pt * 2)
     bold = "<w:b/><w:bCs/>" if spec.bold else ""
+    spacing = layout.pt_to_twips(spec.spacing_pt)
+    spacing_xml = f'<w:spacing w:val="{spacing}"/>' if spacing else ""
     return (
-        f'<w:rPr{_decl(root)}>{rfonts_xml(spec.font)}{bold}<w:color w:val="{spec.color}"/>'
+        f'<w:rPr{_decl(root)}>{rfonts_xml(spec.font)}{bold}<w:color w:val="{spec.color}"/>{spacing_xml}'
         f'<w:sz w:val="{half_points}"/><w:szCs w:val="{half_points}"/>'
         f'<w:lang w:eastAsia="{layout.EAST_ASIA_LANGUAGE}"/></w:rPr>'
     )
@@ -184,6 +188,91 @@ class ElementFactory:
         ]
 
 
+def _table_border_xml(edge: str, rule: Rule | None) -> str:
+    if rule is None:
+        return f'<w:{edge} w:val="nil"/>'
+    return f'<w:{edge} w:val="{rule.style}" w:sz="{rule.size_eighths}" w:space="0" w:color="{rule.color}"/>'
+
+
+def table_borders_xml(rules: TableRules) -> str:
+    """Render TableRules as a w:tblBorders element (children in schema order)."""
+    edges = (
+        ("top", rules.top),
+        ("left", rules.left),
+        ("bottom", rules.bottom),
+        ("right", rules.right),
+        ("insideH", rules.inside_h),
+        ("insideV", rules.inside_v),
+    )
+    return "<w:tblBorders>" + "".join(_table_border_xml(e, r) for e, r in edges) + "</w:tblBorders>"
+
+
+Cell = Sequence[BaseOxmlElement]  # the paragraphs of one table cell
+
+
+def table(
+    column_twips: Sequence[int],
+    rows: Iterable[Sequence[Cell]],
+    rules: TableRules,
+    *,
+    header_rows: int = 0,
+    cell_margin_twips: tuple[int, int] = (0, 0),
+    v_align: str = "center",
+    float_to_bottom_gap_twips: int | None = None,
+) -> BaseOxmlElement:
+    """Return a fixed-layout w:tbl with one row per entry of `rows`, each a list of cells.
+
+    `cell_margin_twips` is (top/bottom, left/right). `header_rows` rows repeat on every page.
+    With `float_to_bottom_gap_twips`, the table floats to the bottom of the type area (anchored to
+    the paragraph that follows it) and keeps that much space from the text above it. Its left edge
+    is placed relative to the page at the left margin: LibreOffice imports a margin-relative
+    floating table as wide as the type area as an ordinary inline table.
+    """
+    width = sum(column_twips)
+    tb, lr = cell_margin_twips
+    floating = ""
+    if float_to_bottom_gap_twips is not None:
+        floating = (
+            f'<w:tblpPr w:leftFromText="0" w:rightFromText="0" w:topFromText="{float_to_bottom_gap_twips}"'
+            ' w:bottomFromText="0" w:vertAnchor="margin" w:horzAnchor="page"'
+            f' w:tblpX="{layout.mm_to_twips(layout.MARGIN_LEFT_MM)}" w:tblpYSpec="bottom"/>'
+            '<w:tblOverlap w:val="never"/>'
+        )
+    tbl = parse_xml(
+        f"<w:tbl {_W}><w:tblPr>{floating}"
+        f'<w:tblW w:w="{width}" w:type="dxa"/><w:jc w:val="center"/>'
+        f'<w:tblInd w:w="0" w:type="dxa"/>{table_borders_xml(rules)}<w:tblLayout w:type="fixed"/>'
+        f'<w:tblCellMar><w:top w:w="{tb}" w:type="dxa"/><w:left w:w="{lr}" w:type="dxa"/>'
+        f'<w:bottom w:w="{tb}" w:type="dxa"/><w:right w:w="{lr}" w:type="dxa"/></w:tblCellMar>'
+        '<w:tblLook w:val="0000" w:firstRow="0" w:lastRow="0" w:firstColumn="0" w:lastColumn="0"'
+        ' w:noHBand="1" w:noVBand="1"/></w:tblPr>'
+        "<w:tblGrid>" + "".join(f'<w:gridCol w:w="{w}"/>' for w in column_twips) + "</w:tblGrid></w:tbl>"
+    )
+    row_templates = [
+        parse_xml(f"<w:tr {_W}><w:trPr><w:cantSplit/>{header}</w:trPr></w:tr>")
+        for header in ("", "<w:tblHeader/>")
+    ]
+    cell_templates = [
+        parse_xml(
+            f'<w:tc {_W}><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/><w:vAlign w:val="{v_align}"/></w:tcPr></w:tc>'
+        )
+        for w in column_twips
+    ]
+    for index, row in enumerate(rows):
+        if len(row) != len(column_twips):
+            raise ValueError(f"row {index} has {len(row)} cells for {len(column_twips)} columns")
+        tr = copy.deepcopy(row_templates[index < header_rows])
+        for template, paragraphs in zip(cell_templates, row, strict=True):
+            tc = copy.deepcopy(template)
+            if not paragraphs:  # a cell must hold at least one paragraph
+                tc.append(parse_xml(f"<w:p {_W}/>"))
+            for p in paragraphs:
+                tc.append(p)
+            tr.append(tc)
+        tbl.append(tr)
+    return tbl
+
+
 def document_body(document: DocxDocument) -> CT_Body:
     """Return the w:body element of `document`."""
     body = cast(CT_Document, document.element).body
@@ -191,7 +280,7 @@ def document_body(document: DocxDocument) -> CT_Body:
 
 
 def setup_page(document: DocxDocument) -> None:
-    """Apply the A4 page, margins and the 22 x 28 character grid to the (single) section."""
+    """Apply the A4 page, margins and the 22-line grid to the (single) section."""
     section = document.sections[0]
     section.page_width = Mm(layout.PAGE_WIDTH_MM)
     section.page_height = Mm(layout.PAGE_HEIGHT_MM)
@@ -208,7 +297,7 @@ def setup_page(document: DocxDocument) -> None:
         sect_pr.append(grid)
     grid.set(qn("w:type"), layout.DOC_GRID_TYPE)
     grid.set(qn("w:linePitch"), str(layout.DOC_GRID_LINE_PITCH_TWIPS))
-    grid.set(qn("w:charSpace"), str(layout.DOC_GRID_CHAR_SPACE))
+    grid.attrib.pop(qn("w:charSpace"), None)
 
 
 def setup_styles(document: DocxDocument) -> None:
@@ -286,3 +375,46 @@ def replace_story(container: BaseOxmlElement, paragraphs: Iterable[BaseOxmlEleme
         container.remove(child)
     for p in paragraphs:
         container.append(p)
+
+
+def setup_page_number_footers(document: DocxDocument, factory: ElementFactory) -> None:
+    """Put 「— N —」 page numbers in the footers: right on odd pages, left on even pages."""
+    section = document.sections[0]
+    for footer, spec in (
+        (section.footer, layout.FOOTER_ODD_PARA),
+        (section.even_page_footer, layout.FOOTER_EVEN_PARA),
+    ):
+        footer.is_linked_to_previous = False
+        p = factory.paragraph(spec, [(layout.PAGE_NUMBER_PREFIX, layout.PAGE_NUMBER_RUN)])
+        for r in factory.field_runs(
+            layout.PAGE_NUMBER_INSTRUCTION, layout.PAGE_NUMBER_PLACEHOLDER, layout.PAGE_NUMBER_RUN
+        ):
+            p.append(r)
+        p.append(factory.run(layout.PAGE_NUMBER_SUFFIX, layout.PAGE_NUMBER_RUN))
+        replace_story(footer.part.element, [p])
+
+
+def new_document(factory: ElementFactory) -> DocxDocument:
+    """Return an empty document with the GB/T 9704 page, styles, fonts and page-number footers."""
+    document = docx.Document()
+    setup_page(document)
+    setup_styles(document)
+    setup_settings(document)
+    setup_font_table(document)
+    setup_page_number_footers(document, factory)
+    return document
+
+
+def save_with_body(document: DocxDocument, elements: Iterable[BaseOxmlElement]) -> bytes:
+    """Append `elements` (paragraphs, tables) to the body of `document` and return the .docx bytes."""
+    body = document_body(document)
+    sect_pr = body.get_or_add_sectPr()
+    # Detach the section properties, append everything, then put them back at the end: appending
+    # is much cheaper than inserting before the sectPr element after element.
+    body.remove(sect_pr)
+    for element in elements:
+        body.append(element)
+    body.append(sect_pr)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

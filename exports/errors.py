@@ -27,3 +27,9 @@ class RefusedLevelError(ExportError):
 
     status_hint = 403
     code = "refused_level"
+
+
+class InvalidReportError(ExportError):
+    """The ranking report data is inconsistent (no category, bad rank, rate outside 0–1 …)."""
+
+    code = "invalid_report"

@@ -17,6 +17,7 @@ to the document's font table as ``w:altName`` links, one link per font, see ``FO
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -26,8 +27,6 @@ from typing import Final, Literal
 MM_PER_INCH: Final = 25.4
 PT_PER_INCH: Final = 72.0
 TWIPS_PER_PT: Final = 20
-# w:docGrid/@w:charSpace is expressed in 4096ths of a point.
-CHAR_SPACE_UNITS_PER_PT: Final = 4096
 
 
 def mm_to_pt(mm: float) -> float:
@@ -74,14 +73,20 @@ BODY_CHARS_PER_LINE: Final = 28
 BODY_LINE_SPACING_PT: Final = 28.9  # fixed ("exactly") line spacing
 BODY_FIRST_LINE_CHARS: Final = 2
 # Round the grid pitches down so that Word fits 22 whole lines and 28 whole characters.
-DOC_GRID_TYPE: Final = "linesAndChars"
+#
+# 28 三号 characters (28 x 16 pt = 448 pt) do not fit the 156 mm (442.2 pt) type area: Word squeezes
+# them through a "lines and characters" grid, but LibreOffice gives every glyph wider than a grid
+# cell two cells (14 characters a line). So the grid is a line grid only, and the 三号 runs are
+# condensed instead (w:spacing, in twentieths of a point, rounded down so that 28 characters fit),
+# which Word, WPS and LibreOffice all honour alike.
+DOC_GRID_TYPE: Final = "lines"
 DOC_GRID_LINE_PITCH_TWIPS: Final = math.floor(
     mm_to_pt(TYPE_AREA_HEIGHT_MM) * TWIPS_PER_PT / BODY_LINES_PER_PAGE
 )
-# Word's character pitch is the Normal style's font size plus charSpace/4096 pt.
-DOC_GRID_CHAR_SPACE: Final = math.floor(
-    (mm_to_pt(TYPE_AREA_WIDTH_MM) / BODY_CHARS_PER_LINE - BODY_SIZE_PT) * CHAR_SPACE_UNITS_PER_PT
-)
+BODY_CHAR_SPACING_PT: Final = (
+    math.floor((mm_to_pt(TYPE_AREA_WIDTH_MM) / BODY_CHARS_PER_LINE - BODY_SIZE_PT) * TWIPS_PER_PT)
+    / TWIPS_PER_PT
+)  # -0.25 pt: a character pitch of 15.75 pt
 
 # --- footer page number: 「— N —」 7 mm below the type area -----------------------------------
 
@@ -136,6 +141,18 @@ class Rule:
     style: str = "single"
 
 
+@dataclass(frozen=True)
+class TableRules:
+    """The border lines of a table; None draws no line."""
+
+    top: Rule | None = None
+    bottom: Rule | None = None
+    left: Rule | None = None
+    right: Rule | None = None
+    inside_h: Rule | None = None
+    inside_v: Rule | None = None
+
+
 RULE_MASTHEAD: Final = Rule(RULE_MASTHEAD_SIZE, COLOR_RED, RULE_MASTHEAD_SPACE_PT)
 RULE_THICK: Final = Rule(RULE_THICK_SIZE)
 RULE_THIN: Final = Rule(RULE_THIN_SIZE)
@@ -153,6 +170,12 @@ class RunSpec:
     size_pt: float
     bold: bool = False
     color: str = COLOR_BLACK
+    spacing_pt: float = 0.0  # character spacing; negative condenses
+
+
+def grid_run(font: str, *, bold: bool = False, color: str = COLOR_BLACK) -> RunSpec:
+    """Return a 三号 RunSpec condensed so that 28 characters fill one line of the type area."""
+    return RunSpec(font, BODY_SIZE_PT, bold, color, BODY_CHAR_SPACING_PT)
 
 
 @dataclass(frozen=True)
@@ -182,12 +205,12 @@ class ParaSpec:
 
 
 # Body text: 仿宋_GB2312 三号, justified, first line indented two characters.
-BODY_RUN: Final = RunSpec(FONT_FANGSONG, BODY_SIZE_PT)
+BODY_RUN: Final = grid_run(FONT_FANGSONG)
 BODY_PARA: Final = ParaSpec(first_line_chars=BODY_FIRST_LINE_CHARS)
 # Headings inside a text: 「一、」 黑体, 「（一）」 楷体_GB2312, 「1.」 仿宋 bold, 「（1）」 plain 仿宋.
-HEADING_1_RUN: Final = RunSpec(FONT_HEITI, BODY_SIZE_PT)
-HEADING_2_RUN: Final = RunSpec(FONT_KAITI, BODY_SIZE_PT)
-HEADING_3_RUN: Final = RunSpec(FONT_FANGSONG, BODY_SIZE_PT, bold=True)
+HEADING_1_RUN: Final = grid_run(FONT_HEITI)
+HEADING_2_RUN: Final = grid_run(FONT_KAITI)
+HEADING_3_RUN: Final = grid_run(FONT_FANGSONG, bold=True)
 # A heading sentence ends (。！？) within this many characters; a heading line without a sentence
 # end must be shorter than this, or it is taken for an ordinary paragraph.
 HEADING_MAX_CHARS: Final = 40
@@ -206,7 +229,7 @@ TITLE_PARA: Final = ParaSpec(
 
 # Column heading (栏目): 黑体 三号 at the left.
 COLUMN_HEADING_FORMAT: Final = "【{column}】"
-COLUMN_HEADING_RUN: Final = RunSpec(FONT_HEITI, SIZE_SANHAO_PT)
+COLUMN_HEADING_RUN: Final = grid_run(FONT_HEITI)
 COLUMN_HEADING_PARA: Final = ParaSpec(
     align="left", space_before_pt=BODY_LINE_SPACING_PT / 2, keep_next=True, snap_to_grid=False
 )
@@ -219,26 +242,26 @@ UNIT_CREDIT_PARA: Final = ParaSpec(align="right")
 
 # Editor's note (编者按): 楷体 with the label in 黑体.
 EDITOR_NOTE_LABEL: Final = "编者按："
-EDITOR_NOTE_LABEL_RUN: Final = RunSpec(FONT_HEITI, BODY_SIZE_PT)
-EDITOR_NOTE_RUN: Final = RunSpec(FONT_KAITI, BODY_SIZE_PT)
+EDITOR_NOTE_LABEL_RUN: Final = grid_run(FONT_HEITI)
+EDITOR_NOTE_RUN: Final = grid_run(FONT_KAITI)
 EDITOR_NOTE_PARA: Final = BODY_PARA
 
 # Contents (本期要目), printed from this many items on.
 CONTENTS_MIN_ITEMS: Final = 3
 CONTENTS_HEADING: Final = "本期要目"
-CONTENTS_HEADING_RUN: Final = RunSpec(FONT_HEITI, BODY_SIZE_PT)
+CONTENTS_HEADING_RUN: Final = grid_run(FONT_HEITI)
 CONTENTS_HEADING_PARA: Final = ParaSpec(
     align="center", space_before_pt=BODY_LINE_SPACING_PT / 2, keep_next=True, snap_to_grid=False
 )
-CONTENTS_ENTRY_RUN: Final = RunSpec(FONT_KAITI, BODY_SIZE_PT)
+CONTENTS_ENTRY_RUN: Final = grid_run(FONT_KAITI)
 CONTENTS_ENTRY_PARA: Final = ParaSpec(align="left", first_line_chars=BODY_FIRST_LINE_CHARS)
 
 # --- masthead (报头) ---------------------------------------------------------------------------
 
 # Classified issues: 份号 on line 1, then 「秘密★1年」 in 黑体 三号, both at the top left.
 COPY_NUMBER_DIGITS: Final = 6
-COPY_NUMBER_RUN: Final = RunSpec(FONT_HEITI, SIZE_SANHAO_PT)
-MARKING_RUN: Final = RunSpec(FONT_HEITI, SIZE_SANHAO_PT)
+COPY_NUMBER_RUN: Final = grid_run(FONT_HEITI)
+MARKING_RUN: Final = grid_run(FONT_HEITI)
 MARKING_PARA: Final = ParaSpec(align="left", snap_to_grid=False)
 MARKING_STAR: Final = "★"
 LEVELS: Final = ("公开", "内部", "秘密", "机密")
@@ -253,12 +276,12 @@ NAME_BRACKETS: Final = "《》〈〉"  # stripped from the publication name
 
 ISSUE_NUMBER_FORMAT: Final = "第{number}期"
 SUPPLEMENT_NUMBER_FORMAT: Final = "增刊第{number}期"
-ISSUE_NUMBER_RUN: Final = RunSpec(FONT_FANGSONG, SIZE_SANHAO_PT)
+ISSUE_NUMBER_RUN: Final = grid_run(FONT_FANGSONG)
 ISSUE_NUMBER_PARA: Final = ParaSpec(align="center", space_before_pt=6.0, snap_to_grid=False)
 
 # Office at the left, date at the right (right tab at the type-area width), red rule below.
 DATE_FORMAT: Final = "{year}年{month}月{day}日"
-MASTHEAD_OFFICE_RUN: Final = RunSpec(FONT_FANGSONG, SIZE_SANHAO_PT)
+MASTHEAD_OFFICE_RUN: Final = grid_run(FONT_FANGSONG)
 MASTHEAD_OFFICE_PARA: Final = ParaSpec(
     align="left",
     space_after_pt=BODY_LINE_SPACING_PT / 2,
@@ -275,18 +298,27 @@ DISTRIBUTION_DOWNWARD_LABEL: Final = "发："
 PRINTED_FORMAT: Final = "{date}印发"
 PRINT_COUNT_FORMAT: Final = "本期共印 {count} 份"
 DISTRIBUTION_RUN: Final = RunSpec(FONT_FANGSONG, SIZE_SIHAO_PT)
-# Rules span the full type area, so the paragraphs keep zero side indents and indent the text by
-# one character through the first line and a tab stop one character short of the right edge.
+# The block is a one-column table as wide as the type area: its rules are table borders (thick
+# top and bottom, thin between rows), which Word, WPS and LibreOffice all draw, unlike paragraph
+# "between" borders. The cells have no side margins, so the text is indented one character by the
+# first-line indent and the right tab stop sits one character short of the right edge.
 DISTRIBUTION_PARA: Final = ParaSpec(
     align="left",
     first_line_chars=1,
     char_size_pt=SIZE_SIHAO_PT,
     right_tab_twips=TYPE_AREA_WIDTH_TWIPS - pt_to_twips(SIZE_SIHAO_PT),
     snap_to_grid=False,
-    keep_next=True,
     keep_lines=True,
 )
+DISTRIBUTION_RULES: Final = TableRules(top=RULE_THICK, bottom=RULE_THICK, inside_h=RULE_THIN)
+# The table floats to the bottom of the last page's type area (w:tblpPr anchored to the margin,
+# aligned bottom), hanging on an empty paragraph that ends the document. When the last page has
+# no room left, the anchor and the block move together to the next page. Set to False to print
+# the block right after the last item instead.
+DISTRIBUTION_AT_PAGE_BOTTOM: Final = True
 DISTRIBUTION_SPACE_BEFORE_PT: Final = BODY_LINE_SPACING_PT  # blank line between the text and the block
+# The paragraph a floating table hangs on: one point high, so it never makes a page of its own.
+ANCHOR_PARA: Final = ParaSpec(align="left", line_spacing_pt=1.0, snap_to_grid=False)
 
 # --- footer ------------------------------------------------------------------------------------
 
@@ -298,3 +330,60 @@ FOOTER_ODD_PARA: Final = ParaSpec(
 FOOTER_EVEN_PARA: Final = ParaSpec(
     align="left", line_spacing_pt=None, left_chars=1, char_size_pt=SIZE_SIHAO_PT, snap_to_grid=False
 )
+
+# --- ranking report (通报) ----------------------------------------------------------------------
+
+SIZE_XIAOSI_PT: Final = 12.0  # 小四: table cells, so that nine columns fit the type area
+RANKING_INTRO_FORMAT: Final = (
+    "根据信息工作考评办法，现将{period}各单位信息报送、采用情况通报如下（按类别分别排名）。"
+)
+RANKING_SECTION_FORMAT: Final = "{numeral}、{category}"
+RANKING_EXCELLENT_HEADING: Final = "先进单位"
+RANKING_LATE_HEADING: Final = "迟报、漏报情况"
+RANKING_NOTES_HEADING: Final = "说明"
+RANKING_EMPTY_SECTION: Final = "本期无排名数据。"
+RANKING_LIST_SEPARATOR: Final = "、"
+CHINESE_NUMERALS: Final = "一二三四五六七八九十"
+# (header, relative width): the widths are scaled to fill the type area.
+RANKING_COLUMNS: Final[tuple[tuple[str, float], ...]] = (
+    ("名次", 4.0),
+    ("单位", 8.0),
+    ("得分", 3.5),
+    ("采用", 3.0),
+    ("报送", 3.0),
+    ("采用率", 4.0),
+    ("问题信息占比", 4.0),
+    ("目标", 3.5),
+    ("是否达标", 5.0),
+)
+RANKING_UNIT_COLUMN: Final = 1  # left-aligned; every other column is centred
+TARGET_MET: Final = "合格"
+TARGET_MISSED: Final = "不合格"
+NOT_APPLICABLE: Final = "—"
+RANK_UP: Final = "↑"
+RANK_DOWN: Final = "↓"
+RANK_SAME: Final = "—"
+PERCENT_FORMAT: Final = "{:.1f}%"
+POINTS_FORMAT: Final = "{:.1f}"
+
+RANKING_TITLE_RUN: Final = TITLE_RUN
+RANKING_TITLE_PARA: Final = dataclasses.replace(TITLE_PARA, space_before_pt=0.0)
+RANKING_SUBTITLE_PARA: Final = ParaSpec(align="center", space_after_pt=BODY_LINE_SPACING_PT / 2)
+RANKING_HEADING_RUN: Final = HEADING_1_RUN
+RANKING_HEADING_PARA: Final = ParaSpec(first_line_chars=BODY_FIRST_LINE_CHARS, keep_next=True)
+RANKING_HEADER_CELL_RUN: Final = RunSpec(FONT_HEITI, SIZE_XIAOSI_PT)
+RANKING_CELL_RUN: Final = RunSpec(FONT_FANGSONG, SIZE_XIAOSI_PT)
+RANKING_CELL_PARA: Final = ParaSpec(align="center", line_spacing_pt=None, snap_to_grid=False)
+RANKING_UNIT_CELL_PARA: Final = ParaSpec(align="left", line_spacing_pt=None, snap_to_grid=False)
+RANKING_CELL_MARGINS_TWIPS: Final = (pt_to_twips(3.0), pt_to_twips(2.0))  # (top/bottom, left/right)
+RULE_TABLE: Final = Rule(4)  # 0.5 pt grid lines
+RANKING_TABLE_RULES: Final = TableRules(
+    top=RULE_TABLE,
+    bottom=RULE_TABLE,
+    left=RULE_TABLE,
+    right=RULE_TABLE,
+    inside_h=RULE_TABLE,
+    inside_v=RULE_TABLE,
+)
+RANKING_SIGNATURE_PARA: Final = ParaSpec(align="right", right_chars=4)
+RANKING_SIGNATURE_SPACE_PT: Final = BODY_LINE_SPACING_PT

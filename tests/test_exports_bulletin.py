@@ -12,6 +12,7 @@ from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
+from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
@@ -146,11 +147,17 @@ def test_page_is_a4_with_gbt9704_margins(issue_doc: DocxDocument) -> None:
 def test_document_grid_holds_22_lines_of_28_characters(issue_doc: DocxDocument) -> None:
     grid = issue_doc.sections[0]._sectPr.find(qn("w:docGrid"))
     assert grid is not None
-    assert grid.get(qn("w:type")) == "linesAndChars"
+    # A line grid only: LibreOffice spreads glyphs wider than a character-grid cell over two cells.
+    assert grid.get(qn("w:type")) == "lines"
+    assert grid.get(qn("w:charSpace")) is None
     line_pitch_pt = int(grid.get(qn("w:linePitch"))) / 20
     assert int(225 / 25.4 * 72 / line_pitch_pt) == 22
-    char_pitch_pt = 16 + int(grid.get(qn("w:charSpace"))) / 4096
-    assert int(156 / 25.4 * 72 / char_pitch_pt) == 28
+    # 28 condensed 三号 characters fit the 156 mm line, 29 do not.
+    body = next(p for p in issue_doc.paragraphs if p.text.startswith("今年以来，盂县"))
+    spacing = body.runs[0]._r.rPr.find(qn("w:spacing"))
+    assert spacing is not None
+    pitch_pt = 16 + int(spacing.get(qn("w:val"))) / 20
+    assert int(156 / 25.4 * 72 / pitch_pt) == 28
 
 
 def test_classification_marking_comes_first(issue_doc: DocxDocument) -> None:
@@ -231,25 +238,41 @@ def test_editor_note_label_in_heiti_and_text_in_kaiti(issue_doc: DocxDocument) -
     assert [_east_asia(r) for r in note.runs] == ["黑体", "楷体_GB2312"]
 
 
+def _table_border(table: Table, edge: str) -> dict[str, str] | None:
+    borders = table._tbl.tblPr.find(qn("w:tblBorders"))
+    line = None if borders is None else borders.find(qn(f"w:{edge}"))
+    if line is None:
+        return None
+    return {key: line.get(qn(f"w:{key}")) for key in ("val", "sz", "color")}
+
+
 def test_distribution_block_between_thick_and_thin_rules(issue_doc: DocxDocument) -> None:
-    texts = [p.text for p in issue_doc.paragraphs]
-    start = texts.index("报：省委办公厅，省人大常委会办公厅")
-    block = issue_doc.paragraphs[start:]
-    assert [p.text for p in block] == [
+    (block,) = issue_doc.tables
+    assert [cell.text for row in block.rows for cell in row.cells] == [
         "报：省委办公厅，省人大常委会办公厅",
         "送：省政协办公厅",
         "发：各市人民政府，省直各部门",
         "省政府办公厅信息处\t2026年11月23日印发",
         "\t本期共印 60 份",
     ]
-    for paragraph in block:
+    for row in block.rows:
+        paragraph = row.cells[0].paragraphs[0]
         assert paragraph.runs[0].font.size == Pt(14)
         assert _east_asia(paragraph.runs[0]) == "仿宋_GB2312"
         assert paragraph.paragraph_format.first_line_indent == Pt(14)
-    assert _border(block[0], "top") == {"val": "single", "sz": "8", "color": "000000"}
-    for paragraph in block[:-1]:
-        assert _border(paragraph, "bottom") == {"val": "single", "sz": "6", "color": "000000"}
-    assert _border(block[-1], "bottom") == {"val": "single", "sz": "8", "color": "000000"}
+    thick = {"val": "single", "sz": "8", "color": "000000"}
+    assert _table_border(block, "top") == thick
+    assert _table_border(block, "bottom") == thick
+    assert _table_border(block, "insideH") == {"val": "single", "sz": "6", "color": "000000"}
+    assert _table_border(block, "left") == {"val": "nil", "sz": None, "color": None}
+    # As wide as the type area, floating to the bottom of the page, after the last item.
+    assert block._tbl.tblPr.find(qn("w:tblW")).get(qn("w:w")) == str(layout.TYPE_AREA_WIDTH_TWIPS)
+    floating = block._tbl.tblPr.find(qn("w:tblpPr"))
+    assert floating.get(qn("w:tblpYSpec")) == "bottom"
+    assert floating.get(qn("w:vertAnchor")) == "margin"
+    body = issue_doc.element.body
+    assert body.index(block._tbl) > body.index(_find(issue_doc, "（郊区区委办公室报送）")._p)
+    assert issue_doc.paragraphs[-1].text == ""  # the anchor the table hangs on
 
 
 def test_footers_carry_page_fields_odd_right_even_left(issue_doc: DocxDocument) -> None:
@@ -335,9 +358,11 @@ def test_minimal_issue_without_distribution(tmp_path: Path) -> None:
         issuing_office="市委办公室信息科",
         items=[BulletinItem("一条信息", "正文。", "")],
     )
-    texts = [p.text for p in _open(tmp_path, data).paragraphs]
+    document = _open(tmp_path, data)
+    texts = [p.text for p in document.paragraphs]
     assert texts[0] == "信息摘编"
-    assert texts[-1] == "市委办公室信息科\t2026年1月5日印发"
+    (block,) = document.tables
+    assert [row.cells[0].text for row in block.rows] == ["市委办公室信息科\t2026年1月5日印发"]
     assert not any(t.startswith(("报：", "送：", "发：", "（")) for t in texts)
     assert not any("本期共印" in t for t in texts)
 
@@ -407,3 +432,11 @@ def test_forty_long_items_build(tmp_path: Path) -> None:
     items = [BulletinItem(f"第{i}条信息标题", body, "某县政府办公室") for i in range(40)]
     document = _open(tmp_path, dataclasses.replace(ISSUE, items=items))
     assert sum(p.text == sentence * 4 for p in document.paragraphs) == 200
+
+
+def test_distribution_block_can_follow_the_last_item(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(layout, "DISTRIBUTION_AT_PAGE_BOTTOM", False)
+    document = _open(tmp_path, ISSUE)
+    (block,) = document.tables
+    assert block._tbl.tblPr.find(qn("w:tblpPr")) is None
+    assert block.rows[0].cells[0].text.startswith("报：")
