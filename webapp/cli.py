@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from webapp.services import demo, indexing, items, users
+from webapp.services import demo, editing, indexing, items, users
 from webapp.services.errors import DomainError
 from webapp.services.files import ACCEPTED_SUFFIXES, extract
 from webapp.timeutil import local_today
@@ -102,6 +102,15 @@ def reindex_command() -> None:
     click.echo(f"已索引 {count} 条信息")
 
 
+@click.command("retag")
+def retag_command() -> None:
+    """Re-tag every item with the current topic word lists (editor corrections are kept)."""
+    total = indexing.item_count()
+    with click.progressbar(length=total, label="重新标注", show_pos=True) as bar:
+        count = editing.retag_all(progress=bar.update)
+    click.echo(f"已重新标注 {count} 条信息")
+
+
 @click.command("seed-demo")
 @click.option("--corpus", type=click.Path(path_type=Path), help="公开语料目录（默认 ../shared/corpus）")
 def seed_demo_command(corpus: Path | None) -> None:
@@ -126,6 +135,7 @@ def register(app: Flask) -> None:
         api_token_command,
         import_command,
         reindex_command,
+        retag_command,
         seed_demo_command,
     ):
         app.cli.add_command(command)

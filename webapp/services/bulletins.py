@@ -36,6 +36,11 @@ def list_publications() -> list[Publication]:
     )
 
 
+def list_all_publications() -> list[Publication]:
+    """Every publication, active or not, for the configuration page."""
+    return list(db.session.scalars(db.select(Publication).order_by(Publication.code)))
+
+
 def get_publication(code: str) -> Publication:
     """A publication by code, or a validation error naming it."""
     publication = db.session.scalar(db.select(Publication).where(Publication.code == code))

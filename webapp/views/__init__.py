@@ -27,7 +27,7 @@ def load_user(user_id: str) -> User | None:
 
 def register(app: Flask) -> None:
     """Register every blueprint and the template helpers."""
-    from webapp.views import api, auth, bulletins, desk, pages
+    from webapp.views import admin, api, auth, bulletins, desk, pages
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录"
@@ -35,6 +35,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(bulletins.bp)
     app.register_blueprint(desk.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
 
     app.jinja_env.filters["local"] = lambda moment: to_local(moment).strftime("%Y-%m-%d %H:%M")

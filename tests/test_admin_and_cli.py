@@ -1,0 +1,106 @@
+"""Configuration pages (publications, topic word lists) and the command-line tools."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from tests.conftest import login, submit, user
+from webapp.extensions import db
+from webapp.models import Item, Publication, Topic, User
+from webapp.services import settings
+from webapp.services.errors import Forbidden, ValidationError
+
+
+def test_publication_configuration(app: Flask) -> None:
+    client = login(app.test_client(), "editor")
+    form = {
+        "code": "sbxx",
+        "name": "《上报信息》",
+        "issuing_office": "市委办公室信息科",
+        "distribution_upward": "省委办公厅",
+        "default_level": "秘密",
+        "print_count": "30",
+    }
+    assert client.post("/admin/publications", data=form).status_code == 302
+    publication = db.session.scalar(db.select(Publication).where(Publication.code == "sbxx"))
+    assert (
+        publication.name == "上报信息"
+        and publication.print_count == 30
+        and publication.default_level == "秘密"
+    )
+    bad = client.post("/admin/publications", data={**form, "print_count": "-1"})
+    assert "印数必须是正整数" in bad.get_data(as_text=True)
+    assert login(app.test_client(), "reporter").get("/admin/publications").status_code == 403
+
+
+def test_topic_word_lists_are_admin_data(app: Flask) -> None:
+    assert settings.parse_word_list("高标准农田 3\n# 注释\n粮食\t2.5\n\n种粮") == {
+        "高标准农田": 3.0,
+        "粮食": 2.5,
+        "种粮": 1.0,
+    }
+    for bad in ("粮食 很多", "粮食 1 2", "粮食 20"):
+        with pytest.raises(ValidationError):
+            settings.parse_word_list(bad)
+    with pytest.raises(Forbidden):
+        settings.save_topic(user("editor"), "三农", "粮食 1")
+    client = login(app.test_client(), "admin")
+    client.post("/admin/topics", data={"name": "数字政府", "words": "一网通办 3\n政务服务 2\n数字政府 3"})
+    assert db.session.scalar(db.select(Topic).where(Topic.name == "数字政府")).words["一网通办"] == 3.0
+    item = submit("推进一网通办", "我市深化一网通办改革，政务服务事项全部实现网上办理。").item
+    assert "数字政府" in item.topic_names
+
+
+def test_retag_applies_new_word_lists_but_keeps_corrections(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    item = submit("推进一网通办", "我市深化一网通办改革，政务服务事项全部实现网上办理。").item
+    assert "数字政府" not in item.topic_names
+    settings.save_topic(None, "数字政府", "一网通办 3\n政务服务 2")
+    result = runner.invoke(args=["retag"])
+    assert result.exit_code == 0 and "已重新标注 1 条信息" in result.output
+    db.session.expire_all()
+    assert "数字政府" in db.session.get(Item, item.id).topic_names
+
+
+def test_cli_users_tokens_import_and_reindex(app: Flask, tmp_path: Path) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["create-user", "wang", "--role", "reporter", "--unit", "yx"], input="long-password\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(db.select(User).where(User.username == "wang")).unit.code == "yx"
+    short = runner.invoke(args=["create-user", "li", "--role", "editor"], input="short\n")
+    assert short.exit_code != 0 and "密码至少" in short.output
+    no_unit = runner.invoke(args=["create-user", "zhao", "--role", "reporter"], input="long-password\n")
+    assert no_unit.exit_code != 0 and "--unit" in no_unit.output
+    token = runner.invoke(args=["api-token", "wang"]).output.strip()
+    assert token.startswith("xx_")
+    assert (
+        app.test_client().get("/api/v1/units", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 200
+    )
+
+    folder = tmp_path / "来稿"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes("我县召开安全生产会议\n会议要求压实安全生产责任。".encode("gb18030"))
+    (folder / "b.html").write_text(
+        "<html><body><nav>首页</nav><h1>县里推进乡村振兴</h1><p>今年以来取得成效。</p></body></html>",
+        encoding="utf-8",
+    )
+    (folder / "c.docx").write_bytes(b"not a docx")
+    (folder / "ignored.pdf").write_bytes(b"%PDF")
+    result = runner.invoke(args=["import", str(folder), "--unit", "yx"])
+    assert "已导入 2 条，失败 1 条" in result.output and "c.docx" in result.output
+    titles = set(db.session.scalars(db.select(Item.title)))
+    assert {"我县召开安全生产会议", "县里推进乡村振兴"} <= titles
+    assert runner.invoke(args=["import", str(tmp_path / "missing"), "--unit", "yx"]).exit_code != 0
+
+    result = runner.invoke(args=["reindex"])
+    assert result.exit_code == 0 and "已索引 2 条信息" in result.output
+    hits = app.test_client().get(
+        "/api/v1/search", query_string={"q": "安全生产"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert hits.get_json()["total"] == 1
