@@ -103,3 +103,53 @@ def test_reporter_to_editor_to_word_bulletin(live_server: str, tmp_path: Path) -
     texts = [p.text for p in document.paragraphs]
     assert TITLE in texts
     assert any("第1期" in t for t in texts)
+
+
+def test_editor_composes_reorders_previews_and_downloads(live_server: str, tmp_path: Path) -> None:
+    base = live_server
+    titles = [f"第{n}条：我市推进重点工作取得新进展" for n in range(1, 6)]
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_context(accept_downloads=True).new_page()
+            _login(page, base, "editor")
+            for n, title in enumerate(titles):
+                page.goto(f"{base}/items/new")
+                page.fill("input[name=title]", title)
+                page.select_option("select[name=unit]", index=n + 1)
+                page.fill("textarea[name=text]", f"{TEXT}（第{n + 1}稿，各单位分别报送。）")
+                page.click("button:has-text('报送')")
+                page.click("button[value=adopt]")
+                sync_api.expect(page.locator(".flash.success")).to_have_text("已采用")
+            page.goto(f"{base}/bulletins/")
+            for title in titles:
+                page.check(f"tr:has-text('{title}') input[name=add]")
+            page.fill("textarea[name=editor_note]", "现将各地重点工作进展摘编如下。")
+            page.click("#create-draft")
+            rows = page.locator("#entries .entry-title")
+            sync_api.expect(rows).to_have_count(5)
+            order = rows.all_inner_texts()
+            # Move the last item to the top, one step at a time, and give the new top a column.
+            for _ in range(4):
+                page.locator(f"tr:has-text('{order[-1]}') button[title=上移]").click()
+            expected = [order[-1], *order[:-1]]
+            sync_api.expect(rows).to_have_text(expected)
+            page.fill(f"tr:has-text('{expected[0]}') input[name^=column_]", "工作动态")
+            page.click("#save")
+            sync_api.expect(rows).to_have_text(expected)
+            page.click("#preview")
+            sync_api.expect(page.locator(".paper .item-title")).to_have_text(expected)
+            sync_api.expect(page.locator(".contents-title")).to_have_text("本期要目")
+            page.go_back()
+            page.click("#publish")
+            sync_api.expect(page.locator(".flash.success")).to_contain_text("第1期")
+            with page.expect_download() as download_info:
+                page.click("#download-docx")
+            target = tmp_path / "issue.docx"
+            download_info.value.save_as(target)
+        finally:
+            browser.close()
+    texts = [p.text for p in docx.Document(io.BytesIO(target.read_bytes())).paragraphs]
+    positions = [texts.index(title) for title in expected]
+    assert positions == sorted(positions)
+    assert any("现将各地重点工作进展摘编如下" in t for t in texts)
