@@ -40,6 +40,22 @@ STATUS_LABELS = {
 UPWARD_LEVELS = {"province": "省办采用", "central": "国办/中办采用"}
 INSTRUCTION_LEVELS = {"central": "中央领导", "provincial": "省级领导", "municipal": "市级领导"}
 ISSUE_STATUSES = {"draft": "草稿", "published": "已印发"}
+# What sort of item it is (信息类别), beside its kind: research pieces and emergencies score and
+# are timed differently; answers to commissioned requests link to the request.
+GENRES = {"dynamic": "动态信息", "research": "调研信息", "emergency": "突发事件信息"}
+REQUEST_STATES = {"open": "征集中", "answered": "已报送", "overdue": "已逾期", "closed": "已结束"}
+SCORE_CAUSES = {
+    "adoption": "本级采用",
+    "upward": "上级采用",
+    "instruction": "领导批示",
+    "problem_bonus": "问题性信息加分",
+    "research_bonus": "调研信息加分",
+    "request_late": "约稿迟报扣分",
+    "request_missing": "约稿未报扣分",
+    "late_report": "突发事件迟报扣分",
+    "missed_report": "漏报扣分",
+    "correction": "人工调整",
+}
 AUDIT_ACTIONS = {
     "submit": "报送",
     "adopt": "采用",
@@ -161,6 +177,11 @@ class Item(db.Model):  # type: ignore[name-defined,misc]
     source_encoding: Mapped[str | None] = mapped_column(String(32))
     review_reason: Mapped[str | None] = mapped_column(Text)
     is_comprehensive: Mapped[bool] = mapped_column(Boolean, default=False)
+    genre: Mapped[str] = mapped_column(String(16), default="dynamic")
+    event_time: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True)
+    )  # emergencies: when it happened
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("request.id"), index=True)
     # An editor's correction of the tags; re-tagging never overwrites a locked field.
     kind_locked: Mapped[bool] = mapped_column(Boolean, default=False)
     topics_locked: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -183,6 +204,7 @@ class Item(db.Model):  # type: ignore[name-defined,misc]
     instructions: Mapped[list[Instruction]] = relationship(
         cascade="all, delete-orphan", order_by="Instruction.instructed_on"
     )
+    request: Mapped[Request | None] = relationship(back_populates="answers")
 
     @property
     def credited_units(self) -> list[Unit]:
@@ -356,6 +378,97 @@ class BulletinEntry(db.Model):  # type: ignore[name-defined,misc]
     unit_name: Mapped[str | None] = mapped_column(String(300))
     issue: Mapped[BulletinIssue] = relationship(back_populates="entries")
     item: Mapped[Item] = relationship()
+
+
+class Request(db.Model):  # type: ignore[name-defined,misc]
+    """A commissioned request (约稿): a topic, the units asked, and a deadline."""
+
+    __tablename__ = "request"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    deadline: Mapped[date] = mapped_column(Date, index=True)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    targets: Mapped[list[RequestTarget]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="RequestTarget.id"
+    )
+    answers: Mapped[list[Item]] = relationship(back_populates="request", order_by="Item.submitted_at")
+
+
+class RequestTarget(db.Model):  # type: ignore[name-defined,misc]
+    """A unit a request was issued to."""
+
+    __tablename__ = "request_target"
+    __table_args__ = (UniqueConstraint("request_id", "unit_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("request.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    request: Mapped[Request] = relationship(back_populates="targets")
+    unit: Mapped[Unit] = relationship()
+
+
+class MissedReport(db.Model):  # type: ignore[name-defined,misc]
+    """An event a unit never reported (漏报), learned elsewhere and recorded by an editor."""
+
+    __tablename__ = "missed_report"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    event_date: Mapped[date] = mapped_column(Date, index=True)
+    description: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    unit: Mapped[Unit] = relationship()
+
+
+class ScoreRuleSet(db.Model):  # type: ignore[name-defined,misc]
+    """Scoring rules in force from a date on; an older set keeps scoring the facts of its time."""
+
+    __tablename__ = "score_rule_set"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, unique=True)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+
+class ScoreEntry(db.Model):  # type: ignore[name-defined,misc]
+    """One line of the score ledger: points for a unit, dated, pointing at their cause."""
+
+    __tablename__ = "score_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    occurred_on: Mapped[date] = mapped_column(Date, index=True)
+    points: Mapped[float] = mapped_column(default=0.0)
+    cause: Mapped[str] = mapped_column(String(32))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("request.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int | None] = mapped_column(Integer)  # the adoption/instruction/… row it came from
+    rule_set_id: Mapped[int | None] = mapped_column(ForeignKey("score_rule_set.id"))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # manual corrections only
+    unit: Mapped[Unit] = relationship()
+    item: Mapped[Item | None] = relationship()
+
+
+class UnitTarget(db.Model):  # type: ignore[name-defined,misc]
+    """A unit's yearly target in points, when set by hand instead of from last year's average."""
+
+    __tablename__ = "unit_target"
+    __table_args__ = (UniqueConstraint("unit_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    points: Mapped[float] = mapped_column()
+
+
+class Setting(db.Model):  # type: ignore[name-defined,misc]
+    """Office-wide settings an administrator edits (priorities, balance targets, thresholds)."""
+
+    __tablename__ = "setting"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
 
 
 class AuditEvent(db.Model):  # type: ignore[name-defined,misc]

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from exports import BulletinData, BulletinItem, Distribution, build_bulletin
 from webapp.extensions import db
 from webapp.models import LEVELS, Adoption, BulletinEntry, BulletinIssue, Item, Publication, User, utcnow
-from webapp.services import audit
+from webapp.services import audit, scoring
 from webapp.services.access import can_see, is_editor
 from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from webapp.services.indexing import index_items
@@ -192,6 +192,7 @@ def _publish_once(actor: User | None, issue_id: int) -> tuple[BulletinIssue, lis
     issue.number = _next_number(issue)
     issue.status, issue.published_at = "published", utcnow()
     adopted = _freeze(actor, issue)
+    scoring.rescore_items(adopted)
     audit.record(
         actor,
         "bulletin",

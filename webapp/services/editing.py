@@ -24,7 +24,7 @@ from webapp.models import (
     UpwardAdoption,
     User,
 )
-from webapp.services import audit
+from webapp.services import audit, scoring
 from webapp.services.access import is_editor
 from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from webapp.services.indexing import batched, index_items
@@ -66,6 +66,7 @@ def edit_item(actor: User | None, item_id: int, title: str, text: str, note: str
         return item
     version = _new_version(actor, item, title, text, note.strip() or "编辑修改")
     audit.record(actor, "item", item.id, "edit", details={"version": version.number})
+    scoring.rescore_items([item])
     db.session.commit()
     index_items([item])
     return item
@@ -91,6 +92,7 @@ def resubmit_item(actor: User | None, item_id: int, title: str, text: str, note:
         reason=note.strip() or None,
         details={"version": version.number},
     )
+    scoring.rescore_items([item])
     db.session.commit()
     index_items([item])
     return item
@@ -107,6 +109,7 @@ def restore_version(actor: User | None, item_id: int, number: int) -> Item:
     audit.record(
         actor, "item", item.id, "restore", details={"from_version": number, "version": version.number}
     )
+    scoring.rescore_items([item])
     db.session.commit()
     index_items([item])
     return item
@@ -154,6 +157,7 @@ def correct_tags(
         "correct_tags",
         details={"before": before, "after": {"kind": item.kind, "topics": item.topic_names}},
     )
+    scoring.rescore_items([item])
     db.session.commit()
     index_items([item])
     return item
@@ -206,6 +210,7 @@ def retag_all(progress: Callable[[int], None] | None = None) -> int:
                 return count
             for item in batch:
                 apply_analysis(item, analyze_item(item.title, _current_text(item)))
+            scoring.rescore_items(batch)
             db.session.commit()
             index_items(batch)
             count += len(batch)
@@ -253,6 +258,7 @@ def merge_items(actor: User | None, item_ids: list[int], title: str, text: str =
             details={"into": merged.id},
         )
         source.status = "merged"
+    scoring.rescore_items([merged, *sources])
     db.session.commit()
     index_items([merged, *sources])
     return merged
@@ -276,8 +282,9 @@ def record_upward_adoption(
         adopted_on=parse_event_date(adopted_on),
         recorded_by_id=actor.id if actor else None,
     )
-    db.session.add(row)
+    item.upward_adoptions.append(row)
     audit.record(actor, "item", item.id, "upward_adoption", details={"level": level, "outlet": outlet})
+    scoring.rescore_items([item])
     db.session.commit()
     return row
 
@@ -306,7 +313,8 @@ def record_instruction(
         text=text.strip(),
         recorded_by_id=actor.id if actor else None,
     )
-    db.session.add(row)
+    item.instructions.append(row)
     audit.record(actor, "item", item.id, "instruction", details={"leader": leader, "level": level})
+    scoring.rescore_items([item])
     db.session.commit()
     return row

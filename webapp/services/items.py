@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import selectinload
 
@@ -13,6 +13,7 @@ from webapp.engines import engines
 from webapp.extensions import db
 from webapp.models import (
     DEFAULT_LEVEL,
+    GENRES,
     LEVELS,
     REFUSED_LEVEL,
     STATUS_LABELS,
@@ -25,11 +26,11 @@ from webapp.models import (
     Unit,
     User,
 )
-from webapp.services import audit
+from webapp.services import audit, requests, scoring
 from webapp.services.access import can_see, is_editor, visible_clause
 from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from webapp.services.indexing import index_items
-from webapp.timeutil import local_today
+from webapp.timeutil import SHANGHAI, local_today, to_local
 
 MAX_TITLE_CHARS = 300
 MAX_TEXT_CHARS = 100_000
@@ -59,6 +60,9 @@ class ItemInput:
     author: str = ""
     source_filename: str | None = None
     source_encoding: str | None = None
+    genre: str = "dynamic"
+    event_time: datetime | str | None = None  # emergencies: when it happened (local time)
+    request_id: int | None = None  # the commissioned request this item answers
 
 
 @dataclass
@@ -92,6 +96,24 @@ def parse_event_date(value: date | str | None) -> date:
     if value > today + timedelta(days=1):
         raise ValidationError("事件日期不能晚于今天", code="invalid_date")
     return value
+
+
+def parse_event_time(value: datetime | str | None, genre: str) -> datetime | None:
+    """An emergency's event time (local wall clock, e.g. 2026-11-20T08:30); required for emergencies."""
+    if value is None or value == "":
+        if genre == "emergency":
+            raise ValidationError("突发事件信息须填写事件发生时间", code="event_time_required")
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValidationError("事件发生时间格式应为 YYYY-MM-DDTHH:MM", code="invalid_time") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=SHANGHAI)
+    if value > datetime.now(UTC) + timedelta(minutes=5):
+        raise ValidationError("事件发生时间不能晚于现在", code="invalid_time")
+    return value.astimezone(UTC)
 
 
 def _level(value: str | None) -> str:
@@ -227,7 +249,10 @@ def submit_item(actor: User | None, data: ItemInput) -> SubmitResult:
     title, text = validated_text(data.title, data.text)
     level = _level(data.level)
     unit = _unit_for(actor, data.unit_code)
-    event_date = parse_event_date(data.event_date)
+    if data.genre not in GENRES:
+        raise ValidationError(f"信息类别必须是 {'、'.join(GENRES)} 之一", code="invalid_genre")
+    event_time = parse_event_time(data.event_time, data.genre)
+    event_date = parse_event_date(data.event_date or (to_local(event_time).date() if event_time else None))
 
     analysis = analyze_item(title, text)
     duplicates = find_duplicates(analysis.fingerprint)
@@ -242,12 +267,18 @@ def submit_item(actor: User | None, data: ItemInput) -> SubmitResult:
         level=level,
         source_filename=data.source_filename,
         source_encoding=data.source_encoding,
+        genre=data.genre,
+        event_time=event_time,
         versions=[ItemVersion(number=1, title=title, text=data.text, note="报送原稿", created_by=actor)],
     )
     apply_analysis(item, analysis)
+    requests.link_answer(item, data.request_id)
     db.session.add(item)
     db.session.flush()
     audit.record(actor, "item", item.id, "submit", to_state="submitted")
+    scoring.rescore_items([item])  # an emergency reported late is penalised from the start
+    if item.request is not None:
+        scoring.rescore_request(item.request)
     db.session.commit()
     index_items([item], {item.id: analysis})
     return SubmitResult(item, duplicates)
@@ -302,6 +333,7 @@ def review_item(
 ) -> Item:
     """Adopt into a publication, reject with a reason, or return for revision with a comment."""
     item = _review(actor, item_id, action, publication_code, reason)
+    scoring.rescore_items([item])
     db.session.commit()
     index_items([item])
     return item
@@ -358,6 +390,7 @@ def bulk_review(
     reviewed = []
     for item_id in dict.fromkeys(item_ids):
         reviewed.append(_review(actor, item_id, action, publication_code, reason))
+    scoring.rescore_items(reviewed)
     db.session.commit()
     index_items(reviewed)
     return reviewed

@@ -1,0 +1,210 @@
+"""Scores, rankings, targets, requests and timeliness on a fixture office with answers worked out by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from flask import Flask
+
+from tests.conftest import submit, user
+from webapp.extensions import db
+from webapp.models import Item, Request
+from webapp.services import editing, items, requests, scoring, timeliness
+from webapp.services.errors import ValidationError
+from webapp.timeutil import SHANGHAI
+
+RULES_2025 = {
+    "adoption_points": {"mrkb": 1, "yqxx": 2, "*": 1},
+    "upward_points": {"province": 3, "central": 6},
+    "instruction_points": {"central": 10, "provincial": 5, "municipal": 2},
+    "problem_bonus": 1,
+    "research_bonus": 2,
+    "request_late_penalty": 0.5,
+    "request_missing_penalty": 1,
+    "late_report_penalty": 1,
+    "missed_report_penalty": 2,
+    "multi_outlet": "highest",
+    "points_per_item": 1,
+    "emergency_limit_hours": 2,
+}
+TEXT = "我县推进重点工作，完成年度任务，取得明显成效。"
+
+
+def at(day: str, hour: int = 10) -> datetime:
+    return datetime.combine(date.fromisoformat(day), datetime.min.time(), SHANGHAI).replace(hour=hour)
+
+
+def make_item(
+    unit: str, day: str, kind: str = "achievement", genre: str = "dynamic", **extra: object
+) -> Item:
+    item = items.submit_item(
+        None,
+        items.ItemInput(
+            title=f"{unit}{day}信息", text=TEXT + day, unit_code=unit, event_date=day, genre=genre, **extra
+        ),  # type: ignore[arg-type]
+    ).item
+    item.submitted_at = at(day)
+    editing.correct_tags(user("editor"), item.id, kind=kind)  # a known kind, whatever the tagger says
+    return item
+
+
+def adopt(item: Item, publication: str, day: str) -> None:
+    items.review_item(user("editor"), item.id, "adopt", publication)
+    item.adoptions[-1].adopted_at = at(day)
+    scoring.rescore_items([item])
+    db.session.commit()
+
+
+@pytest.fixture
+def office(any_db_app: Flask) -> Flask:
+    """October 2026 in the 县区 category, as in the docstring of each figure below."""
+    editor = user("editor")
+    scoring.save_rules(None, date(2025, 1, 1), RULES_2025)
+    # 2025: six adopted items across the category (for 2026's targets: average 6 / 6 units = 1.0).
+    for unit in ("yx", "yx", "yx", "cq", "cq", "cq"):
+        adopt(make_item(unit, "2025-06-01"), "mrkb", "2025-06-02")
+    # yx: a problem item in 阳泉信息 (2 + 1 bonus) and an item taken up by the province (best outlet 3)
+    # with a provincial leader's instruction (5): 11 points, 2 adopted.
+    adopt(make_item("yx", "2026-10-09", kind="problem"), "yqxx", "2026-10-10")
+    b = make_item("yx", "2026-10-11")
+    adopt(b, "mrkb", "2026-10-12")
+    editing.record_upward_adoption(editor, b.id, "province", "《昨日要情》", "2026-10-15")
+    editing.record_instruction(editor, b.id, "张省长", "provincial", "2026-10-20", "很好")
+    # cq: 阳泉信息 (2) + 每日快报 (1) with a municipal instruction (2): 5 points.
+    adopt(make_item("cq", "2026-10-07"), "yqxx", "2026-10-08")
+    f = make_item("cq", "2026-10-08")
+    adopt(f, "mrkb", "2026-10-09")
+    editing.record_instruction(editor, f.id, "李市长", "municipal", "2026-10-21")
+    # pdx: 阳泉信息 (2) + a research item in 每日快报 (1 + 2): 5 points, tied with cq.
+    adopt(make_item("pdx", "2026-10-04"), "yqxx", "2026-10-05")
+    adopt(make_item("pdx", "2026-10-05", genre="research"), "mrkb", "2026-10-06")
+    # A request to jq and kq due 20 October: kq answers late (-0.5), jq never (-1).
+    request = requests.create_request(
+        editor, "秋粮收购情况", "请报送进展", date.today() + timedelta(days=1), unit_codes=["jq", "kq"]
+    )
+    answer = make_item("kq", "2026-10-22", request_id=request.id)
+    request.deadline = date(2026, 10, 20)
+    answer.submitted_at = at("2026-10-22")
+    # jq also missed an event on 3 October (-2): -3 in all.
+    timeliness.record_missed(editor, "jq", "2026-10-03", "某镇发生山火，未按规定报告")
+    # gxq reported an emergency 3.5 hours after it happened (-1).
+    late = make_item("gxq", "2026-10-07", genre="emergency", event_time="2026-10-07T08:00")
+    late.submitted_at = at("2026-10-07", 11).replace(minute=30)
+    db.session.commit()
+    scoring.rescore_all()
+    return any_db_app
+
+
+def test_ranking_with_ties_points_and_rates(office: Flask) -> None:
+    rows = scoring.ranking("xq", scoring.parse_period("2026-10"))
+    table = [(r.unit.code, r.rank, r.points, r.adopted, r.submitted) for r in rows]
+    assert table == [
+        ("yx", 1, 11.0, 2, 2),
+        ("cq", 2, 5.0, 2, 2),
+        ("pdx", 2, 5.0, 2, 2),
+        ("kq", 4, -0.5, 0, 1),
+        ("gxq", 5, -1.0, 0, 1),
+        ("jq", 6, -3.0, 0, 0),
+    ]
+    yx = rows[0]
+    assert yx.adoption_rate == 1.0 and yx.problem_share == 0.5
+    assert [r.rank_change for r in rows] == [0, -1, -1, -3, -4, -5]  # September: all tied at 1
+    ledger = scoring.ledger("yx", scoring.parse_period("2026-10"))
+    assert sum(e.points for e in ledger) == 11.0
+    assert sorted(e.cause for e in ledger) == ["adoption", "instruction", "problem_bonus", "upward"]
+    assert {e.cause for e in scoring.ledger("jq", scoring.parse_period("2026-10"))} == {
+        "request_missing",
+        "missed_report",
+    }
+
+
+def test_targets_and_excellent_units(office: Flask) -> None:
+    year = scoring.parse_period("2026")
+    targets = scoring.yearly_targets("xq", 2026)
+    assert set(targets.values()) == {1.0}
+    scoring.set_target(None, "yx", 2026, 20)
+    rows = {r.unit.code: r for r in scoring.ranking("xq", year)}
+    assert (rows["yx"].target, rows["yx"].target_met) == (20.0, False)
+    assert (rows["cq"].target, rows["cq"].target_met) == (1.0, True)
+    assert rows["gxq"].target_met is False
+    scoring.save_setting(None, "excellent_counts", {"xq": 2})
+    assert [r.unit.code for r in scoring.excellent_units("xq", 2026)] == ["yx", "cq", "pdx"]  # a tie at 2
+
+
+def test_rules_change_on_new_year_leaves_last_year_alone(office: Flask) -> None:
+    last_year = scoring.parse_period("2025")
+    before = [(r.unit.code, r.rank, r.points) for r in scoring.ranking("xq", last_year)]
+    assert before[:2] == [("cq", 1, 3.0), ("yx", 1, 3.0)]
+    scoring.save_rules(None, date(2026, 1, 1), {**RULES_2025, "adoption_points": {"mrkb": 4, "yqxx": 2}})
+    assert [(r.unit.code, r.rank, r.points) for r in scoring.ranking("xq", last_year)] == before
+    rows = {r.unit.code: r.points for r in scoring.ranking("xq", scoring.parse_period("2026-10"))}
+    assert rows["yx"] == 12.0  # item b's best outlet is now 每日快报 (4) rather than the province (3)
+
+
+def test_multi_outlet_each_counts_every_outlet(office: Flask) -> None:
+    scoring.save_rules(None, date(2025, 1, 1), {**RULES_2025, "multi_outlet": "each"})
+    rows = {r.unit.code: r.points for r in scoring.ranking("xq", scoring.parse_period("2026-10"))}
+    assert rows["yx"] == 12.0  # item b now scores 每日快报 (1) and the province (3)
+
+
+def test_merged_items_credit_every_source_unit(app: Flask) -> None:
+    editor = user("editor")
+    a, b = make_item("yx", "2026-10-09"), make_item("pdx", "2026-10-09")
+    merged = editing.merge_items(editor, [a.id, b.id], "全市综述")
+    adopt(merged, "mrkb", "2026-10-10")
+    rows = {
+        r.unit.code: (r.points, r.adopted) for r in scoring.ranking("xq", scoring.parse_period("2026-10"))
+    }
+    assert rows["yx"] == rows["pdx"] == (1.0, 1)
+
+
+def test_requests_states_and_answers(app: Flask) -> None:
+    editor = user("editor")
+    request = requests.create_request(
+        editor, "防汛备汛", "请报送隐患排查情况", date.today() + timedelta(days=3), category_codes=["xq"]
+    )
+    assert len(request.targets) == 6 and requests.request_state(request) == "open"
+    assert request in requests.open_for_unit(user("reporter").unit_id)
+    with pytest.raises(ValidationError):
+        items.submit_item(user("reporter_nyj"), items.ItemInput("答复", "正文内容", request_id=request.id))
+    for target in request.targets:
+        items.submit_item(
+            None,
+            items.ItemInput("答复", "防汛隐患排查已完成", unit_code=target.unit.code, request_id=request.id),
+        )
+    assert requests.request_state(request) == "answered"
+    assert {s.state for s in requests.target_states(request)} == {"answered"}
+    requests.close_request(editor, request.id)
+    assert requests.request_state(request) == "closed"
+    with pytest.raises(ValidationError):
+        requests.create_request(editor, "过期", "", date(2020, 1, 1), unit_codes=["yx"])
+
+
+def test_emergency_needs_an_event_time_and_late_reports_are_listed(app: Flask) -> None:
+    with pytest.raises(ValidationError):
+        items.submit_item(None, items.ItemInput("突发", "某地发生火灾", unit_code="yx", genre="emergency"))
+    late = make_item("yx", "2026-10-07", genre="emergency", event_time="2026-10-07T08:00")
+    late.submitted_at = datetime(2026, 10, 7, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai: 4 hours later
+    db.session.commit()
+    found = timeliness.late_reports([late.unit_id], date(2026, 10, 1), date(2026, 11, 1))
+    assert [(r.item.id, r.hours) for r in found] == [(late.id, 4.0)]
+
+
+def test_periods_parse_and_step_back() -> None:
+    assert scoring.parse_period("2026-Q1").previous().key == "2025-Q4"
+    assert scoring.parse_period("2026-01").previous().key == "2025-12"
+    assert scoring.parse_period("2026-Q3").end == date(2026, 10, 1)
+    assert scoring.parse_period("2026").label == "2026年度"
+    assert scoring.competition_ranks([9, 5, 5, 1]) == [1, 2, 2, 4]
+    for bad in ("2026-13", "26", "2026-Q5", ""):
+        with pytest.raises(ValidationError):
+            scoring.parse_period(bad)
+
+
+def test_rules_are_validated(app: Flask) -> None:
+    with pytest.raises(ValidationError):
+        scoring.save_rules(None, date(2026, 1, 1), {"problem_bonus": "很多"})
+    with pytest.raises(ValidationError):
+        scoring.save_rules(None, date(2026, 1, 1), {"multi_outlet": "sometimes"})
+    assert db.session.scalar(db.select(db.func.count(Request.id))) == 0

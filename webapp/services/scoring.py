@@ -1,0 +1,618 @@
+"""Scores: rules by effective date, a ledger in which every point points at its cause, rankings and
+targets. Totals are sums of the ledger, so any figure can be explained row by row."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import selectinload
+
+from webapp.extensions import db
+from webapp.models import (
+    Adoption,
+    Item,
+    MissedReport,
+    Request,
+    ScoreEntry,
+    ScoreRuleSet,
+    Setting,
+    Unit,
+    UnitCategory,
+    UnitTarget,
+    User,
+)
+from webapp.services import audit
+from webapp.services.access import is_editor
+from webapp.services.errors import Forbidden, NotFound, ValidationError
+from webapp.timeutil import local_today, to_local
+
+RESCORE_BATCH = 500
+DEFAULT_EXCELLENT = {"xq": 6, "szbm": 10, "zddw": 6}
+
+
+@dataclass(frozen=True)
+class ScoreRules:
+    """Points per case; an administrator edits them as data with an effective-from date."""
+
+    adoption_points: dict[str, float] = field(default_factory=lambda: {"*": 1.0})  # by publication code
+    upward_points: dict[str, float] = field(default_factory=lambda: {"province": 3.0, "central": 6.0})
+    instruction_points: dict[str, float] = field(
+        default_factory=lambda: {"central": 10.0, "provincial": 5.0, "municipal": 2.0}
+    )
+    problem_bonus: float = 1.0
+    research_bonus: float = 2.0
+    request_late_penalty: float = 0.5
+    request_missing_penalty: float = 1.0
+    late_report_penalty: float = 1.0
+    missed_report_penalty: float = 2.0
+    multi_outlet: str = "highest"  # "highest": an item scores once, at its best outlet; "each": every outlet
+    points_per_item: float = 1.0  # targets: last year's category average of adopted items × this
+    emergency_limit_hours: float = 2.0  # a first report of an emergency later than this is 迟报
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScoreRules:
+        """Build from stored JSON, ignoring unknown keys and keeping defaults for missing ones."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def adoption(self, publication_code: str) -> float:
+        return float(self.adoption_points.get(publication_code, self.adoption_points.get("*", 0.0)))
+
+
+@dataclass
+class RuleBook:
+    """Every rule set, so each fact is scored by the rules in force on its date."""
+
+    sets: list[tuple[date, int | None, ScoreRules]]
+
+    def at(self, day: date) -> tuple[int | None, ScoreRules]:
+        chosen: tuple[int | None, ScoreRules] = (None, ScoreRules())
+        for effective_from, set_id, rules in self.sets:
+            if effective_from <= day:
+                chosen = (set_id, rules)
+        return chosen
+
+
+def rule_book() -> RuleBook:
+    """Load the rule sets in date order (the built-in defaults apply before the first one)."""
+    rows = db.session.scalars(db.select(ScoreRuleSet).order_by(ScoreRuleSet.effective_from))
+    return RuleBook([(r.effective_from, r.id, ScoreRules.from_dict(r.rules or {})) for r in rows])
+
+
+def _checked_rules(values: dict[str, Any]) -> ScoreRules:
+    """Validate stored or submitted rule values: numbers where numbers belong, known choices."""
+    try:
+        rules = ScoreRules.from_dict(values)
+    except TypeError as exc:
+        raise ValidationError(f"计分规则格式有误：{exc}", code="invalid_rules") from None
+    for f in fields(rules):
+        value = getattr(rules, f.name)
+        numbers = value.values() if isinstance(value, dict) else [] if f.name == "multi_outlet" else [value]
+        if not all(isinstance(n, int | float) and not isinstance(n, bool) for n in numbers):
+            raise ValidationError(f"计分规则“{f.name}”必须是数值", code="invalid_rules")
+    if rules.multi_outlet not in ("highest", "each"):
+        raise ValidationError("multi_outlet 必须是 highest 或 each", code="invalid_rules")
+    return rules
+
+
+def save_rules(actor: User | None, effective_from: date, values: dict[str, Any]) -> ScoreRuleSet:
+    """Store a rule set effective from a date and rescore the facts it now governs."""
+    if actor is not None and actor.role != "admin":
+        raise Forbidden("只有管理员可以修改计分规则")
+    rules = _checked_rules(values)
+    row = db.session.scalar(db.select(ScoreRuleSet).where(ScoreRuleSet.effective_from == effective_from))
+    if row is None:
+        row = ScoreRuleSet(effective_from=effective_from, created_by_id=actor.id if actor else None)
+        db.session.add(row)
+    row.rules = asdict(rules)
+    db.session.flush()
+    audit.record(
+        actor, "score_rules", row.id, "update", details={"effective_from": effective_from.isoformat()}
+    )
+    db.session.commit()
+    rescore_all()
+    return row
+
+
+# --- the ledger ------------------------------------------------------------------------------------
+
+
+def _local_date(moment: datetime) -> date:
+    return to_local(moment).date()
+
+
+def _entry(unit_id: int, day: date, points: float, cause: str, rule: int | None, **refs: Any) -> ScoreEntry:
+    return ScoreEntry(unit_id=unit_id, occurred_on=day, points=points, cause=cause, rule_set_id=rule, **refs)
+
+
+def item_entries(item: Item, book: RuleBook) -> list[ScoreEntry]:
+    """The ledger rows one item earns its credited units (none for items merged into another)."""
+    if item.status == "merged":
+        return []
+    outlets: list[tuple[date, float, str, int, str]] = []  # (day, points, cause, source id, note)
+    for adoption in item.adoptions:
+        day = _local_date(adoption.adopted_at)
+        _, rules = book.at(day)
+        outlets.append(
+            (
+                day,
+                rules.adoption(adoption.publication.code),
+                "adoption",
+                adoption.id,
+                f"《{adoption.publication.name}》采用",
+            )
+        )
+    for upward in item.upward_adoptions:
+        _, rules = book.at(upward.adopted_on)
+        outlets.append(
+            (
+                upward.adopted_on,
+                float(rules.upward_points.get(upward.level, 0.0)),
+                "upward",
+                upward.id,
+                upward.outlet,
+            )
+        )
+    rows: list[tuple[date, float, str, int | None, str]] = []
+    if outlets:
+        first_day = min(o[0] for o in outlets)
+        _, first_rules = book.at(first_day)
+        if first_rules.multi_outlet == "highest":
+            best = max(outlets, key=lambda o: (o[1], -o[0].toordinal()))
+            rows.append(best)
+        else:
+            rows.extend(outlets)
+        if item.kind == "problem" and first_rules.problem_bonus:
+            rows.append((first_day, first_rules.problem_bonus, "problem_bonus", None, "问题性信息"))
+        if item.genre == "research" and first_rules.research_bonus:
+            rows.append((first_day, first_rules.research_bonus, "research_bonus", None, "调研信息"))
+    for instruction in item.instructions:
+        _, rules = book.at(instruction.instructed_on)
+        points = float(rules.instruction_points.get(instruction.level, 0.0))
+        rows.append(
+            (instruction.instructed_on, points, "instruction", instruction.id, f"{instruction.leader}批示")
+        )
+    entries = []
+    for unit in item.credited_units:
+        for day, points, cause, source_id, note in rows:
+            rule_id, _ = book.at(day)
+            entries.append(
+                _entry(unit.id, day, points, cause, rule_id, item_id=item.id, source_id=source_id, note=note)
+            )
+    late = late_report_hours(item, book)
+    if late is not None:
+        day = _local_date(item.submitted_at)
+        rule_id, rules = book.at(day)
+        entries.append(
+            _entry(
+                item.unit_id,
+                day,
+                -rules.late_report_penalty,
+                "late_report",
+                rule_id,
+                item_id=item.id,
+                note=f"突发事件迟报 {late:.1f} 小时",
+            )
+        )
+    return [e for e in entries if e.points]
+
+
+def late_report_hours(item: Item, book: RuleBook | None = None) -> float | None:
+    """Hours an emergency's first report came after the event, when over the limit (迟报); else None."""
+    if item.genre != "emergency" or item.event_time is None:
+        return None
+    delay = (to_local(item.submitted_at) - to_local(item.event_time)).total_seconds() / 3600
+    _, rules = (book or rule_book()).at(_local_date(item.submitted_at))
+    return delay if delay > rules.emergency_limit_hours else None
+
+
+def request_entries(request: Request, book: RuleBook, today: date) -> list[ScoreEntry]:
+    """Penalties of a request: late answers, and no answer once the deadline has passed."""
+    first_answer: dict[int, date] = {}
+    for answer in request.answers:
+        day = _local_date(answer.submitted_at)
+        first_answer[answer.unit_id] = min(day, first_answer.get(answer.unit_id, day))
+    entries = []
+    for target in request.targets:
+        answered = first_answer.get(target.unit_id)
+        if answered is not None and answered > request.deadline:
+            rule_id, rules = book.at(answered)
+            entries.append(
+                _entry(
+                    target.unit_id,
+                    answered,
+                    -rules.request_late_penalty,
+                    "request_late",
+                    rule_id,
+                    request_id=request.id,
+                    note=f"约稿“{request.topic}”逾期报送",
+                )
+            )
+        elif answered is None and today > request.deadline:
+            rule_id, rules = book.at(request.deadline)
+            entries.append(
+                _entry(
+                    target.unit_id,
+                    request.deadline,
+                    -rules.request_missing_penalty,
+                    "request_missing",
+                    rule_id,
+                    request_id=request.id,
+                    note=f"约稿“{request.topic}”未报送",
+                )
+            )
+    return [e for e in entries if e.points]
+
+
+def missed_entry(missed: MissedReport, book: RuleBook) -> ScoreEntry | None:
+    rule_id, rules = book.at(missed.event_date)
+    if not rules.missed_report_penalty:
+        return None
+    return _entry(
+        missed.unit_id,
+        missed.event_date,
+        -rules.missed_report_penalty,
+        "missed_report",
+        rule_id,
+        source_id=missed.id,
+        note=f"漏报：{missed.description[:100]}",
+    )
+
+
+def rescore_items(items: Iterable[Item], book: RuleBook | None = None) -> None:
+    """Replace the ledger rows of these items (manual corrections stay); the caller commits."""
+    book = book or rule_book()
+    items = list(items)
+    ids = [item.id for item in items]
+    if not ids:
+        return
+    db.session.execute(
+        db.delete(ScoreEntry).where(ScoreEntry.item_id.in_(ids), ScoreEntry.cause != "correction")
+    )
+    for item in items:
+        db.session.add_all(item_entries(item, book))
+
+
+def rescore_request(request: Request, book: RuleBook | None = None) -> None:
+    """Replace a request's penalty rows; the caller commits."""
+    db.session.execute(db.delete(ScoreEntry).where(ScoreEntry.request_id == request.id))
+    db.session.add_all(request_entries(request, book or rule_book(), local_today()))
+
+
+def rescore_missed(missed: MissedReport, book: RuleBook | None = None) -> None:
+    """Replace a missed report's penalty row; the caller commits."""
+    db.session.execute(
+        db.delete(ScoreEntry).where(ScoreEntry.cause == "missed_report", ScoreEntry.source_id == missed.id)
+    )
+    entry = missed_entry(missed, book or rule_book())
+    if entry is not None:
+        db.session.add(entry)
+
+
+def rescore_all(progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the ledger from the facts (rule changes, repairs); return how many items were scored."""
+    book = rule_book()
+    written, last_id = 0, 0
+    while True:
+        batch = list(
+            db.session.scalars(
+                db.select(Item)
+                .where(Item.id > last_id)
+                .order_by(Item.id)
+                .limit(RESCORE_BATCH)
+                .options(
+                    selectinload(Item.adoptions).selectinload(Adoption.publication),
+                    selectinload(Item.upward_adoptions),
+                    selectinload(Item.instructions),
+                    selectinload(Item.sources),
+                )
+            )
+        )
+        if not batch:
+            break
+        rescore_items(batch, book)
+        written += len(batch)
+        last_id = batch[-1].id
+        db.session.commit()
+        if progress:
+            progress(len(batch))
+    for request in db.session.scalars(db.select(Request)):
+        rescore_request(request, book)
+    for missed in db.session.scalars(db.select(MissedReport)):
+        rescore_missed(missed, book)
+    db.session.commit()
+    return written
+
+
+def add_correction(actor: User | None, unit_code: str, day: date, points: float, note: str) -> ScoreEntry:
+    """A manual adjustment with its reason; it stays through every rescore."""
+    if not is_editor(actor):
+        raise Forbidden("只有编辑可以调整分数")
+    unit = db.session.scalar(db.select(Unit).where(Unit.code == unit_code))
+    if unit is None:
+        raise NotFound(f"没有编码为 {unit_code} 的报送单位")
+    if not note.strip():
+        raise ValidationError("请说明调整理由", code="reason_required")
+    entry = _entry(
+        unit.id,
+        day,
+        points,
+        "correction",
+        None,
+        note=note.strip()[:300],
+        created_by_id=actor.id if actor else None,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    audit.record(actor, "score_entry", entry.id, "correction", reason=note, details={"points": points})
+    db.session.commit()
+    return entry
+
+
+# --- periods, rankings, targets --------------------------------------------------------------------
+
+PERIOD = re.compile(r"^(\d{4})(?:-(\d{2})|-Q([1-4]))?$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A month (2026-10), a quarter (2026-Q3) or a year (2026), as a half-open date range."""
+
+    key: str
+    start: date
+    end: date  # exclusive
+    label: str
+
+    @property
+    def year(self) -> int:
+        return self.start.year
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one."""
+        if len(self.key) == 4:
+            return parse_period(str(self.year - 1))
+        if "Q" in self.key:
+            quarter = int(self.key[-1])
+            return parse_period(f"{self.year - 1}-Q4" if quarter == 1 else f"{self.year}-Q{quarter - 1}")
+        month = self.start.month
+        return parse_period(f"{self.year - 1}-12" if month == 1 else f"{self.year}-{month - 1:02d}")
+
+
+def parse_period(text: str) -> Period:
+    """Parse YYYY, YYYY-MM or YYYY-Qn."""
+    match = PERIOD.match((text or "").strip())
+    if not match:
+        raise ValidationError("统计期间格式应为 YYYY、YYYY-MM 或 YYYY-Qn", code="invalid_period")
+    year = int(match.group(1))
+    if match.group(2):
+        month = int(match.group(2))
+        if not 1 <= month <= 12:
+            raise ValidationError("月份应在 01–12 之间", code="invalid_period")
+        end = date(year + (month == 12), month % 12 + 1, 1)
+        return Period(text, date(year, month, 1), end, f"{year}年{month}月")
+    if match.group(3):
+        quarter = int(match.group(3))
+        start = date(year, 3 * quarter - 2, 1)
+        end = date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1)
+        names = "一二三四"
+        return Period(text, start, end, f"{year}年第{names[quarter - 1]}季度")
+    return Period(text, date(year, 1, 1), date(year + 1, 1, 1), f"{year}年度")
+
+
+@dataclass
+class RankingRow:
+    """One unit's figures for a period."""
+
+    rank: int
+    unit: Unit
+    points: float
+    adopted: int
+    submitted: int
+    problem: int
+    target: float | None = None
+    target_met: bool | None = None
+    rank_change: int | None = None
+
+    @property
+    def adoption_rate(self) -> float:
+        return self.adopted / self.submitted if self.submitted else 0.0
+
+    @property
+    def problem_share(self) -> float:
+        return self.problem / self.submitted if self.submitted else 0.0
+
+
+def _utc_bounds(period: Period) -> tuple[datetime, datetime]:
+    from webapp.timeutil import SHANGHAI
+
+    start = datetime.combine(period.start, datetime.min.time(), SHANGHAI)
+    end = datetime.combine(period.end, datetime.min.time(), SHANGHAI)
+    return start, end
+
+
+def _points(unit_ids: Sequence[int], period: Period) -> dict[int, float]:
+    rows = db.session.execute(
+        db.select(ScoreEntry.unit_id, db.func.sum(ScoreEntry.points))
+        .where(
+            ScoreEntry.unit_id.in_(unit_ids),
+            ScoreEntry.occurred_on >= period.start,
+            ScoreEntry.occurred_on < period.end,
+        )
+        .group_by(ScoreEntry.unit_id)
+    ).all()
+    return {unit_id: round(float(total or 0), 2) for unit_id, total in rows}
+
+
+def _adopted(unit_ids: Sequence[int], period: Period) -> dict[int, int]:
+    """Distinct items whose adoption (own or upward) scored for the unit in the period."""
+    rows = db.session.execute(
+        db.select(ScoreEntry.unit_id, db.func.count(db.distinct(ScoreEntry.item_id)))
+        .where(
+            ScoreEntry.unit_id.in_(unit_ids),
+            ScoreEntry.cause.in_(("adoption", "upward")),
+            ScoreEntry.occurred_on >= period.start,
+            ScoreEntry.occurred_on < period.end,
+        )
+        .group_by(ScoreEntry.unit_id)
+    ).all()
+    return dict(rows)
+
+
+def _submitted(unit_ids: Sequence[int], period: Period) -> tuple[dict[int, int], dict[int, int]]:
+    """Items each unit submitted in the period (comprehensive items are the office's, not a unit's)."""
+    start, end = _utc_bounds(period)
+    rows = db.session.execute(
+        db.select(Item.unit_id, Item.kind, db.func.count(Item.id))
+        .where(
+            Item.unit_id.in_(unit_ids),
+            Item.submitted_at >= start,
+            Item.submitted_at < end,
+            Item.is_comprehensive.is_(False),
+        )
+        .group_by(Item.unit_id, Item.kind)
+    ).all()
+    submitted: Counter[int] = Counter()
+    problem: Counter[int] = Counter()
+    for unit_id, kind, count in rows:
+        submitted[unit_id] += count
+        if kind == "problem":
+            problem[unit_id] += count
+    return dict(submitted), dict(problem)
+
+
+def competition_ranks(values: Sequence[float]) -> list[int]:
+    """Ranks for values sorted in descending order; ties share a rank (1, 2, 2, 4)."""
+    ranks: list[int] = []
+    for position, value in enumerate(values, start=1):
+        ranks.append(ranks[-1] if ranks and values[position - 2] == value else position)
+    return ranks
+
+
+def category_units(category_code: str) -> tuple[UnitCategory, list[Unit]]:
+    category = db.session.scalar(db.select(UnitCategory).where(UnitCategory.code == category_code))
+    if category is None:
+        raise ValidationError(f"没有编码为 {category_code} 的单位类别", code="unknown_category")
+    return category, [u for u in category.units if u.active]
+
+
+def _ranked(units: list[Unit], period: Period) -> list[RankingRow]:
+    ids = [u.id for u in units]
+    points, adopted = _points(ids, period), _adopted(ids, period)
+    submitted, problem = _submitted(ids, period)
+    rows = [
+        RankingRow(
+            0, u, points.get(u.id, 0.0), adopted.get(u.id, 0), submitted.get(u.id, 0), problem.get(u.id, 0)
+        )
+        for u in units
+    ]
+    rows.sort(key=lambda r: (-r.points, -r.adopted, r.unit.code))
+    for row, rank in zip(rows, competition_ranks([r.points for r in rows]), strict=True):
+        row.rank = rank
+    return rows
+
+
+def ranking(category_code: str, period: Period) -> list[RankingRow]:
+    """The ranking of one unit category for a period, with rank changes and yearly targets."""
+    _, units = category_units(category_code)
+    rows = _ranked(units, period)
+    before = {r.unit.id: r.rank for r in _ranked(units, period.previous())}
+    targets = yearly_targets(category_code, period.year)
+    year_points = _points([u.id for u in units], parse_period(str(period.year)))
+    for row in rows:
+        row.rank_change = before[row.unit.id] - row.rank if row.unit.id in before else None
+        row.target = targets.get(row.unit.id)
+        if row.target is not None:
+            row.target_met = year_points.get(row.unit.id, 0.0) >= row.target
+    return rows
+
+
+def yearly_targets(category_code: str, year: int) -> dict[int, float]:
+    """Each unit's target: its override, else last year's category average adopted × points per item."""
+    _, units = category_units(category_code)
+    last_year = parse_period(str(year - 1))
+    adopted = _adopted([u.id for u in units], last_year)
+    average = sum(adopted.values()) / len(units) if units else 0.0
+    _, rules = rule_book().at(date(year, 1, 1))
+    default = round(average * rules.points_per_item, 2)
+    overrides = dict(
+        db.session.execute(
+            db.select(UnitTarget.unit_id, UnitTarget.points).where(
+                UnitTarget.year == year, UnitTarget.unit_id.in_([u.id for u in units])
+            )
+        ).all()
+    )
+    return {u.id: float(overrides.get(u.id, default)) for u in units}
+
+
+def set_target(actor: User | None, unit_code: str, year: int, points: float | None) -> None:
+    """Override (or with None, restore the default of) a unit's yearly target."""
+    if actor is not None and actor.role != "admin":
+        raise Forbidden("只有管理员可以修改目标")
+    unit = db.session.scalar(db.select(Unit).where(Unit.code == unit_code))
+    if unit is None:
+        raise NotFound(f"没有编码为 {unit_code} 的报送单位")
+    row = db.session.scalar(
+        db.select(UnitTarget).where(UnitTarget.unit_id == unit.id, UnitTarget.year == year)
+    )
+    if points is None:
+        if row is not None:
+            db.session.delete(row)
+    elif row is None:
+        db.session.add(UnitTarget(unit_id=unit.id, year=year, points=points))
+    else:
+        row.points = points
+    audit.record(actor, "unit", unit.id, "target", details={"year": year, "points": points})
+    db.session.commit()
+
+
+def excellent_units(category_code: str, year: int) -> list[RankingRow]:
+    """The year's best units of a category (先进单位), the configured top N by points."""
+    counts = setting("excellent_counts", DEFAULT_EXCELLENT)
+    top = int(counts.get(category_code, 0))
+    return [
+        row for row in ranking(category_code, parse_period(str(year))) if row.rank <= top and row.points > 0
+    ]
+
+
+def ledger(unit_code: str, period: Period, cause: str | None = None) -> list[ScoreEntry]:
+    """The ledger rows behind a unit's figure for a period (what a click on a number shows)."""
+    unit = db.session.scalar(db.select(Unit).where(Unit.code == unit_code))
+    if unit is None:
+        raise NotFound(f"没有编码为 {unit_code} 的报送单位")
+    query = (
+        db.select(ScoreEntry)
+        .where(
+            ScoreEntry.unit_id == unit.id,
+            ScoreEntry.occurred_on >= period.start,
+            ScoreEntry.occurred_on < period.end,
+        )
+        .order_by(ScoreEntry.occurred_on, ScoreEntry.id)
+        .options(selectinload(ScoreEntry.item))
+    )
+    if cause:
+        query = query.where(ScoreEntry.cause == cause)
+    return list(db.session.scalars(query))
+
+
+def setting(key: str, default: Any) -> Any:
+    """An office setting, or its default."""
+    row = db.session.get(Setting, key)
+    return default if row is None else row.value
+
+
+def save_setting(actor: User | None, key: str, value: Any) -> None:
+    """Store an office setting (administrators only)."""
+    if actor is not None and actor.role != "admin":
+        raise Forbidden("只有管理员可以修改设置")
+    row = db.session.get(Setting, key)
+    if row is None:
+        db.session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+    audit.record(actor, "setting", 0, "update", details={"key": key})
+    db.session.commit()
