@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
@@ -56,6 +56,13 @@ def make_app(tmp_path: Path, segmenter: Segmenter, database: str = "sqlite", **e
         **extra,
     }
     app = create_app(config, segmenter=segmenter)
+
+    @app.before_request
+    def forget_cached_login() -> None:
+        # Tests keep an app context open, so requests share its `g`; Flask-Login caches the user
+        # there, which would let one test client's login leak into another's requests.
+        g.pop("_login_user", None)
+
     with app.app_context():
         upgrade()
     return app

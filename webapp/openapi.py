@@ -215,6 +215,46 @@ def openapi_spec() -> dict[str, Any]:
                     },
                 }
             },
+            "/stats/balance": {
+                "get": {
+                    "summary": "信息结构：报送与采用的类型构成、主题、沉默单位",
+                    "parameters": [
+                        _query("from", "起始日期（按事件日期）", {"type": "string", "format": "date"}),
+                        _query("to", "截止日期", {"type": "string", "format": "date"}),
+                        _query("category", "单位类别编码"),
+                        _query("unit", "单位编码"),
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": [
+                                    "submitted",
+                                    "adopted",
+                                    "problem_share_submitted",
+                                    "problem_share_adopted",
+                                    "topics",
+                                    "silent_units",
+                                ],
+                            }
+                        ),
+                        **_errors(400, 401, 403),
+                    },
+                }
+            },
+            "/stats/ranking": {
+                "get": {
+                    "summary": "单位排名（按类别、按月/季/年）",
+                    "parameters": [
+                        _query("period", "YYYY-MM、YYYY-Qn 或 YYYY"),
+                        _query("category", "单位类别编码"),
+                    ],
+                    "responses": {
+                        "200": _json({"type": "object", "properties": {"rows": {"type": "array"}}}),
+                        **_errors(400, 401, 403),
+                    },
+                }
+            },
             "/publications": {
                 "get": {"summary": "刊物列表", "responses": {"200": _json({"type": "object"})}}
             },

@@ -64,6 +64,9 @@ class ScoreRules:
         return float(self.adoption_points.get(publication_code, self.adoption_points.get("*", 0.0)))
 
 
+NUMERIC_RULES = tuple(f.name for f in fields(ScoreRules) if f.type == "float")
+
+
 @dataclass
 class RuleBook:
     """Every rule set, so each fact is scored by the rules in force on its date."""

@@ -12,8 +12,8 @@ from werkzeug.wrappers import Response
 from webapp.extensions import csrf, db
 from webapp.models import Item, Unit
 from webapp.openapi import openapi_spec
-from webapp.services import bulletins, items, searching
-from webapp.services.errors import DomainError, ValidationError
+from webapp.services import balance, bulletins, items, scoring, searching
+from webapp.services.errors import DomainError, Forbidden, ValidationError
 from webapp.services.users import user_for_token
 from webapp.views.bulletins import docx_response
 
@@ -188,6 +188,52 @@ def create_bulletin() -> tuple[Response, int]:
 @token_required
 def bulletin_docx(issue_id: int) -> Response:
     return docx_response(*bulletins.export_issue(g.user, issue_id))
+
+
+def _stats_reader() -> None:
+    if not g.user.sees_all_units:
+        raise Forbidden("统计数据只对编辑、领导和管理员开放")
+
+
+@bp.get("/stats/balance")
+@token_required
+def stats_balance() -> Response:
+    _stats_reader()
+    args = request.args
+    scope = balance.build_scope(args.get("from"), args.get("to"), args.get("category"), args.get("unit"))
+    return jsonify(balance.balance(scope).as_json())
+
+
+@bp.get("/stats/ranking")
+@token_required
+def stats_ranking() -> Response:
+    _stats_reader()
+    category = request.args.get("category")
+    if not category:
+        raise ValidationError("请指定单位类别 category", code="category_required")
+    period = scoring.parse_period(request.args.get("period", ""))
+    rows = scoring.ranking(category, period)
+    return jsonify(
+        period=period.key,
+        label=period.label,
+        category=category,
+        rows=[
+            {
+                "rank": r.rank,
+                "unit": r.unit.code,
+                "unit_name": r.unit.name,
+                "points": r.points,
+                "adopted": r.adopted,
+                "submitted": r.submitted,
+                "adoption_rate": round(r.adoption_rate, 4),
+                "problem_share": round(r.problem_share, 4),
+                "rank_change": r.rank_change,
+                "target": r.target,
+                "target_met": r.target_met,
+            }
+            for r in rows
+        ],
+    )
 
 
 @bp.get("/publications")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from webapp.extensions import db
 from webapp.models import Topic, Unit
-from webapp.services import audit, bulletins, editing, items, searching
+from webapp.services import audit, bulletins, editing, items, requests, searching
 from webapp.services.access import is_editor
 from webapp.services.errors import DomainError
 from webapp.services.files import extract
@@ -24,7 +25,11 @@ def home() -> str:
         recent = items.list_items(current_user, limit=20)
         waiting = items.count_items(current_user, "submitted")
         return render_template("home_editor.html", queue=queue, recent=recent, waiting=waiting)
-    return render_template("home_reporter.html", items=items.list_items(current_user))
+    return render_template(
+        "home_reporter.html",
+        items=items.list_items(current_user),
+        open_requests=requests.open_for_unit(current_user.unit_id) if current_user.unit_id else [],
+    )
 
 
 def _units() -> list[Unit]:
@@ -43,6 +48,9 @@ def new_item() -> str | Response:
             event_date=form.get("event_date") or None,
             level=form.get("level") or None,
             author=form.get("author", ""),
+            genre=form.get("genre") or "dynamic",
+            event_time=form.get("event_time") or None,
+            request_id=int(form["request_id"]) if form.get("request_id", "").isdigit() else None,
         )
         upload = request.files.get("file")
         try:
@@ -55,7 +63,7 @@ def new_item() -> str | Response:
             result = items.submit_item(current_user, data)
         except DomainError as exc:
             flash(exc.message, "error")
-            return render_template("item_new.html", units=_units(), form=form), exc.status  # type: ignore[return-value]
+            return render_template("item_new.html", **_form_context(form)), exc.status  # type: ignore[return-value]
         flash("报送成功", "success")
         for dup in result.duplicates:
             flash(
@@ -63,7 +71,18 @@ def new_item() -> str | Response:
                 f"warning:{dup.item_id}",
             )
         return redirect(url_for("pages.item", item_id=result.item.id))
-    return render_template("item_new.html", units=_units(), form=form)
+    return render_template("item_new.html", **_form_context(form))
+
+
+def _form_context(form: MultiDict[str, str]) -> dict[str, object]:
+    """What the submission form needs: units, and the requests the user's unit may answer."""
+    open_requests = (
+        requests.open_for_unit(current_user.unit_id)
+        if current_user.unit_id
+        else requests.list_requests(None, False)
+    )
+    chosen = form.get("request_id") or request.args.get("request", "")
+    return {"units": _units(), "form": form, "open_requests": open_requests, "chosen_request": chosen}
 
 
 @bp.route("/items/<int:item_id>")

@@ -1,0 +1,150 @@
+"""The ranking report (通报) for a period: as a Word document in the bulletin layout, CSV and XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from exports import RankingReport, RankingRow, RankingSection, build_ranking_report
+from webapp.extensions import db
+from webapp.models import UnitCategory
+from webapp.services import scoring, timeliness
+from webapp.services.scoring import Period
+from webapp.timeutil import local_today
+
+HEADERS = (
+    "类别",
+    "名次",
+    "名次变化",
+    "单位",
+    "得分",
+    "采用",
+    "报送",
+    "采用率",
+    "问题信息占比",
+    "年度目标",
+    "是否达标",
+)
+OFFICE_SETTING = "report_office"
+DEFAULT_OFFICE = "市委办公室信息科"
+
+
+def _categories() -> list[UnitCategory]:
+    return list(
+        db.session.scalars(db.select(UnitCategory).order_by(UnitCategory.sort_order, UnitCategory.code))
+    )
+
+
+def sections(period: Period) -> list[tuple[UnitCategory, list[scoring.RankingRow]]]:
+    """Each category with its ranking for the period."""
+    return [(category, scoring.ranking(category.code, period)) for category in _categories()]
+
+
+def ranking_report(period: Period) -> RankingReport:
+    """The plain data of the 通报: rankings per category, 先进单位 for a year, 迟报/漏报 notes."""
+    parts = sections(period)
+    excellent: list[str] = []
+    if len(period.key) == 4:
+        for category, _ in parts:
+            excellent.extend(
+                f"{category.name}：{row.unit.name}"
+                for row in scoring.excellent_units(category.code, period.year)
+            )
+    unit_ids = [row.unit.id for _, rows in parts for row in rows]
+    notes = [
+        f"{r.item.unit.name}：{r.item.title}（迟报 {r.hours:.1f} 小时）"
+        for r in timeliness.late_reports(unit_ids, period.start, period.end)
+    ] + [
+        f"{m.unit.name}：{m.event_date} {m.description}（漏报）"
+        for m in timeliness.missed_reports(unit_ids, period.start, period.end)
+    ]
+    return RankingReport(
+        title=f"关于{period.label}信息工作情况的通报",
+        period_label=period.label,
+        issuing_office=scoring.setting(OFFICE_SETTING, DEFAULT_OFFICE),
+        issue_date=local_today(),
+        sections=[
+            RankingSection(
+                category=category.name,
+                rows=[
+                    RankingRow(
+                        rank=row.rank,
+                        unit=row.unit.name,
+                        category=category.name,
+                        points=row.points,
+                        adopted=row.adopted,
+                        submitted=row.submitted,
+                        adoption_rate=row.adoption_rate,
+                        problem_share=row.problem_share,
+                        target=row.target,
+                        target_met=row.target_met,
+                        rank_change=row.rank_change,
+                    )
+                    for row in rows
+                ],
+            )
+            for category, rows in parts
+        ],
+        excellent_units=excellent,
+        late_or_missing=notes,
+    )
+
+
+def ranking_docx(period: Period) -> tuple[str, bytes]:
+    """The 通报 as a Word file."""
+    return f"{period.label}信息工作通报.docx", build_ranking_report(ranking_report(period))
+
+
+def _rows(period: Period) -> list[list[object]]:
+    table: list[list[object]] = []
+    for category, rows in sections(period):
+        for row in rows:
+            table.append(
+                [
+                    category.name,
+                    row.rank,
+                    row.rank_change if row.rank_change is not None else "",
+                    row.unit.name,
+                    row.points,
+                    row.adopted,
+                    row.submitted,
+                    round(row.adoption_rate, 4),
+                    round(row.problem_share, 4),
+                    row.target if row.target is not None else "",
+                    "" if row.target_met is None else ("合格" if row.target_met else "不合格"),
+                ]
+            )
+    return table
+
+
+def ranking_csv(period: Period) -> tuple[str, bytes]:
+    """The rankings as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese right)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADERS)
+    writer.writerows(_rows(period))
+    return f"{period.label}信息工作排名.csv", buffer.getvalue().encode("utf-8-sig")
+
+
+def ranking_xlsx(period: Period) -> tuple[str, bytes]:
+    """The rankings as an Excel workbook, percentages formatted as such."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = period.key
+    sheet.append(list(HEADERS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center")
+    for row in _rows(period):
+        sheet.append(row)
+    for column in ("H", "I"):
+        for cell in sheet[column][1:]:
+            cell.number_format = "0.0%"
+    for column, width in zip("ABCDEFGHIJK", (14, 6, 8, 26, 8, 6, 6, 8, 12, 8, 8), strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return f"{period.label}信息工作排名.xlsx", buffer.getvalue()

@@ -1,0 +1,289 @@
+"""The office's steering pages: balance dashboard, rankings and 通报, unit records, commissioned
+requests, and the scoring configuration."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from io import BytesIO
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from webapp import charts
+from webapp.extensions import db
+from webapp.models import GENRES, KIND_LABELS, SCORE_CAUSES, Unit, UnitCategory
+from webapp.services import balance, reports, requests, scoring, timeliness
+from webapp.services.access import is_editor
+from webapp.services.errors import DomainError, Forbidden, NotFound, ValidationError
+from webapp.timeutil import local_today
+
+bp = Blueprint("office", __name__)
+EXPORT_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _require_editor() -> None:
+    if not is_editor(current_user) and current_user.role != "leader":
+        raise Forbidden("没有权限")
+
+
+def _categories() -> list[UnitCategory]:
+    return list(db.session.scalars(db.select(UnitCategory).order_by(UnitCategory.sort_order)))
+
+
+def _unit(code: str) -> Unit:
+    unit = db.session.scalar(db.select(Unit).where(Unit.code == code))
+    if unit is None:
+        raise NotFound(f"没有编码为 {code} 的报送单位")
+    return unit
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard() -> str:
+    _require_editor()
+    args = request.args
+    scope = balance.build_scope(args.get("from"), args.get("to"), args.get("category"), args.get("unit"))
+    figures = balance.balance(scope)
+    return render_template(
+        "dashboard.html",
+        b=figures,
+        figures=_dashboard_charts(figures),
+        scope=scope,
+        args=args,
+        categories=_categories(),
+        units=balance.scope_units(balance.Scope(scope.date_from, scope.date_to)),
+    )
+
+
+def _kind_bars(counts: balance.KindCounts, args: dict[str, str], **size: int) -> Markup:
+    return charts.stacked_bar(
+        [
+            charts.Bar(
+                KIND_LABELS[k],
+                getattr(counts, k),
+                url_for("pages.search", **args, kind=k),
+                charts.KIND_COLOURS[k],
+            )
+            for k in balance.KINDS
+        ],
+        **size,
+    )
+
+
+def _dashboard_charts(figures: balance.Balance) -> dict[str, object]:
+    """The dashboard's SVG charts; every bar links to a search for the items behind it."""
+    scope = figures.scope
+
+    def search(**extra: str) -> str:
+        return url_for("pages.search", **scope.search_args(**extra))
+
+    def unit_args(unit: Unit) -> dict[str, str]:
+        args = scope.search_args()
+        args.pop("category", None)
+        return {**args, "unit": unit.code}
+
+    return {
+        "kinds": _kind_bars(figures.submitted, scope.search_args()),
+        "topics": charts.bar_chart([charts.Bar(n, c, search(topic=n)) for n, c in figures.topics.items()]),
+        "grassroots": charts.bar_chart(
+            [charts.Bar(n, c, search(q=n)) for n, c in figures.grassroots.items()], label_width=60
+        ),
+        "units": {
+            unit.id: _kind_bars(counts, unit_args(unit), width=300, height=14) if counts.total else ""
+            for unit, counts in figures.unit_mix
+        },
+    }
+
+
+@bp.route("/rankings")
+@login_required
+def rankings() -> str:
+    _require_editor()
+    period = scoring.parse_period(request.args.get("period") or f"{local_today():%Y-%m}")
+    return render_template(
+        "rankings.html",
+        period=period,
+        sections=reports.sections(period),
+        charts=charts,
+        year_points=_year_points(period),
+    )
+
+
+def _year_points(period: scoring.Period) -> dict[int, float]:
+    year = scoring.parse_period(str(period.year))
+    return {
+        row.unit.id: row.points for category in _categories() for row in scoring.ranking(category.code, year)
+    }
+
+
+@bp.route("/rankings/export.<kind>")
+@login_required
+def export_ranking(kind: str) -> Response:
+    _require_editor()
+    if kind not in EXPORT_TYPES:
+        raise NotFound("不支持的导出格式")
+    period = scoring.parse_period(request.args.get("period") or f"{local_today():%Y-%m}")
+    build = {"docx": reports.ranking_docx, "csv": reports.ranking_csv, "xlsx": reports.ranking_xlsx}[kind]
+    filename, data = build(period)
+    return send_file(BytesIO(data), mimetype=EXPORT_TYPES[kind], as_attachment=True, download_name=filename)
+
+
+@bp.route("/units/<code>")
+@login_required
+def unit_record(code: str) -> str:
+    unit = _unit(code)
+    if not current_user.sees_all_units and current_user.unit_id != unit.id:
+        raise Forbidden("只能查看本单位的记录")
+    period = scoring.parse_period(request.args.get("period") or str(local_today().year))
+    ledger = scoring.ledger(code, period, request.args.get("cause") or None)
+    return render_template(
+        "unit.html",
+        unit=unit,
+        period=period,
+        ledger=ledger,
+        total=round(sum(e.points for e in ledger), 2),
+        causes=SCORE_CAUSES,
+        requests=[r for r in requests.list_requests(None) if any(t.unit_id == unit.id for t in r.targets)],
+        late=timeliness.late_reports([unit.id], period.start, period.end),
+        missed=timeliness.missed_reports([unit.id], period.start, period.end),
+        silent=balance.silent_units([unit]),
+        request_states=requests.target_states,
+    )
+
+
+@bp.route("/units/<code>/missed", methods=["POST"])
+@login_required
+def record_missed(code: str) -> Response:
+    try:
+        timeliness.record_missed(
+            current_user, code, request.form.get("event_date"), request.form.get("description", "")
+        )
+        flash("已登记漏报", "success")
+    except DomainError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("office.unit_record", code=code))
+
+
+@bp.route("/requests", methods=["GET", "POST"])
+@login_required
+def request_list() -> str | Response:
+    if request.method == "POST":
+        form = request.form
+        try:
+            created = requests.create_request(
+                current_user,
+                form.get("topic", ""),
+                form.get("description", ""),
+                form.get("deadline", ""),
+                unit_codes=form.getlist("units"),
+                category_codes=form.getlist("categories"),
+            )
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(f"已发布约稿“{created.topic}”", "success")
+            return redirect(url_for("office.request_detail", request_id=created.id))
+    units = list(db.session.scalars(db.select(Unit).where(Unit.active).order_by(Unit.code)))
+    return render_template(
+        "requests.html",
+        items=requests.list_requests(current_user),
+        state=requests.request_state,
+        units=units,
+        categories=_categories(),
+        preselect=request.args.getlist("unit"),
+    )
+
+
+@bp.route("/requests/<int:request_id>")
+@login_required
+def request_detail(request_id: int) -> str:
+    commissioned = requests.get_request(request_id)
+    if not current_user.sees_all_units and not any(
+        t.unit_id == current_user.unit_id for t in commissioned.targets
+    ):
+        raise NotFound(f"约稿 {request_id} 不存在")
+    return render_template(
+        "request.html",
+        r=commissioned,
+        state=requests.request_state(commissioned),
+        targets=requests.target_states(commissioned),
+    )
+
+
+@bp.route("/requests/<int:request_id>/close", methods=["POST"])
+@login_required
+def close_request(request_id: int) -> Response:
+    try:
+        requests.close_request(current_user, request_id)
+        flash("约稿已结束", "success")
+    except DomainError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("office.request_detail", request_id=request_id))
+
+
+def _parse_points(text: str, name: str) -> dict[str, float]:
+    """'key=points' lines (or 'key points') into a dict."""
+    result: dict[str, float] = {}
+    for line in text.splitlines():
+        line = line.strip().replace("=", " ").replace("：", " ").replace(":", " ")
+        if not line:
+            continue
+        parts = line.split()
+        try:
+            result[parts[0]] = float(parts[1])
+        except (IndexError, ValueError):
+            raise ValidationError(f"{name}：“{line}”应为“编码 分值”", code="invalid_rules") from None
+    return result
+
+
+@bp.route("/admin/scoring", methods=["GET", "POST"])
+@login_required
+def scoring_settings() -> str | Response:
+    _require_editor()
+    form = request.form
+    if request.method == "POST":
+        try:
+            if form.get("section") == "rules":
+                values: dict[str, object] = {
+                    "adoption_points": _parse_points(form.get("adoption_points", ""), "本级采用"),
+                    "upward_points": _parse_points(form.get("upward_points", ""), "上级采用"),
+                    "instruction_points": _parse_points(form.get("instruction_points", ""), "领导批示"),
+                    "multi_outlet": form.get("multi_outlet", "highest"),
+                }
+                for name in scoring.NUMERIC_RULES:
+                    try:
+                        values[name] = float(form.get(name, ""))
+                    except ValueError:
+                        raise ValidationError(f"“{name}”必须是数值", code="invalid_rules") from None
+                effective = date.fromisoformat(form.get("effective_from") or f"{local_today().year}-01-01")
+                scoring.save_rules(current_user, effective, values)
+                flash(f"计分规则已保存，自 {effective} 起生效，分数已重新计算", "success")
+            else:
+                scoring.save_setting(current_user, form.get("key", ""), json.loads(form.get("value", "null")))
+                flash("设置已保存", "success")
+        except (DomainError, ValueError) as exc:
+            flash(getattr(exc, "message", f"格式有误：{exc}"), "error")
+        return redirect(url_for("office.scoring_settings"))
+    _, rules = scoring.rule_book().at(local_today())
+    year = local_today().year
+    settings = {
+        f"priorities:{year}": scoring.setting(f"priorities:{year}", balance.default_priorities()),
+        "balance_band": scoring.setting("balance_band", balance.DEFAULT_BAND),
+        "silence": scoring.setting("silence", balance.DEFAULT_SILENCE),
+        "excellent_counts": scoring.setting("excellent_counts", scoring.DEFAULT_EXCELLENT),
+        reports.OFFICE_SETTING: scoring.setting(reports.OFFICE_SETTING, reports.DEFAULT_OFFICE),
+    }
+    return render_template(
+        "admin_scoring.html",
+        rules=rules,
+        settings=settings,
+        json=json,
+        genres=GENRES,
+        rule_sets=scoring.rule_book().sets,
+    )
