@@ -6,6 +6,7 @@ import io
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import docx
@@ -153,3 +154,37 @@ def test_editor_composes_reorders_previews_and_downloads(live_server: str, tmp_p
     positions = [texts.index(title) for title in expected]
     assert positions == sorted(positions)
     assert any("现将各地重点工作进展摘编如下" in t for t in texts)
+
+
+def test_dashboard_silent_unit_gets_a_request_that_its_reporter_answers(live_server: str) -> None:
+    base = live_server
+    deadline = (date.today() + timedelta(days=7)).isoformat()
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            _login(page, base, "editor")
+            page.click("text=结构分析")
+            page.locator("#silent-units a.silent-unit", has_text="盂县人民政府办公室").first.click()
+            sync_api.expect(page.locator("h1")).to_contain_text("盂县人民政府办公室")
+            page.click("#issue-request")
+            page.fill("input[name=topic]", "今冬明春安全生产隐患排查情况")
+            page.fill("input[name=deadline]", deadline)
+            page.click("#new-request button[type=submit]")
+            sync_api.expect(page.locator("#request-state")).to_have_text("征集中")
+            request_url = page.url
+            page.click("button:has-text('退出')")
+
+            _login(page, base, "reporter")
+            page.locator("#open-requests a.button").first.click()
+            page.fill("input[name=title]", "我县开展安全生产隐患排查")
+            page.fill(
+                "textarea[name=text]", "我县组织专班排查企业安全生产隐患86处，已整改79处，其余限期整改。"
+            )
+            page.click("button:has-text('报送')")
+            sync_api.expect(page.locator("#item-title")).to_have_text("我县开展安全生产隐患排查")
+            page.goto(request_url)
+            sync_api.expect(page.locator("#request-state")).to_have_text("已报送")
+            sync_api.expect(page.locator("#targets .target-state")).to_have_text(["已按时报送"])
+        finally:
+            browser.close()
