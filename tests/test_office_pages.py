@@ -180,3 +180,23 @@ def test_admin_saves_rules_and_settings(app: Flask) -> None:
     )
     assert scoring.setting("silence", {})["days_without_submission"] == 7
     db.session.remove()
+
+
+def test_manual_corrections_and_target_overrides(app: Flask) -> None:
+    year = date.today().year
+    admin = login(app.test_client(), "admin")
+    admin.post("/units/yx/score", data={"action": "correction", "points": "-1.5", "note": "重复报送"})
+    admin.post("/units/yx/score", data={"action": "target", "year": str(year), "points": "12"})
+    assert scoring.yearly_targets("xq", year)[user("reporter").unit_id] == 12.0
+    assert [(e.cause, e.points) for e in scoring.ledger("yx", scoring.parse_period(str(year)))] == [
+        ("correction", -1.5)
+    ]
+    scoring.rescore_all()
+    assert sum(e.points for e in scoring.ledger("yx", scoring.parse_period(str(year)))) == -1.5
+    response = admin.post(
+        "/units/yx/score", data={"action": "correction", "points": "x", "note": "n"}, follow_redirects=True
+    )
+    assert "格式有误" in response.get_data(as_text=True)
+    editor = login(app.test_client(), "editor")
+    editor.post("/units/yx/score", data={"action": "target", "year": str(year), "points": "1"})
+    assert scoring.yearly_targets("xq", year)[user("reporter").unit_id] == 12.0  # admins only

@@ -153,6 +153,7 @@ def unit_record(code: str) -> str:
         late=timeliness.late_reports([unit.id], period.start, period.end),
         missed=timeliness.missed_reports([unit.id], period.start, period.end),
         silent=balance.silent_units([unit]),
+        target=scoring.yearly_targets(unit.category.code, period.year).get(unit.id),
         request_states=requests.target_states,
     )
 
@@ -165,6 +166,29 @@ def record_missed(code: str) -> Response:
             current_user, code, request.form.get("event_date"), request.form.get("description", "")
         )
         flash("已登记漏报", "success")
+    except DomainError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("office.unit_record", code=code))
+
+
+@bp.route("/units/<code>/score", methods=["POST"])
+@login_required
+def adjust_score(code: str) -> Response:
+    """A manual ledger correction, or (admins) a yearly target override."""
+    form = request.form
+    try:
+        if form.get("action") == "target":
+            raw = form.get("points", "").strip()
+            scoring.set_target(current_user, code, int(form.get("year", "0")), float(raw) if raw else None)
+            flash("已设置年度目标", "success")
+        else:
+            day = date.fromisoformat(form.get("day") or local_today().isoformat())
+            scoring.add_correction(
+                current_user, code, day, float(form.get("points", "")), form.get("note", "")
+            )
+            flash("已记入计分台账", "success")
+    except ValueError:
+        flash("分值、年份或日期格式有误", "error")
     except DomainError as exc:
         flash(exc.message, "error")
     return redirect(url_for("office.unit_record", code=code))
