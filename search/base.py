@@ -53,6 +53,9 @@ class IndexDoc:
     level: int  # confidentiality rank: 0 公开, 1 内部, 2 秘密, 3 机密
     event_date: date
     publications: Sequence[str] = ()  # codes of publications the item was adopted into
+    # What the index was built from (e.g. the item's update time or a content hash), stored as is
+    # so an index check can find stale entries by comparing `SearchBackend.stamps()` with the DB.
+    stamp: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,10 @@ class SearchResult:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
+# The facet names every backend fills in SearchResult.facets.
+FACET_NAMES = ("unit", "unit_category", "topic", "kind", "status", "publication", "year")
+
+
 class SearchBackend(abc.ABC):
     """A full-text index of items, derived from the database and rebuildable at will."""
 
@@ -109,6 +116,14 @@ class SearchBackend(abc.ABC):
         """Run a query and return one page of highlighted hits."""
 
     @abc.abstractmethod
+    def more_like_this(self, item_id: int, query: SearchQuery, limit: int = 5) -> list[Hit]:
+        """Return items similar to `item_id` within the scope and filters of `query` (never itself)."""
+
+    @abc.abstractmethod
+    def stamps(self) -> dict[int, str]:
+        """Return the stamp stored with every indexed document, by id."""
+
+    @abc.abstractmethod
     def count(self) -> int:
         """How many documents the index holds."""
 
@@ -119,3 +134,11 @@ class SearchBackend(abc.ABC):
     @abc.abstractmethod
     def check(self) -> bool:
         """Whether the index opens and reads cleanly."""
+
+    @abc.abstractmethod
+    def recreate(self) -> None:
+        """Throw the index away and start an empty one (then rebuild it from the database)."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release searchers and connections; the backend reopens them when used again."""

@@ -18,6 +18,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 
+from search.base import Hit
 from search.grams import is_cjk_text
 from search.query import normalize_token
 
@@ -37,7 +38,12 @@ def gram_only_terms(terms: AbstractSet[str], *streams: Sequence[str]) -> frozens
     if not candidates:
         return frozenset()
     for stream in streams:
-        candidates.difference_update(normalize_token(token) for token in stream)
+        for token in stream:
+            norm = normalize_token(token)
+            if norm in candidates:
+                candidates.discard(norm)
+                if not candidates:
+                    return frozenset()
     return frozenset(candidates)
 
 
@@ -171,3 +177,20 @@ def _cut(shown: list[str], matched: list[str | None], start: int, end: int) -> s
         stop -= 1
     text = _render(shown, matched, start, stop)
     return (ELLIPSIS if start > 0 else "") + text + (ELLIPSIS if end < len(shown) else "")
+
+
+def make_hit(
+    item_id: int,
+    score: float,
+    title_tokens: Sequence[str],
+    body_tokens: Sequence[str],
+    terms: AbstractSet[str],
+) -> Hit:
+    """Build a Hit with the highlighted title and body snippet from a document's stored tokens."""
+    inside = gram_only_terms(terms, title_tokens, body_tokens)
+    return Hit(
+        id=item_id,
+        score=score,
+        snippet=snippet(body_tokens, terms, inside=inside),
+        title_html=highlight_all(title_tokens, terms, inside),
+    )

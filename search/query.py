@@ -42,9 +42,21 @@ def fold_width(text: str) -> str:
     return text.translate(_WIDTH_TABLE)
 
 
+# Tokens repeat a lot (a vocabulary of some 10^5 words over millions of tokens), so their
+# normalised forms are cached; the cache is simply emptied when it grows past its bound.
+_CACHE_LIMIT = 1 << 18
+_norms: dict[str, str] = {}
+_terms: dict[str, str | None] = {}
+
+
 def normalize_token(token: str) -> str:
     """Return the form of one token used for matching: half-width and lower-case."""
-    return fold_width(token).lower()
+    norm = _norms.get(token)
+    if norm is None:
+        if len(_norms) >= _CACHE_LIMIT:
+            _norms.clear()
+        norm = _norms[token] = fold_width(token).lower()
+    return norm
 
 
 def is_word(token: str) -> bool:
@@ -52,13 +64,24 @@ def is_word(token: str) -> bool:
     return any(ch.isalnum() for ch in token)
 
 
+def _index_term(token: str) -> str | None:
+    norm = normalize_token(token)
+    return norm if is_word(norm) else None
+
+
 def index_terms(tokens: Iterable[str]) -> list[str]:
     """Return the normalised word tokens of a token stream, in order, as the index stores them."""
     out: list[str] = []
+    terms = _terms
     for token in tokens:
-        norm = normalize_token(token)
-        if is_word(norm):
-            out.append(norm)
+        if token in terms:
+            term = terms[token]
+        else:
+            if len(terms) >= _CACHE_LIMIT:
+                terms.clear()
+            term = terms[token] = _index_term(token)
+        if term is not None:
+            out.append(term)
     return out
 
 

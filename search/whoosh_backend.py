@@ -17,18 +17,19 @@ import os
 import threading
 import time
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from whoosh import columns, sorting
 from whoosh import index as windex
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import CLEAR
 
@@ -36,6 +37,7 @@ from nlp.segment import Segmenter
 from search import grams as g
 from search import query as q
 from search.base import (
+    FACET_NAMES,
     Hit,
     IndexBusyError,
     IndexCorruptError,
@@ -45,7 +47,8 @@ from search.base import (
     SearchQuery,
     SearchResult,
 )
-from search.highlight import gram_only_terms, highlight_all, snippet
+from search.highlight import make_hit
+from search.similar import distinctive_terms, similar_tree
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +59,7 @@ TITLE_BOOST = 2.0
 WORD_BOOST = 3.0
 # Bump when the schema or what goes into a field changes: an index of another version is reported
 # by `check()` (the app then recreates and rebuilds it) and recreated by `rebuild()`.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BATCH_SIZE = 500
 INDEX_NAME = "MAIN"
 
@@ -75,7 +78,10 @@ _FACETS = {
     "topic": "topics",
     "kind": "kind",
     "status": "status",
+    "publication": "publications",
+    "year": "year",
 }
+assert tuple(_FACETS) == FACET_NAMES
 
 
 def build_schema() -> Any:
@@ -101,7 +107,8 @@ def build_schema() -> Any:
         publications=KEYWORD(commas=True),
         level=NUMERIC(int),
         event_date=NUMERIC(int, sortable=True),
-        year=NUMERIC(int),
+        year=NUMERIC(int, sortable=True),
+        stamp=COLUMN(columns.VarBytesColumn()),
         # Never written: its name carries the version, so an index of another version has other
         # field names, which `_schema_current` notices.
         **{f"schema_v{SCHEMA_VERSION}": STORED()},
@@ -131,6 +138,7 @@ def _document(doc: IndexDoc) -> dict[str, Any]:
         "level": doc.level,
         "event_date": _ymd(doc.event_date),
         "year": doc.event_date.year,
+        "stamp": doc.stamp.encode("utf-8"),
     }
     for name, value in (
         ("unit", doc.unit),
@@ -217,6 +225,17 @@ def _filters(query: SearchQuery) -> list[Any]:
         high = _ymd(query.date_to) if query.date_to is not None else None
         filters.append(wq.NumericRange("event_date", low, high))
     return filters
+
+
+def _scoped(matched: Any, filters: list[Any]) -> Any:
+    """Restrict `matched` to the documents passing every filter, without changing scores.
+
+    Not `wq.Require`: in whoosh-reloaded 2.7.5 `RequireMatcher.skip_to_quality` can leave both
+    sides on one document and then fails an assertion in `IntersectionMatcher._find_next` (seen
+    as soon as a relevance search has more matches than its limit). A zero constant score keeps
+    the filters out of the ranking just the same.
+    """
+    return wq.And([matched, wq.ConstantScoreQuery(wq.And(filters), 0.0)])
 
 
 def _open_searcher(ix: Any, where: Path) -> Any:
@@ -422,6 +441,7 @@ class WhooshBackend(SearchBackend):
 
     def _create(self) -> None:
         """Empty the directory's index and start a new one, holding the writer lock."""
+        self._dir.mkdir(parents=True, exist_ok=True)  # the directory may have been deleted
         storage_lock = FileStorage(str(self._dir)).lock(f"{INDEX_NAME}_WRITELOCK")
         deadline = time.monotonic() + self._lock_timeout
         while not storage_lock.acquire(blocking=False):
@@ -473,25 +493,74 @@ class WhooshBackend(SearchBackend):
         finally:
             searcher.close()
 
+    def stamps(self) -> dict[int, str]:
+        """Return the stamp stored with every indexed document, by id (read from columns only)."""
+        with self._searching() as searcher:
+            reader = searcher.reader()
+            if not reader.has_column("stamp"):
+                return {}
+            ids = reader.column_reader("id_num")
+            stamps = reader.column_reader("stamp")
+            return {
+                int(ids[docnum]): bytes(stamps[docnum] or b"").decode("utf-8")
+                for docnum in reader.all_doc_ids()
+            }
+
     def search(self, query: SearchQuery) -> SearchResult:
         """Run a query and return one page of highlighted hits, with facets over all matches."""
         tree = q.parse_query(query.text, self._segmenter)
+        return self._run(tree, query, facets=True)
+
+    def more_like_this(self, item_id: int, query: SearchQuery, limit: int = 5) -> list[Hit]:
+        """Return items similar to `item_id` within the scope and filters of `query` (never itself)."""
+        with self._searching() as searcher:
+            docnum = searcher.document_number(id=str(item_id))
+            if docnum is None:
+                return []
+            stored = searcher.stored_fields(docnum)
+            total = int(searcher.doc_count())
+
+            def doc_freq(terms: Sequence[str]) -> dict[str, int]:
+                return {
+                    term: max(searcher.doc_frequency("title", term), searcher.doc_frequency("body", term))
+                    for term in terms
+                }
+
+            terms = distinctive_terms(
+                str(stored.get("title_tokens", "")).split(SEP),
+                str(stored.get("body_tokens", "")).split(SEP),
+                doc_freq,
+                total,
+            )
+        if not terms:
+            return []
+        similar = replace(query, text="", sort="relevance", page=1, per_page=limit)
+        return self._run(similar_tree(terms), similar, facets=False, exclude=item_id).hits
+
+    def _run(
+        self, tree: q.Node, query: SearchQuery, *, facets: bool, exclude: int | None = None
+    ) -> SearchResult:
         if query.allowed_units is not None and not query.allowed_units:
-            return SearchResult(total=0, hits=[], facets={})
+            return SearchResult(total=0, hits=[], facets={name: {} for name in _FACETS} if facets else {})
         terms = q.positive_terms(tree)
         # Filters restrict the match set inside the query (hits, total and facets alike) without
         # contributing to the score.
-        whoosh_query = wq.Require(translate(tree), wq.And(_filters(query)))
+        whoosh_query = _scoped(translate(tree), _filters(query))
         page = max(1, query.page)
         per_page = max(1, query.per_page)
         offset = (page - 1) * per_page
-        options: dict[str, Any] = {
-            "limit": offset + per_page,
-            "groupedby": {
-                name: sorting.FieldFacet(field, allow_overlap=(field == "topics"), maptype=sorting.Count)
+        options: dict[str, Any] = {"limit": offset + per_page}
+        if exclude is not None:
+            # A mask, not an AndNot: whoosh 2.7.5's AndNotMatcher fails an assertion under
+            # skip_to_quality when the excluded document also matches.
+            options["mask"] = wq.Term("id", str(exclude))
+        if facets:
+            options["groupedby"] = {
+                name: sorting.FieldFacet(
+                    field, allow_overlap=field in ("topics", "publications"), maptype=sorting.Count
+                )
                 for name, field in _FACETS.items()
-            },
-        }
+            }
         by_date = query.sort == "date" or not terms
         if by_date:
             options["sortedby"] = [
@@ -505,23 +574,21 @@ class WhooshBackend(SearchBackend):
                 results = searcher.search(whoosh_query, **options)
                 total = len(results)
                 hits = [self._hit(hit, terms, by_date) for hit in results[offset : offset + per_page]]
-                facets = {
-                    name: {str(k): int(v) for k, v in results.groups(name).items() if k is not None}
-                    for name in _FACETS
+                counted = {
+                    name: {str(k): int(v) for k, v in results.groups(name).items() if k not in (None, "")}
+                    for name in (_FACETS if facets else ())
                 }
         except (OSError, EOFError, windex.IndexError) as exc:
             raise IndexCorruptError("搜索索引已损坏，请重建索引") from exc
-        return SearchResult(total=total, hits=hits, facets=facets)
+        return SearchResult(total=total, hits=hits, facets=counted)
 
     @staticmethod
     def _hit(hit: Any, terms: set[str], by_date: bool) -> Hit:
         stored = hit.fields()
-        title_tokens = str(stored.get("title_tokens", "")).split(SEP)
-        body_tokens = str(stored.get("body_tokens", "")).split(SEP)
-        inside = gram_only_terms(terms, title_tokens, body_tokens)
-        return Hit(
-            id=int(stored["id"]),
-            score=0.0 if by_date else float(hit.score or 0.0),  # sorted hits carry a sort key
-            snippet=snippet(body_tokens, terms, inside=inside),
-            title_html=highlight_all(title_tokens, terms, inside),
+        return make_hit(
+            int(stored["id"]),
+            0.0 if by_date else float(hit.score or 0.0),  # sorted hits carry a sort key
+            str(stored.get("title_tokens", "")).split(SEP),
+            str(stored.get("body_tokens", "")).split(SEP),
+            terms,
         )

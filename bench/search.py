@@ -1,0 +1,415 @@
+"""Search latency and indexing throughput of one backend against SQLite FTS5 on the same tokens.
+
+    .venv/bin/python bench/search.py --docs 10000 --backend tantivy [--queries 200]
+    .venv/bin/python bench/search.py --docs 10000 --backend postgres --database-url postgresql://...
+    .venv/bin/python bench/search.py --docs 10000 --backend whoosh   # also runs plain Whoosh
+
+Documents are real text: 新闻联播 items split into ~390-character paragraphs, then paragraphs of the
+national and provincial government work reports (cycled with other metadata when more documents
+are asked for than the corpus holds). Every document is segmented ONCE with `nlp.Segmenter`; the
+same token streams feed our backend, FTS5 (tokens joined by spaces, `unicode61`) and, for Whoosh,
+a stock Whoosh index. Queries are 2-4 words an editor would type, drawn from the documents' own
+titles and text; a third carry filters (unit, kind, a date range). Every engine returns totals and
+highlights its top 10. The machine is shared and noisy, so the figures that matter are the ratios
+measured in the same run. The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from nlp import Segmenter  # noqa: E402
+from search import IndexDoc, SearchBackend, SearchQuery, make_backend  # noqa: E402
+from search.query import index_terms  # noqa: E402
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
+PARAGRAPH = 390
+UNITS = [(f"U{k:02d}", "city" if k < 20 else "dept") for k in range(40)]
+KINDS = ["achievement", "problem", "other"]
+STATUSES = ["submitted", "adopted", "rejected", "returned"]
+TOPICS = [
+    "经济运行",
+    "三农",
+    "工业和企业",
+    "安全稳定",
+    "政务工作",
+    "对外开放",
+    "文化旅游",
+    "财政金融",
+    "党的建设",
+]
+PUBLICATIONS = ["KB", "ZB", "XX"]
+_SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
+_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
+
+
+def rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def paragraphs(text: str) -> Iterator[str]:
+    """Split a text into paragraphs of about PARAGRAPH characters, at sentence ends."""
+    current = ""
+    for sentence in _SENTENCE.findall(text):
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        if current and len(current) + len(sentence) > PARAGRAPH:
+            yield current
+            current = ""
+        current += sentence
+    if len(current) >= 20:
+        yield current
+
+
+def load_texts(corpus: Path, limit: int) -> list[tuple[str, str, date | None]]:
+    """(title, paragraph, date) triples: news items first, then government work reports."""
+    found: list[tuple[str, str, date | None]] = []
+    news = corpus / "xinwenlianbo-2022-2026" / "xwlb_items.jsonl.gz"
+    with gzip.open(news, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            day = date.fromisoformat(row["date"]) if row.get("date") else None
+            for part in paragraphs(row["text"]):
+                found.append((row["title"], part, day))
+                if len(found) >= limit:
+                    return found
+    national = corpus / "gov-work-reports-national" / "government_work_reports.jsonl"
+    with national.open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            for part in paragraphs(row.get("content", "")):
+                found.append((row["title"], part, None))
+                if len(found) >= limit:
+                    return found
+    csv.field_size_limit(sys.maxsize)
+    for path in sorted((corpus / "gov-work-reports-provincial-2026").glob("*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            for row in csv.DictReader(fh):
+                for part in paragraphs(row.get("full_text", "")):
+                    found.append((row["title"], part, None))
+                    if len(found) >= limit:
+                        return found
+    return found
+
+
+def build_docs(texts: list[tuple[str, str, date | None]], n: int, segmenter: Segmenter) -> list[IndexDoc]:
+    """Segment every distinct text once and build n IndexDocs (cycling texts with other metadata)."""
+    rng = random.Random(7)
+    intern = sys.intern
+    cut: dict[str, list[str]] = {}
+
+    def tokens(text: str) -> list[str]:
+        found = cut.get(text)
+        if found is None:
+            found = cut[text] = [intern(t.text) for t in segmenter.tokens(text)]
+        return found
+
+    docs: list[IndexDoc] = []
+    start = date(2022, 1, 1)
+    for k in range(n):
+        title, body, day = texts[k % len(texts)]
+        unit, category = rng.choice(UNITS)
+        docs.append(
+            IndexDoc(
+                id=k + 1,
+                title=title,
+                body=body,
+                title_tokens=tokens(title),
+                body_tokens=tokens(body),
+                unit=unit,
+                unit_category=category,
+                topics=tuple(rng.sample(TOPICS, rng.choice((1, 1, 2)))),
+                kind=rng.choice(KINDS),
+                status=rng.choice(STATUSES),
+                level=rng.choices((0, 1, 2, 3), (70, 20, 7, 3))[0],
+                event_date=day if day and k < len(texts) else start + timedelta(days=rng.randrange(1600)),
+                publications=tuple(rng.sample(PUBLICATIONS, rng.choice((0, 0, 1, 2)))),
+                stamp=f"bench-{k}",
+            )
+        )
+    return docs
+
+
+def make_queries(docs: list[IndexDoc], count: int) -> list[dict[str, Any]]:
+    """Editor queries: 2-4 words from one document's title and text, a third with filters."""
+    rng = random.Random(11)
+    queries: list[dict[str, Any]] = []
+    while len(queries) < count:
+        doc = rng.choice(docs)
+        words = [w for w in index_terms([*doc.title_tokens, *doc.body_tokens]) if _WORD.match(w)]
+        words = list(dict.fromkeys(words))
+        if len(words) < 4:
+            continue
+        picked = rng.sample(words[:40], rng.choice((2, 2, 3, 4)))
+        spec: dict[str, Any] = {"words": picked}
+        if len(queries) % 3 == 2:
+            which = rng.choice(("unit", "kind", "date"))
+            if which == "unit":
+                spec["unit"] = doc.unit
+            elif which == "kind":
+                spec["kind"] = doc.kind
+            else:
+                spec["date_from"] = doc.event_date - timedelta(days=180)
+                spec["date_to"] = doc.event_date + timedelta(days=180)
+        queries.append(spec)
+    return queries
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """p50 and p95 in milliseconds."""
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered) * 1000, p95 * 1000
+
+
+def timed(queries: list[dict[str, Any]], run: Callable[[dict[str, Any]], int]) -> tuple[list[float], int]:
+    """Run every query once to warm up, then time each; return latencies and total matches."""
+    for spec in queries[:20]:
+        run(spec)
+    latencies: list[float] = []
+    matched = 0
+    for spec in queries:
+        started = time.perf_counter()
+        matched += run(spec)
+        latencies.append(time.perf_counter() - started)
+    return latencies, matched
+
+
+# --- our backend --------------------------------------------------------------------------------
+
+
+def our_query(spec: dict[str, Any]) -> SearchQuery:
+    return SearchQuery(
+        text=" ".join(spec["words"]),
+        unit=spec.get("unit"),
+        kind=spec.get("kind"),
+        date_from=spec.get("date_from"),
+        date_to=spec.get("date_to"),
+        per_page=10,
+    )
+
+
+# --- SQLite FTS5 baseline -------------------------------------------------------------------------
+
+
+def fts5_index(docs: list[IndexDoc], path: Path) -> tuple[sqlite3.Connection, float]:
+    """Index the same token streams into FTS5 (tokens joined by spaces); return the seconds taken."""
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE VIRTUAL TABLE docs USING fts5(title, body, unit UNINDEXED, kind UNINDEXED, "
+        "day UNINDEXED, tokenize='unicode61')"
+    )
+    started = time.perf_counter()
+    with conn:
+        conn.executemany(
+            "INSERT INTO docs(rowid, title, body, unit, kind, day) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    d.id,
+                    " ".join(d.title_tokens),
+                    " ".join(d.body_tokens),
+                    d.unit,
+                    d.kind,
+                    d.event_date.isoformat(),
+                )
+                for d in docs
+            ),
+        )
+    return conn, time.perf_counter() - started
+
+
+def fts5_search(conn: sqlite3.Connection, spec: dict[str, Any]) -> int:
+    match = " ".join('"' + w.replace('"', '""') + '"' for w in spec["words"])
+    where = "docs MATCH ?"
+    params: list[Any] = [match]
+    if spec.get("unit"):
+        where += " AND unit = ?"
+        params.append(spec["unit"])
+    if spec.get("kind"):
+        where += " AND kind = ?"
+        params.append(spec["kind"])
+    if spec.get("date_from"):
+        where += " AND day BETWEEN ? AND ?"
+        params += [spec["date_from"].isoformat(), spec["date_to"].isoformat()]
+    total = conn.execute(f"SELECT count(*) FROM docs WHERE {where}", params).fetchone()[0]
+    rows = conn.execute(
+        f"SELECT rowid, highlight(docs, 0, '<mark>', '</mark>'), "
+        f"snippet(docs, 1, '<mark>', '</mark>', '…', 40) FROM docs WHERE {where} ORDER BY rank LIMIT 10",
+        params,
+    ).fetchall()
+    assert len(rows) <= 10
+    return int(total)
+
+
+# --- plain Whoosh baseline ------------------------------------------------------------------------
+
+
+def plain_whoosh(docs: list[IndexDoc], where: Path) -> tuple[Any, float]:
+    """A stock Whoosh index (default analyzer) over the same pre-joined tokens."""
+    from whoosh import index
+    from whoosh.fields import ID, NUMERIC, TEXT, Schema
+
+    schema = Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(stored=True),
+        body=TEXT(stored=True),
+        unit=ID,
+        kind=ID,
+        day=NUMERIC(int),
+    )
+    ix = index.create_in(str(where), schema)
+    started = time.perf_counter()
+    writer = ix.writer(limitmb=256)
+    for d in docs:
+        writer.add_document(
+            id=str(d.id),
+            title=" ".join(d.title_tokens),
+            body=" ".join(d.body_tokens),
+            unit=d.unit,
+            kind=d.kind,
+            day=int(d.event_date.strftime("%Y%m%d")),
+        )
+    writer.commit()
+    return ix, time.perf_counter() - started
+
+
+def plain_whoosh_search(searcher: Any, spec: dict[str, Any]) -> int:
+    from whoosh import query as wq
+
+    words = [wq.Or([wq.Term("title", w), wq.Term("body", w)]) for w in spec["words"]]
+    filters: list[Any] = []
+    if spec.get("unit"):
+        filters.append(wq.Term("unit", spec["unit"]))
+    if spec.get("kind"):
+        filters.append(wq.Term("kind", spec["kind"]))
+    if spec.get("date_from"):
+        low, high = (int(spec[k].strftime("%Y%m%d")) for k in ("date_from", "date_to"))
+        filters.append(wq.NumericRange("day", low, high))
+    results = searcher.search(wq.And(words + filters), limit=10)
+    for hit in results:
+        hit.highlights("body")
+    return len(results)
+
+
+# --- main -------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=10_000)
+    parser.add_argument("--backend", choices=("whoosh", "tantivy", "postgres"), default="tantivy")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--database-url", default=os.environ.get("XINXI_TEST_DATABASE_URL"))
+    parser.add_argument("--workdir", type=Path, default=None, help="where indexes go (default: a temp dir)")
+    args = parser.parse_args()
+    if args.backend == "postgres" and not args.database_url:
+        sys.exit("--backend postgres needs --database-url or XINXI_TEST_DATABASE_URL")
+
+    workdir = Path(tempfile.mkdtemp(prefix="xinxi-bench-", dir=args.workdir))
+    segmenter = Segmenter().initialize()
+    started = time.perf_counter()
+    texts = load_texts(args.corpus, args.docs)
+    docs = build_docs(texts, args.docs, segmenter)
+    prepare_s = time.perf_counter() - started
+    distinct = min(len(texts), len(docs))
+    print(f"docs {len(docs)} ({distinct} distinct paragraphs), segmented once in {prepare_s:.1f} s")
+    print(f"RSS after preparing the documents: {rss_mb():.0f} MB")
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    backend: SearchBackend = make_backend(
+        args.backend,
+        index_dir=workdir / args.backend,
+        segmenter=segmenter,
+        database_url=args.database_url,
+        schema=schema,
+    )
+    result: dict[str, Any] = {"backend": args.backend, "docs": len(docs)}
+    try:
+        started = time.perf_counter()
+        indexed = backend.rebuild(iter(docs))
+        index_s = time.perf_counter() - started
+        rebuild_peak = rss_mb()
+        assert indexed == len(docs) == backend.count()
+        print(f"{args.backend}: rebuilt {indexed} docs in {index_s:.1f} s ({indexed / index_s:,.0f} docs/s)")
+
+        queries = make_queries(docs, args.queries)
+        ours, our_matches = timed(queries, lambda spec: backend.search(our_query(spec)).total)
+        p50, p95 = percentiles(ours)
+        print(f"{args.backend}: p50 {p50:.1f} ms, p95 {p95:.1f} ms over {len(queries)} queries")
+
+        conn, fts_s = fts5_index(docs, workdir / "fts5.db")
+        fts, fts_matches = timed(queries, lambda spec: fts5_search(conn, spec))
+        fts_p50, fts_p95 = percentiles(fts)
+        conn.close()
+        print(
+            f"fts5: indexed in {fts_s:.1f} s ({len(docs) / fts_s:,.0f} docs/s), "
+            f"p50 {fts_p50:.1f} ms, p95 {fts_p95:.1f} ms"
+        )
+        print(f"total matches: {args.backend} {our_matches}, fts5 {fts_matches} (grams widen ours)")
+        result.update(
+            p50_ms=round(p50, 2),
+            p95_ms=round(p95, 2),
+            fts5_p50_ms=round(fts_p50, 2),
+            fts5_p95_ms=round(fts_p95, 2),
+            p95_ratio_vs_fts5=round(p95 / fts_p95, 3),
+            index_docs_per_s=round(indexed / index_s),
+            fts5_index_docs_per_s=round(len(docs) / fts_s),
+            rebuild_peak_rss_mb=round(rebuild_peak),
+            queries=len(queries),
+            matches=our_matches,
+            fts5_matches=fts_matches,
+        )
+
+        if args.backend == "whoosh":
+            (workdir / "plain").mkdir()
+            ix, plain_s = plain_whoosh(docs, workdir / "plain")
+            with ix.searcher() as searcher:
+                plain, _ = timed(queries, lambda spec: plain_whoosh_search(searcher, spec))
+            plain_p50, plain_p95 = percentiles(plain)
+            print(f"plain whoosh: indexed in {plain_s:.1f} s, p50 {plain_p50:.1f} ms, p95 {plain_p95:.1f} ms")
+            result.update(
+                whoosh_plain_p50_ms=round(plain_p50, 2),
+                whoosh_plain_p95_ms=round(plain_p95, 2),
+                p95_ratio_vs_plain_whoosh=round(p95 / plain_p95, 3),
+                whoosh_plain_index_docs_per_s=round(len(docs) / plain_s),
+            )
+    finally:
+        backend.close()
+        if args.backend == "postgres":
+            from sqlalchemy import create_engine, text
+
+            engine = create_engine(args.database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+            with engine.begin() as conn_pg:
+                conn_pg.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            engine.dispose()
+        shutil.rmtree(workdir, ignore_errors=True)
+    result["peak_rss_mb"] = round(rss_mb())
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

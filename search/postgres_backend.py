@@ -1,0 +1,557 @@
+"""The search backend for several hosts: PostgreSQL full text search in a table of its own.
+
+The index is derived data outside the app's migrations: the backend creates its table
+(`search_doc`, in `schema`) itself with CREATE TABLE IF NOT EXISTS and can drop and recreate it.
+
+PostgreSQL never segments anything either. Its parser would cut our tokens again (``5.2``,
+``covid-19`` and mixed Latin/CJK tokens into several lexemes), so the tsvector is written from the
+tokens of the one `nlp` pass directly, as a literal with positions, the way `to_tsvector('simple',
+…)` of the space-joined tokens would look if the parser kept every token whole (lower-cased, no
+stemming, no stop words). The weight tells the streams apart:
+
+- A: title words, B: body words (our normalised tokens);
+- C: title grams, D: body grams (`search.grams`), and the single CJK characters of title (C) and
+  body (D) as separate lexemes prefixed with ``~``.
+
+Each stream has its own range of positions with a gap between ranges, so a phrase (``<->``)
+restricted to one weight never crosses from one stream into another. Queries are translated into
+tsquery literals the same way (`'农田':AB | '农田':CD`), bound as parameters so the statement text
+stays the same from one search to the next; filters and the permission scope are SQL conditions
+of the same WHERE clause; ranking is `ts_rank_cd` with weights that mirror the Whoosh boosts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from itertools import islice
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from nlp.segment import Segmenter
+from search import grams as g
+from search import query as q
+from search.base import (
+    FACET_NAMES,
+    Hit,
+    IndexCorruptError,
+    IndexDoc,
+    SearchBackend,
+    SearchError,
+    SearchQuery,
+    SearchResult,
+)
+from search.highlight import make_hit
+from search.similar import distinctive_terms, similar_tree
+
+log = logging.getLogger(__name__)
+
+SEP = "\x1f"
+TABLE = "search_doc"
+# Bump when the table or what goes into tsv changes; the table comment then mismatches and
+# `check()` reports the index (the app recreates and rebuilds it).
+SCHEMA_VERSION = 1
+VERSION_COMMENT = f"xinxi search index v{SCHEMA_VERSION}"
+BATCH_SIZE = 1000
+# ts_rank_cd weights for {D, C, B, A}: body gram, title gram, body word, title word, in the
+# proportions of the Whoosh boosts (1, 2, 3, 6).
+RANK_WEIGHTS = "{0.1,0.2,0.3,0.6}"
+# PostgreSQL limits: positions 1..16383, 256 positions per lexeme, 2047 bytes per lexeme.
+MAX_POSITION = 16383
+MAX_POSITIONS_PER_LEXEME = 255
+MAX_LEXEME_BYTES = 2000
+CHAR_PREFIX = "~"
+# A doc frequency above this many documents is counted no further (the term is common anyway).
+DF_CAP = 1000
+
+_KEYWORD_COLUMNS = {"unit": "unit", "unit_category": "unit_category", "kind": "kind", "status": "status"}
+
+
+def build_table(schema: str) -> sa.Table:
+    """Return the table of the index in `schema`."""
+    return sa.Table(
+        TABLE,
+        sa.MetaData(schema=schema),
+        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("stamp", sa.Text, nullable=False, server_default=""),
+        sa.Column("unit", sa.Text),
+        sa.Column("unit_category", sa.Text),
+        sa.Column("topics", pg.ARRAY(sa.Text), nullable=False),
+        sa.Column("kind", sa.Text),
+        sa.Column("status", sa.Text),
+        sa.Column("level", sa.Integer, nullable=False),
+        sa.Column("event_date", sa.Date, nullable=False),
+        sa.Column("publications", pg.ARRAY(sa.Text), nullable=False),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("title_tokens", sa.Text, nullable=False),
+        sa.Column("body_tokens", sa.Text, nullable=False),
+        sa.Column("tsv", pg.TSVECTOR, nullable=False),
+    )
+
+
+# --- tsvector and tsquery literals --------------------------------------------------------------
+
+
+def _quote(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsvector_literal(doc: IndexDoc) -> str:
+    """Return the tsvector of a document as a literal (see the module docstring for the layout)."""
+    positions: dict[str, list[str]] = defaultdict(list)
+    at = 1
+
+    def add(stream: Iterable[str], weight: str) -> None:
+        nonlocal at
+        for lexeme in stream:
+            slots = positions[lexeme]
+            if len(slots) < MAX_POSITIONS_PER_LEXEME and len(lexeme.encode("utf-8")) <= MAX_LEXEME_BYTES:
+                slots.append(f"{min(at, MAX_POSITION)}{weight}")
+            at += 1
+        at += 1  # a gap: no phrase crosses from one stream into the next
+
+    add(q.index_terms(doc.title_tokens), "A")
+    add(q.index_terms(doc.body_tokens), "B")
+    add(g.index_grams(doc.title_tokens), "C")
+    add(g.index_grams(doc.body_tokens), "D")
+    # Last, so that a very long text runs out of positions here, where no phrase looks.
+    add((CHAR_PREFIX + ch for ch in g.index_chars(doc.title_tokens)), "C")
+    add((CHAR_PREFIX + ch for ch in g.index_chars(doc.body_tokens)), "D")
+    return " ".join(f"{_quote(lexeme)}:{','.join(slots)}" for lexeme, slots in positions.items() if slots)
+
+
+def _sequence(lexemes: Sequence[str], weights: str) -> str:
+    parts = [f"{_quote(lexeme)}:{weights}" for lexeme in lexemes]
+    return parts[0] if len(parts) == 1 else "(" + " <-> ".join(parts) + ")"
+
+
+def _text_tsquery(words: tuple[str, ...], gram_text: str, field: str | None) -> str:
+    """Match words in the word streams, or their text in the gram streams (title only if asked)."""
+    title_only = field == "title"
+    options = [_sequence(words, "A" if title_only else "AB")]
+    widening = g.gram_query(gram_text)
+    if widening is not None:
+        weights = "C" if title_only else "CD"
+        if widening.kind == "chars":
+            options.append(_sequence([CHAR_PREFIX + widening.grams[0]], weights))
+        else:
+            options.append(_sequence(widening.grams, weights))
+    return "(" + " | ".join(options) + ")"
+
+
+def _is_text(node: q.Node) -> bool:
+    """Whether a subtree is made of text terms only, so it translates into one tsquery."""
+    if isinstance(node, q.Term | q.Phrase):
+        return True
+    if isinstance(node, q.Not):
+        return _is_text(node.child)
+    if isinstance(node, q.And | q.Or):
+        return all(_is_text(child) for child in node.children)
+    return False
+
+
+def tsquery_literal(node: q.Node) -> str:
+    """Translate a text-only subtree into a tsquery literal, widening each term with its grams."""
+    if isinstance(node, q.Term):
+        return _text_tsquery((node.text,), node.text, node.field)
+    if isinstance(node, q.Phrase):
+        return _text_tsquery(node.words, g.phrase_text(node.words), node.field)
+    if isinstance(node, q.Not):
+        return "!" + tsquery_literal(node.child)
+    if isinstance(node, q.And | q.Or):
+        joiner = " & " if isinstance(node, q.And) else " | "
+        return "(" + joiner.join(tsquery_literal(child) for child in node.children) + ")"
+    raise SearchError(f"not a text query: {node!r}")
+
+
+def rank_tsquery(node: q.Node) -> str | None:
+    """Return the tsquery that ranks: every positive term or phrase OR'ed (None without any)."""
+    leaves: list[str] = []
+
+    def collect(n: q.Node) -> None:
+        if isinstance(n, q.Term | q.Phrase):
+            leaves.append(tsquery_literal(n))
+        elif isinstance(n, q.And | q.Or):
+            for child in n.children:
+                collect(child)
+
+    collect(node)
+    return " | ".join(leaves) if leaves else None
+
+
+class PostgresBackend(SearchBackend):
+    """A full-text index in PostgreSQL (`search_doc` in `schema`), through SQLAlchemy core + psycopg."""
+
+    def __init__(self, database_url: str, segmenter: Segmenter, *, schema: str = "public") -> None:
+        url = sa.make_url(database_url)
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg")
+        self._engine: Engine = sa.create_engine(url, pool_pre_ping=True)
+        self._segmenter = segmenter
+        self._schema = schema
+        self._table = build_table(schema)
+        self._pid = os.getpid()
+        preparer = self._engine.dialect.identifier_preparer
+        self._qschema = preparer.quote_schema(schema)
+        self._qtable = f"{self._qschema}.{preparer.quote(TABLE)}"
+        self._ensure()
+
+    # --- the table -------------------------------------------------------------------------------
+
+    def _engine_here(self) -> Engine:
+        if self._pid != os.getpid():
+            # A forked worker must not use the parent's pooled connections.
+            self._engine.dispose(close=False)
+            self._pid = os.getpid()
+        return self._engine
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        with self._engine_here().begin() as conn:
+            yield conn
+
+    def _lock_ddl(self, conn: Connection) -> None:
+        # Several processes may create the table at once; serialise them.
+        conn.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+            {"key": f"xinxi-search:{self._schema}"},
+        )
+
+    def _create(self, conn: Connection) -> None:
+        conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {self._qschema}"))
+        conn.execute(
+            sa.text(
+                f"""CREATE TABLE IF NOT EXISTS {self._qtable} (
+                    id bigint PRIMARY KEY,
+                    stamp text NOT NULL DEFAULT '',
+                    unit text,
+                    unit_category text,
+                    topics text[] NOT NULL DEFAULT '{{}}',
+                    kind text,
+                    status text,
+                    level int NOT NULL,
+                    event_date date NOT NULL,
+                    publications text[] NOT NULL DEFAULT '{{}}',
+                    title text NOT NULL,
+                    body text NOT NULL,
+                    title_tokens text NOT NULL,
+                    body_tokens text NOT NULL,
+                    tsv tsvector NOT NULL
+                )"""
+            )
+        )
+        conn.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {TABLE}_tsv_idx ON {self._qtable} USING gin (tsv)"))
+        conn.execute(
+            sa.text(
+                f"CREATE INDEX IF NOT EXISTS {TABLE}_date_idx ON {self._qtable} (event_date DESC, id DESC)"
+            )
+        )
+        conn.execute(sa.text(f"COMMENT ON TABLE {self._qtable} IS '{VERSION_COMMENT}'"))
+
+    def _ensure(self) -> None:
+        try:
+            with self._begin() as conn:
+                self._lock_ddl(conn)
+                if self._version(conn) in (None, VERSION_COMMENT):
+                    self._create(conn)
+        except SQLAlchemyError as exc:
+            log.warning("search table %s cannot be created: %r", self._qtable, exc)
+
+    def _version(self, conn: Connection) -> str | None:
+        """The table's comment, "" for a table without one, None when there is no table."""
+        row = conn.execute(
+            sa.text("SELECT obj_description(to_regclass(:name), 'pg_class'), to_regclass(:name) IS NOT NULL"),
+            {"name": self._qtable},
+        ).one()
+        return None if not row[1] else str(row[0] or "")
+
+    def recreate(self) -> None:
+        """Drop the index table and create an empty one (then rebuild it from the database)."""
+        with self._begin() as conn:
+            self._lock_ddl(conn)
+            conn.execute(sa.text(f"DROP TABLE IF EXISTS {self._qtable}"))
+            self._create(conn)
+
+    def close(self) -> None:
+        """Close the pooled connections (the pool reconnects on the next use)."""
+        self._engine.dispose()
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _row(doc: IndexDoc) -> dict[str, Any]:
+        return {
+            "id": doc.id,
+            "stamp": doc.stamp,
+            "unit": doc.unit or None,
+            "unit_category": doc.unit_category or None,
+            "topics": [t for t in doc.topics if t],
+            "kind": doc.kind or None,
+            "status": doc.status or None,
+            "level": doc.level,
+            "event_date": doc.event_date,
+            "publications": [p for p in doc.publications if p],
+            "title": doc.title,
+            "body": doc.body,
+            "title_tokens": SEP.join(t.replace(SEP, " ") for t in doc.title_tokens),
+            "body_tokens": SEP.join(t.replace(SEP, " ") for t in doc.body_tokens),
+            "tsv": tsvector_literal(doc),
+        }
+
+    def _upsert(self, conn: Connection, docs: Sequence[IndexDoc]) -> None:
+        table = self._table
+        columns = [c.name for c in table.columns]
+        values: dict[str, Any] = {name: sa.bindparam(name) for name in columns}
+        values["tsv"] = sa.cast(sa.bindparam("tsv", type_=sa.Text), pg.TSVECTOR)
+        stmt = pg.insert(table).values(values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c.id],
+            set_={name: stmt.excluded[name] for name in columns if name != "id"},
+        )
+        conn.execute(stmt, [self._row(doc) for doc in docs])
+
+    def index(self, docs: Iterable[IndexDoc]) -> None:
+        """Add or replace these documents (by id) and commit."""
+        batch = list(docs)
+        if not batch:
+            return
+        with self._guard(), self._begin() as conn:
+            for start in range(0, len(batch), BATCH_SIZE):
+                self._upsert(conn, batch[start : start + BATCH_SIZE])
+
+    def delete(self, ids: Iterable[int]) -> None:
+        """Remove these documents and commit."""
+        keys = [int(i) for i in ids]
+        if not keys:
+            return
+        with self._guard(), self._begin() as conn:
+            conn.execute(sa.delete(self._table).where(self._table.c.id == sa.any_(sa.literal(keys))))
+
+    def rebuild(self, docs: Iterable[IndexDoc]) -> int:
+        """Replace everything with `docs` in one transaction; return how many were indexed.
+
+        Readers keep seeing the old rows until the commit (DELETE, not TRUNCATE, so they are not
+        blocked meanwhile). A table of another version is recreated first.
+        """
+        with self._guard(), self._begin() as conn:
+            self._lock_ddl(conn)
+            if self._version(conn) != VERSION_COMMENT:
+                conn.execute(sa.text(f"DROP TABLE IF EXISTS {self._qtable}"))
+                self._create(conn)
+            conn.execute(sa.delete(self._table))
+            source = iter(docs)
+            total = 0
+            while batch := list(islice(source, BATCH_SIZE)):
+                self._upsert(conn, batch)
+                total += len(batch)
+        return total
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except SQLAlchemyError as exc:
+            if self._missing(exc):
+                raise IndexCorruptError("搜索索引表不存在或已损坏，请重建索引") from exc
+            raise SearchError(f"search database error: {exc.__class__.__name__}") from exc
+
+    @staticmethod
+    def _missing(exc: SQLAlchemyError) -> bool:
+        code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+        return code in ("42P01", "42703", "3F000")  # undefined table / column / schema
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def count(self) -> int:
+        """How many documents the index holds."""
+        with self._guard(), self._begin() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(self._table)).scalar_one())
+
+    def check(self) -> bool:
+        """Whether the table exists with the current version and reads cleanly."""
+        try:
+            with self._begin() as conn:
+                if self._version(conn) != VERSION_COMMENT:
+                    log.warning("search table %s is missing or of another version", self._qtable)
+                    return False
+                conn.execute(sa.select(self._table).limit(5)).all()
+                conn.execute(sa.text("SELECT count(*) FROM " + self._qtable)).scalar_one()
+            return True
+        except SQLAlchemyError as exc:
+            log.warning("search table %s failed its check: %r", self._qtable, exc)
+            return False
+
+    def stamps(self) -> dict[int, str]:
+        """Return the stamp stored with every indexed document, by id."""
+        table = self._table
+        with self._guard(), self._begin() as conn:
+            rows = conn.execute(sa.select(table.c.id, table.c.stamp))
+            return {int(row[0]): str(row[1]) for row in rows}
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Run a query and return one page of highlighted hits, with facets over all matches."""
+        tree = q.parse_query(query.text, self._segmenter)
+        return self._run(tree, query, facets=True)
+
+    def more_like_this(self, item_id: int, query: SearchQuery, limit: int = 5) -> list[Hit]:
+        """Return items similar to `item_id` within the scope and filters of `query` (never itself)."""
+        table = self._table
+        with self._guard(), self._begin() as conn:
+            row = conn.execute(
+                sa.select(table.c.title_tokens, table.c.body_tokens).where(table.c.id == item_id)
+            ).one_or_none()
+            if row is None:
+                return []
+            total = int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+            def doc_freq(terms: Sequence[str]) -> dict[str, int]:
+                # One statement, one capped count per term: a common term stops counting early.
+                counts = []
+                for k, term in enumerate(terms):
+                    hit = table.c.tsv.op("@@")(sa.cast(sa.bindparam(f"q{k}", _quote(term)), pg.TSQUERY))
+                    capped = sa.select(sa.literal(1)).where(hit).limit(DF_CAP).subquery()
+                    counts.append(sa.select(sa.func.count()).select_from(capped).scalar_subquery())
+                values = conn.execute(sa.select(*counts)).one()
+                return {term: int(n) for term, n in zip(terms, values, strict=True)}
+
+            terms = distinctive_terms(str(row[0]).split(SEP), str(row[1]).split(SEP), doc_freq, total)
+        if not terms:
+            return []
+        similar = replace(query, text="", sort="relevance", page=1, per_page=limit)
+        return self._run(similar_tree(terms), similar, facets=False, exclude=item_id).hits
+
+    # --- the query -------------------------------------------------------------------------------
+
+    def _match(self, node: q.Node, params: list[int]) -> Any:
+        """Translate our query tree into a SQL condition; text-only subtrees become one `@@`."""
+        table = self._table
+        if _is_text(node):
+            params[0] += 1
+            literal = sa.bindparam(f"m{params[0]}", tsquery_literal(node), type_=sa.Text)
+            return table.c.tsv.op("@@")(sa.cast(literal, pg.TSQUERY))
+        if isinstance(node, q.MatchAll):
+            return sa.true()
+        if isinstance(node, q.FieldTerm):
+            if node.field == "topic":
+                return table.c.topics.contains(sa.cast(sa.literal([node.value]), pg.ARRAY(sa.Text)))
+            return table.c[_KEYWORD_COLUMNS[node.field]] == node.value
+        if isinstance(node, q.Not):
+            return sa.not_(self._match(node.child, params))
+        if isinstance(node, q.Or):
+            return sa.or_(*(self._match(child, params) for child in node.children))
+        if isinstance(node, q.And):
+            return sa.and_(*(self._match(child, params) for child in node.children))
+        raise SearchError(f"unknown query node {node!r}")
+
+    def _where(self, tree: q.Node, query: SearchQuery, exclude: int | None) -> list[Any]:
+        """The text match, the structured filters and the permission scope: all in WHERE."""
+        table = self._table
+        conditions: list[Any] = [self._match(tree, [0]), table.c.level <= query.max_level]
+        if query.allowed_units is not None:
+            conditions.append(table.c.unit == sa.any_(sa.literal(sorted(query.allowed_units))))
+        for name, value in (
+            ("unit", query.unit),
+            ("unit_category", query.unit_category),
+            ("kind", query.kind),
+            ("status", query.status),
+        ):
+            if value:
+                conditions.append(table.c[name] == value)
+        if query.topic:
+            conditions.append(table.c.topics.contains(sa.cast(sa.literal([query.topic]), pg.ARRAY(sa.Text))))
+        if query.date_from is not None:
+            conditions.append(table.c.event_date >= query.date_from)
+        if query.date_to is not None:
+            conditions.append(table.c.event_date <= query.date_to)
+        if exclude is not None:
+            conditions.append(table.c.id != exclude)
+        return conditions
+
+    def _facet_statement(self, where: list[Any]) -> Any:
+        table = self._table
+        matched = (
+            sa.select(
+                table.c.unit,
+                table.c.unit_category,
+                table.c.kind,
+                table.c.status,
+                table.c.topics,
+                table.c.publications,
+                sa.cast(sa.extract("year", table.c.event_date), sa.Integer).label("year"),
+            )
+            .where(*where)
+            .cte("matched")
+        )
+        parts: list[Any] = [sa.select(sa.literal("total"), sa.literal(None, sa.Text), sa.func.count())]
+        parts[0] = parts[0].select_from(matched)
+        for name in ("unit", "unit_category", "kind", "status"):
+            key = matched.c[name]
+            parts.append(sa.select(sa.literal(name), key, sa.func.count()).group_by(key))
+        year = sa.cast(matched.c.year, sa.Text)
+        parts.append(sa.select(sa.literal("year"), year, sa.func.count()).group_by(year))
+        for name, column in (("topic", matched.c.topics), ("publication", matched.c.publications)):
+            values = sa.select(sa.func.unnest(column).label("key")).subquery()
+            parts.append(sa.select(sa.literal(name), values.c.key, sa.func.count()).group_by(values.c.key))
+        return sa.union_all(*parts)
+
+    def _run(
+        self, tree: q.Node, query: SearchQuery, *, facets: bool, exclude: int | None = None
+    ) -> SearchResult:
+        if query.allowed_units is not None and not query.allowed_units:
+            return SearchResult(total=0, hits=[], facets={name: {} for name in FACET_NAMES} if facets else {})
+        terms = q.positive_terms(tree)
+        by_date = query.sort == "date" or not terms
+        if not by_date and query.sort != "relevance":
+            raise SearchError(f"unknown sort order: {query.sort}")
+        table = self._table
+        where = self._where(tree, query, exclude)
+        page = max(1, query.page)
+        per_page = max(1, query.per_page)
+        rank_query = rank_tsquery(tree)
+        if by_date or rank_query is None:
+            rank: Any = sa.literal(0.0)
+            order = [table.c.event_date.desc(), table.c.id.desc()]
+        else:
+            ranking = sa.cast(sa.bindparam("rank_q", rank_query, type_=sa.Text), pg.TSQUERY)
+            weights = sa.cast(sa.literal(RANK_WEIGHTS), pg.ARRAY(sa.REAL))
+            rank = sa.func.ts_rank_cd(weights, table.c.tsv, ranking)
+            order = [sa.desc("rank"), table.c.id.asc()]
+        columns = [table.c.id, table.c.title_tokens, table.c.body_tokens, rank.label("rank")]
+        if not facets:
+            columns.append(sa.func.count().over().label("total"))
+        page_stmt = (
+            sa.select(*columns).where(*where).order_by(*order).limit(per_page).offset((page - 1) * per_page)
+        )
+        with self._guard(), self._engine_here().connect() as conn:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                rows = conn.execute(page_stmt).all()
+                counted: dict[str, dict[str, int]] = {}
+                total = int(rows[0].total) if rows and not facets else 0
+                if facets:
+                    counted = {name: {} for name in FACET_NAMES}
+                    for name, key, n in conn.execute(self._facet_statement(where)):
+                        if name == "total":
+                            total = int(n)
+                        elif key not in (None, ""):
+                            counted[name][str(key)] = int(n)
+        hits = [
+            make_hit(
+                int(row.id),
+                0.0 if by_date else float(row.rank),
+                str(row.title_tokens).split(SEP),
+                str(row.body_tokens).split(SEP),
+                terms,
+            )
+            for row in rows
+        ]
+        return SearchResult(total=total, hits=hits, facets=counted)

@@ -1,0 +1,624 @@
+"""The search backend for large archives: a tantivy index in a directory, fed with the tokens of `nlp`.
+
+tantivy never segments anything itself: the word fields get our normalised tokens joined by spaces
+and a whitespace tokenizer (plus lowercase) splits them again, so positions (and phrases) follow
+jieba's segmentation exactly; the gram fields get the stream of `search.grams` the same way. The
+translated query is built from tantivy query objects directly, never from a query string.
+
+Several processes may write one directory: tantivy allows one IndexWriter per index, so every
+batch acquires it (bounded retry while another process holds it), commits, waits for its merges
+and releases it. Readers keep one Searcher and reload it when meta.json changed (a commit of this
+or of another process), checked by a stat() before each search.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import logging
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import date
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from nlp.segment import Segmenter
+from search import grams as g
+from search import query as q
+from search.base import (
+    FACET_NAMES,
+    Hit,
+    IndexBusyError,
+    IndexCorruptError,
+    IndexDoc,
+    SearchBackend,
+    SearchError,
+    SearchQuery,
+    SearchResult,
+)
+from search.highlight import make_hit
+from search.similar import distinctive_terms, similar_tree
+
+log = logging.getLogger(__name__)
+
+SEP = "\x1f"
+TOKENIZER = "xinxi_ws"
+TITLE_BOOST = 2.0
+WORD_BOOST = 3.0  # as in the Whoosh backend: a word match outranks a gram-only match
+# Bump when the schema or what goes into a field changes; the version file then mismatches and
+# `check()` reports the index (the app recreates and rebuilds it).
+SCHEMA_VERSION = 1
+VERSION_FILE = "xinxi-tantivy-version"
+LOCK_FILE = ".tantivy-writer.lock"
+META_FILE = "meta.json"
+BATCH_SIZE = 500
+REBUILD_BATCH_SIZE = 5000
+WRITER_HEAP = 32_000_000
+REBUILD_HEAP = 256_000_000
+# A date sort key: yyyymmdd then the id, in one i64 (tantivy sorts by one fast field).
+_ID_SPAN = 10**10
+
+_KEYWORD_FIELDS = {
+    "unit": "unit",
+    "unit_category": "unit_category",
+    "topic": "topics",
+    "kind": "kind",
+    "status": "status",
+}
+_FACETS = {**_KEYWORD_FIELDS, "publication": "publications", "year": "year"}
+assert tuple(_FACETS) == FACET_NAMES
+
+_MUST = tantivy.Occur.Must
+_SHOULD = tantivy.Occur.Should
+_MUST_NOT = tantivy.Occur.MustNot
+
+
+def build_schema() -> Any:
+    """Return the tantivy schema of the item index."""
+    b = tantivy.SchemaBuilder()
+    b.add_integer_field("id", stored=True, indexed=True, fast=True)
+    for name in ("title", "body", "title_grams", "body_grams"):
+        b.add_text_field(name, tokenizer_name=TOKENIZER, index_option="position")
+    for name in ("title_chars", "body_chars"):
+        b.add_text_field(name, tokenizer_name=TOKENIZER, index_option="freq")
+    b.add_bytes_field("title_tokens", stored=True, indexed=False)
+    b.add_bytes_field("body_tokens", stored=True, indexed=False)
+    for name in ("unit", "unit_category", "kind", "status", "topics", "publications"):
+        b.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
+    b.add_text_field("stamp", stored=True, tokenizer_name="raw", index_option="basic", fast=True)
+    b.add_integer_field("level", indexed=True, fast=True)
+    b.add_integer_field("event_date", indexed=True, fast=True)
+    b.add_integer_field("year", indexed=True, fast=True)
+    b.add_integer_field("date_key", fast=True)
+    return b.build()
+
+
+def _analyzer() -> Any:
+    builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+    return builder.filter(tantivy.Filter.lowercase()).build()
+
+
+def _ymd(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def _word(token: str) -> str:
+    # The whitespace tokenizer splits on ASCII whitespace: a token holding one stays one term.
+    return "_".join(token.split()) if any(ch.isspace() for ch in token) else token
+
+
+_OTHER_SPACE = re.compile(r"[^\S ]")
+
+
+def _joined(terms: list[str]) -> str:
+    joined = " ".join(terms)
+    if joined.count(" ") != max(len(terms) - 1, 0) or _OTHER_SPACE.search(joined):
+        joined = " ".join(_word(term) for term in terms)
+    return joined
+
+
+def _stored(tokens: Sequence[str]) -> bytes:
+    joined = SEP.join(tokens)
+    if joined.count(SEP) != max(len(tokens) - 1, 0):  # a token holding the separator: rare
+        joined = SEP.join(token.replace(SEP, " ") for token in tokens)
+    return joined.encode("utf-8")
+
+
+def _tokens(value: Any) -> list[str]:
+    return bytes(value or b"").decode("utf-8").split(SEP)
+
+
+def _document(doc: IndexDoc) -> Any:
+    d = tantivy.Document()
+    d.add_integer("id", doc.id)
+    d.add_text("title", _joined(q.index_terms(doc.title_tokens)))
+    d.add_text("body", _joined(q.index_terms(doc.body_tokens)))
+    d.add_text("title_grams", " ".join(g.index_grams(doc.title_tokens)))
+    d.add_text("body_grams", " ".join(g.index_grams(doc.body_tokens)))
+    d.add_text("title_chars", " ".join(g.index_chars(doc.title_tokens)))
+    d.add_text("body_chars", " ".join(g.index_chars(doc.body_tokens)))
+    d.add_bytes("title_tokens", _stored(doc.title_tokens))
+    d.add_bytes("body_tokens", _stored(doc.body_tokens))
+    for name, value in (
+        ("unit", doc.unit),
+        ("unit_category", doc.unit_category),
+        ("kind", doc.kind),
+        ("status", doc.status),
+    ):
+        if value:
+            d.add_text(name, value)
+    for topic in doc.topics:
+        if topic:
+            d.add_text("topics", topic)
+    for publication in doc.publications:
+        if publication:
+            d.add_text("publications", publication)
+    d.add_text("stamp", doc.stamp)
+    d.add_integer("level", doc.level)
+    d.add_integer("event_date", _ymd(doc.event_date))
+    d.add_integer("year", doc.event_date.year)
+    d.add_integer("date_key", _ymd(doc.event_date) * _ID_SPAN + doc.id)
+    return d
+
+
+# --- translating our query tree ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Translator:
+    schema: Any
+
+    def term(self, field: str, value: str, boost: float = 1.0) -> Any:
+        query = tantivy.Query.term_query(self.schema, field, value, index_option="freq")
+        return query if boost == 1.0 else tantivy.Query.boost_query(query, boost)
+
+    def words(self, field: str, words: Sequence[str], boost: float) -> Any:
+        if len(words) == 1:
+            return self.term(field, words[0], boost)
+        phrase = tantivy.Query.phrase_query(self.schema, field, list(words))
+        return tantivy.Query.boost_query(phrase, boost)
+
+    def text(self, words: tuple[str, ...], gram_text: str, field: str | None) -> Any:
+        """Match words in the word fields, or their text in the gram fields (title only if asked)."""
+        widening = g.gram_query(gram_text)
+        options: list[tuple[Any, Any]] = []
+        for prefix, boost in (("title", TITLE_BOOST), ("body", 1.0)):
+            if field == "title" and prefix != "title":
+                continue
+            options.append((_SHOULD, self.words(prefix, [_word(w) for w in words], boost * WORD_BOOST)))
+            if widening is not None:
+                grams = widening.grams
+                # A phrase scores the sum of its terms: share the boost (as the Whoosh backend does).
+                share = boost if len(grams) == 1 else boost / len(grams)
+                options.append((_SHOULD, self.words(f"{prefix}_{widening.kind}", grams, share)))
+        return tantivy.Query.boolean_query(options)
+
+    def node(self, node: q.Node) -> Any:
+        """Translate our query tree into a tantivy query, widening each term with its grams."""
+        if isinstance(node, q.MatchAll):
+            return tantivy.Query.all_query()
+        if isinstance(node, q.Term):
+            return self.text((node.text,), node.text, node.field)
+        if isinstance(node, q.Phrase):
+            return self.text(node.words, g.phrase_text(node.words), node.field)
+        if isinstance(node, q.FieldTerm):
+            return self.term(_KEYWORD_FIELDS[node.field], node.value)
+        if isinstance(node, q.Not):
+            return tantivy.Query.boolean_query(
+                [(_MUST, tantivy.Query.all_query()), (_MUST_NOT, self.node(node.child))]
+            )
+        if isinstance(node, q.Or):
+            return tantivy.Query.boolean_query([(_SHOULD, self.node(child)) for child in node.children])
+        clauses: list[tuple[Any, Any]] = []
+        for child in node.children:
+            if isinstance(child, q.Not):
+                clauses.append((_MUST_NOT, self.node(child.child)))
+            else:
+                clauses.append((_MUST, self.node(child)))
+        if all(occur == _MUST_NOT for occur, _ in clauses):
+            clauses.append((_MUST, tantivy.Query.all_query()))
+        return tantivy.Query.boolean_query(clauses)
+
+    def filters(self, query: SearchQuery, exclude: int | None = None) -> list[tuple[Any, Any]]:
+        """The structured filters and the permission scope, as clauses that must all match."""
+        schema = self.schema
+        clauses: list[tuple[Any, Any]] = [
+            (
+                _MUST,
+                tantivy.Query.range_query(
+                    schema, "level", tantivy.FieldType.Integer, -(2**31), query.max_level
+                ),
+            )
+        ]
+        if query.allowed_units is not None:
+            units = sorted(query.allowed_units)
+            clauses.append((_MUST, tantivy.Query.term_set_query(schema, "unit", units)))
+        for name, value in (
+            ("unit", query.unit),
+            ("unit_category", query.unit_category),
+            ("topic", query.topic),
+            ("kind", query.kind),
+            ("status", query.status),
+        ):
+            if value:
+                clauses.append((_MUST, self.term(_KEYWORD_FIELDS[name], value)))
+        if query.date_from is not None or query.date_to is not None:
+            low = _ymd(query.date_from) if query.date_from is not None else 0
+            high = _ymd(query.date_to) if query.date_to is not None else 99991231
+            clauses.append(
+                (_MUST, tantivy.Query.range_query(schema, "event_date", tantivy.FieldType.Integer, low, high))
+            )
+        if exclude is not None:
+            clauses.append((_MUST_NOT, tantivy.Query.term_query(schema, "id", exclude)))
+        return clauses
+
+
+def _facets(aggregated: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    facets: dict[str, dict[str, int]] = {}
+    for name in _FACETS:
+        buckets = aggregated.get(name, {}).get("buckets", [])
+        counts: dict[str, int] = {}
+        for bucket in buckets:
+            key = bucket["key"]
+            label = str(int(key)) if isinstance(key, int | float) else str(key)
+            if label:
+                counts[label] = int(bucket["doc_count"])
+        facets[name] = counts
+    return facets
+
+
+_AGGREGATIONS = {
+    name: {"terms": {"field": field, "size": 10000, "min_doc_count": 1}} for name, field in _FACETS.items()
+}
+
+
+class TantivyBackend(SearchBackend):
+    """A tantivy index in `index_dir`; safe for threads and for several processes on one directory."""
+
+    def __init__(self, index_dir: Path, segmenter: Segmenter, *, lock_timeout: float = 10.0) -> None:
+        self._dir = Path(index_dir)
+        self._segmenter = segmenter
+        self._lock_timeout = lock_timeout
+        self._lock = threading.Lock()  # guards the index object and the shared searcher
+        self._write_lock = threading.Lock()  # one writer per process; other processes: tantivy's lock
+        self._schema = build_schema()
+        self._translate = _Translator(self._schema)
+        self._ix: Any = None
+        self._searcher: Any = None
+        self._key: tuple[int, int, int] | None = None
+        self._pid = os.getpid()
+        self._dir.mkdir(parents=True, exist_ok=True)
+        self._ix = self._open(create=True)
+
+    # --- opening -------------------------------------------------------------------------------
+
+    def _open(self, *, create: bool) -> Any:
+        """Open the directory's index (creating it when there is none yet), or None if unreadable."""
+        path = str(self._dir)
+        try:
+            if tantivy.Index.exists(path):
+                if self._version() != SCHEMA_VERSION:
+                    log.warning("search index in %s has another schema version; rebuild it", self._dir)
+                    return None
+                ix = tantivy.Index.open(path)
+            elif create:
+                ix = self._create_files()
+            else:
+                return None
+            ix.register_tokenizer(TOKENIZER, _analyzer())
+            ix.config_reader("manual")
+            return ix
+        except (Exception, BaseException) as exc:  # tantivy panics surface as BaseException
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
+            log.warning("search index in %s cannot be opened (%r); recreate and rebuild it", self._dir, exc)
+            return None
+
+    def _version(self) -> int:
+        try:
+            return int((self._dir / VERSION_FILE).read_text().strip())
+        except (OSError, ValueError):
+            return -1
+
+    def _create_files(self) -> Any:
+        ix = tantivy.Index(build_schema(), str(self._dir), reuse=False)
+        tmp = self._dir / f"{VERSION_FILE}.tmp"
+        tmp.write_text(f"{SCHEMA_VERSION}\n")
+        tmp.replace(self._dir / VERSION_FILE)
+        return ix
+
+    def _meta_key(self) -> tuple[int, int, int]:
+        try:
+            st = os.stat(self._dir / META_FILE)
+        except FileNotFoundError:
+            raise IndexCorruptError("搜索索引已损坏，请重建索引") from None
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
+    def _index(self) -> Any:
+        """Return the index object, reopening it if needed. Hold _lock."""
+        if self._pid != os.getpid():
+            self._ix, self._searcher, self._key, self._pid = None, None, None, os.getpid()
+        if self._ix is None:
+            self._ix = self._open(create=False)
+            if self._ix is None:
+                raise IndexCorruptError("搜索索引已损坏，请重建索引")
+        return self._ix
+
+    def _current(self) -> Any:
+        """Return the shared searcher, reloaded if the index changed since. Hold _lock."""
+        ix = self._index()
+        key = self._meta_key()
+        if self._searcher is None or key != self._key:
+            try:
+                ix.reload()
+                self._searcher = ix.searcher()
+            except ValueError as exc:
+                raise IndexCorruptError("搜索索引已损坏，请重建索引") from exc
+            self._key = key
+        return self._searcher
+
+    def _searching(self) -> Any:
+        with self._lock:
+            return self._current()
+
+    def refresh(self) -> None:
+        """Reload the shared searcher now if the index changed since it was opened."""
+        self._searching()
+
+    def close(self) -> None:
+        """Drop the searcher and the index object (they reopen on the next use)."""
+        with self._lock:
+            self._searcher, self._key, self._ix = None, None, None
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    def _writer(self, ix: Any, heap: int, threads: int) -> Any:
+        """Acquire the index's one writer, waiting (bounded, with backoff) while another holds it."""
+        deadline = time.monotonic() + self._lock_timeout
+        delay = 0.01
+        while True:
+            try:
+                return ix.writer(heap, threads)
+            except ValueError as exc:
+                if "LockBusy" not in str(exc):
+                    raise IndexCorruptError("搜索索引已损坏，请重建索引") from exc
+                if time.monotonic() >= deadline:
+                    raise IndexBusyError("搜索索引正被其他进程更新，请稍后重试") from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.25)
+
+    @contextmanager
+    def _writing(self, heap: int = WRITER_HEAP, threads: int = 1) -> Iterator[Any]:
+        """Hold the writer for one batch: commit on success, roll back on error, always release."""
+        with self._write_lock:
+            with self._lock:
+                ix = self._index()
+            writer = self._writer(ix, heap, threads)
+            try:
+                yield writer
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()  # finishes merges and releases the lock file
+                del writer
+            with self._lock:
+                if self._ix is ix:
+                    self._key = None  # reload on the next search
+
+    def index(self, docs: Iterable[IndexDoc]) -> None:
+        """Add or replace these documents (by id) and commit."""
+        batch = list(docs)
+        if not batch:
+            return
+        for start in range(0, len(batch), REBUILD_BATCH_SIZE):
+            chunk = batch[start : start + REBUILD_BATCH_SIZE]
+            big = len(chunk) > BATCH_SIZE
+            with self._writing(REBUILD_HEAP if big else WRITER_HEAP, 0 if big else 1) as writer:
+                for doc in chunk:
+                    writer.delete_documents_by_term("id", doc.id)
+                    writer.add_document(_document(doc))
+
+    def delete(self, ids: Iterable[int]) -> None:
+        """Remove these documents and commit."""
+        keys = list(ids)
+        if not keys:
+            return
+        with self._writing() as writer:
+            for key in keys:
+                writer.delete_documents_by_term("id", int(key))
+
+    def rebuild(self, docs: Iterable[IndexDoc]) -> int:
+        """Drop everything and index `docs` in batches; return how many were indexed.
+
+        The first batch replaces all documents in one commit (readers never see an empty index
+        unless `docs` is empty); later batches update by id, each under the writer lock taken
+        afresh, so other processes' updates interleave instead of timing out.
+        """
+        if self._ix is None or self._version() != SCHEMA_VERSION:
+            self.recreate()
+        source = iter(docs)
+        total = 0
+        first = True
+        while True:
+            batch = list(islice(source, REBUILD_BATCH_SIZE))
+            if not batch and not first:
+                break
+            threads = min(4, os.cpu_count() or 1)
+            with self._writing(REBUILD_HEAP, threads) as writer:
+                if first:
+                    writer.delete_all_documents()
+                for doc in batch:
+                    if not first:
+                        writer.delete_documents_by_term("id", doc.id)
+                    writer.add_document(_document(doc))
+            total += len(batch)
+            first = False
+            if len(batch) < REBUILD_BATCH_SIZE:
+                break
+        return total
+
+    def recreate(self) -> None:
+        """Delete the index files and start an empty index (then rebuild it from the database)."""
+        with self._write_lock:
+            self._dir.mkdir(parents=True, exist_ok=True)
+            with self._lock, self._file_lock():
+                self._searcher, self._key, self._ix = None, None, None
+                for entry in self._dir.iterdir():
+                    if entry.name.startswith(".tantivy-") and entry.name.endswith(".lock"):
+                        continue
+                    if entry.is_dir():
+                        shutil.rmtree(entry)
+                    else:
+                        entry.unlink()
+                self._create_files()
+                self._ix = self._open(create=False)
+
+    @contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        """Hold tantivy's writer lock file ourselves (flock, as tantivy takes it), bounded wait."""
+        fd = os.open(self._dir / LOCK_FILE, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + self._lock_timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise IndexBusyError("搜索索引正被其他进程更新，请稍后重试") from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def count(self) -> int:
+        """How many documents the index holds."""
+        return int(self._searching().num_docs)
+
+    def check(self) -> bool:
+        """Whether the index opens, has the current schema version and reads cleanly (sampled)."""
+        path = str(self._dir)
+        try:
+            if not tantivy.Index.exists(path) or self._version() != SCHEMA_VERSION:
+                log.warning("search index in %s is missing or of another version", self._dir)
+                return False
+            ix = tantivy.Index.open(path)
+            ix.register_tokenizer(TOKENIZER, _analyzer())
+            searcher = ix.searcher()
+            total = int(searcher.num_docs)
+            sample = searcher.search(tantivy.Query.all_query(), 50, order_by_field="date_key")
+            for _, address in sample.hits:
+                searcher.doc(address).get_first("body_tokens")
+            probe = tantivy.Query.term_query(ix.schema, "body", "的", index_option="position")
+            searcher.search(probe, 5, count=True)
+            searcher.aggregate(tantivy.Query.all_query(), _AGGREGATIONS)
+            return len(sample.hits) == min(total, 50)
+        except (Exception, BaseException) as exc:  # tantivy panics surface as BaseException
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
+            log.warning("search index in %s failed its check: %r", self._dir, exc)
+            return False
+
+    def stamps(self) -> dict[int, str]:
+        """Return the stamp stored with every indexed document, by id."""
+        searcher = self._searching()
+        found: dict[int, str] = {}
+        everything = tantivy.Query.all_query()
+        total = int(searcher.num_docs)
+        step = 10_000
+        for offset in range(0, total, step):
+            result = searcher.search(everything, step, count=False, order_by_field="id", offset=offset)
+            for _, address in result.hits:
+                doc = searcher.doc(address)
+                found[int(doc.get_first("id"))] = str(doc.get_first("stamp") or "")
+        return found
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Run a query and return one page of highlighted hits, with facets over all matches."""
+        tree = q.parse_query(query.text, self._segmenter)
+        return self._run(tree, query, facets=True)
+
+    def more_like_this(self, item_id: int, query: SearchQuery, limit: int = 5) -> list[Hit]:
+        """Return items similar to `item_id` within the scope and filters of `query` (never itself)."""
+        searcher = self._searching()
+        found = searcher.search(tantivy.Query.term_query(self._schema, "id", item_id), 1)
+        if not found.hits:
+            return []
+        doc = searcher.doc(found.hits[0][1])
+        total = int(searcher.num_docs)
+
+        def doc_freq(terms: Sequence[str]) -> dict[str, int]:
+            return {
+                term: max(searcher.doc_freq("title", _word(term)), searcher.doc_freq("body", _word(term)))
+                for term in terms
+            }
+
+        terms = distinctive_terms(
+            _tokens(doc.get_first("title_tokens")), _tokens(doc.get_first("body_tokens")), doc_freq, total
+        )
+        if not terms:
+            return []
+        similar = replace(query, text="", sort="relevance", page=1, per_page=limit)
+        return self._run(similar_tree(terms), similar, facets=False, exclude=item_id).hits
+
+    def _run(
+        self, tree: q.Node, query: SearchQuery, *, facets: bool, exclude: int | None = None
+    ) -> SearchResult:
+        if query.allowed_units is not None and not query.allowed_units:
+            return SearchResult(total=0, hits=[], facets={name: {} for name in _FACETS} if facets else {})
+        terms = q.positive_terms(tree)
+        by_date = query.sort == "date" or not terms
+        if not by_date and query.sort != "relevance":
+            raise SearchError(f"unknown sort order: {query.sort}")
+        # Filters restrict the match set inside the query (hits, total and facets alike) without
+        # contributing to the score.
+        scope = tantivy.Query.boolean_query(self._translate.filters(query, exclude))
+        full = tantivy.Query.boolean_query(
+            [(_MUST, self._translate.node(tree)), (_MUST, tantivy.Query.const_score_query(scope, 0.0))]
+        )
+        page = max(1, query.page)
+        per_page = max(1, query.per_page)
+        offset = (page - 1) * per_page
+        searcher = self._searching()
+        try:
+            if by_date:
+                result = searcher.search(
+                    full, per_page, count=True, order_by_field="date_key", offset=offset,
+                    order=tantivy.Order.Desc,
+                )  # fmt: skip
+            else:
+                result = searcher.search(full, per_page, count=True, offset=offset)
+            hits = []
+            for score, address in result.hits:
+                doc = searcher.doc(address)
+                hits.append(
+                    make_hit(
+                        int(doc.get_first("id")),
+                        0.0 if by_date else float(score),
+                        _tokens(doc.get_first("title_tokens")),
+                        _tokens(doc.get_first("body_tokens")),
+                        terms,
+                    )
+                )
+            counted = _facets(searcher.aggregate(full, _AGGREGATIONS)) if facets else {}
+        except ValueError as exc:
+            raise IndexCorruptError("搜索索引已损坏，请重建索引") from exc
+        return SearchResult(total=int(result.count or 0), hits=hits, facets=counted)
