@@ -28,7 +28,8 @@ def bar_chart(bars: Sequence[Bar], *, width: int = 520, row: int = 24, label_wid
     """Horizontal bars with their values; zero-length data gives an empty, labelled chart."""
     top = max((b.value for b in bars), default=0) or 1
     plot = width - label_width - 50
-    parts = [f'<svg class="chart" width="{width}" height="{row * len(bars) + 4}" role="img">']
+    height = row * len(bars) + 4
+    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" style="max-width:{width}px" role="img">']
     for i, bar in enumerate(bars):
         y = i * row + 2
         baseline = f"{y + row * 0.65:.0f}"
@@ -50,7 +51,10 @@ def bar_chart(bars: Sequence[Bar], *, width: int = 520, row: int = 24, label_wid
 def stacked_bar(segments: Sequence[Bar], *, width: int = 520, height: int = 22) -> Markup:
     """One bar split into its parts (e.g. problem / achievement / other), each part a link."""
     total = sum(max(0.0, s.value) for s in segments) or 1
-    parts = [f'<svg class="chart" width="{width}" height="{height}" role="img">']
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" style="max-width:{width}px" '
+        f'preserveAspectRatio="none" height="{height}" role="img">'
+    ]
     x = 0.0
     for segment in segments:
         length = max(0.0, segment.value) / total * width

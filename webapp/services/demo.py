@@ -16,7 +16,7 @@ from nlp import load_default_topics
 from nlp.normalize import to_traditional
 from webapp.extensions import db
 from webapp.models import Item, Publication, Topic, Unit, UnitCategory, User
-from webapp.services import bulletins, indexing, items
+from webapp.services import bulletins, editing, indexing, items, requests, scoring, timeliness
 from webapp.services.users import create_user
 from webapp.timeutil import SHANGHAI, local_today
 
@@ -207,6 +207,77 @@ def _submit_and_review(
     return adopted
 
 
+def _office_life(editor: User | None, adopted: list[Item], rng: random.Random) -> None:
+    """Upward adoptions, leaders' instructions, requests (answered, late, unanswered), an emergency
+    reported late and a missed report, so the dashboard and rankings have something to show."""
+    today = local_today()
+    for item in adopted[: max(1, len(adopted) // 6)]:
+        day = min(today, item.event_date + timedelta(days=rng.randint(2, 10)))
+        level = rng.choice(["province", "province", "central"])
+        outlet = "《昨日要情》" if level == "province" else "《国办信息》"
+        editing.record_upward_adoption(editor, item.id, level, outlet, day)
+    for item in adopted[: max(1, len(adopted) // 10)]:
+        day = min(today, item.event_date + timedelta(days=rng.randint(1, 5)))
+        editing.record_instruction(
+            editor,
+            item.id,
+            rng.choice(["王书记", "张市长", "李副市长"]),
+            "municipal",
+            day,
+            "请有关部门认真研究，抓好落实。",
+        )
+    past = requests.create_request(
+        editor,
+        "秋粮收购和农民增收情况",
+        "请报送本地秋粮收购进度、价格和存在的问题。",
+        today + timedelta(days=1),
+        category_codes=["xq"],
+    )
+    for unit in ("yx", "pdx", "cq"):
+        answer = items.submit_item(
+            None,
+            items.ItemInput(
+                f"{unit_name(unit).removesuffix('人民政府办公室')}秋粮收购进展情况",
+                "今年秋粮收购进展顺利，收购价格总体稳定，但部分农户存在惜售心理，"
+                "烘干仓储能力不足的问题较为突出。",
+                unit_code=unit,
+                request_id=past.id,
+            ),
+        ).item
+        answer.submitted_at = datetime.combine(
+            today - timedelta(days=12 if unit != "cq" else 6), time(10), SHANGHAI
+        )
+    past.deadline = today - timedelta(days=8)
+    requests.create_request(
+        editor,
+        "今冬明春安全生产隐患排查",
+        "请报送隐患排查整治进展和典型问题。",
+        today + timedelta(days=10),
+        category_codes=["szbm"],
+    )
+    late = items.submit_item(
+        None,
+        items.ItemInput(
+            "某镇一化工企业发生火情",
+            "11月某日上午8时许，某镇一化工企业仓库发生火情，未造成人员伤亡，火情已扑灭。事故原因正在调查中。",
+            unit_code="jq",
+            genre="emergency",
+            event_time=datetime.combine(today - timedelta(days=3), time(8), SHANGHAI),
+        ),
+    ).item
+    late.submitted_at = datetime.combine(today - timedelta(days=3), time(13, 20), SHANGHAI)
+    db.session.commit()
+    timeliness.record_missed(
+        editor, "kq", today - timedelta(days=20), "某村发生一起道路交通事故，造成2人受伤，未按规定报送"
+    )
+    scoring.rescore_all()
+
+
+def unit_name(code: str) -> str:
+    """A demo unit's name by code."""
+    return next(name for c, name, *_ in UNITS if c == code)
+
+
 def seed_demo(corpus: Path | None = None, progress: Callable[[int], None] | None = None) -> int:
     """Load the demo office once; return how many items were created (0 when data already exists)."""
     if db.session.scalar(db.select(db.func.count(Unit.id))):
@@ -217,6 +288,7 @@ def seed_demo(corpus: Path | None = None, progress: Callable[[int], None] | None
     texts = demo_texts(corpus if corpus is not None else DEFAULT_CORPUS, rng)
     with indexing.batched():
         adopted = _submit_and_review(texts, editor, rng, progress)
+    _office_life(editor, adopted, rng)
     for code, *_ in PUBLICATIONS:
         picked = [i.id for i in adopted if i.adoptions[0].publication.code == code]
         for start in range(0, min(len(picked), 12), 4):

@@ -541,7 +541,8 @@ def yearly_targets(category_code: str, year: int) -> dict[int, float]:
     adopted = _adopted([u.id for u in units], last_year)
     average = sum(adopted.values()) / len(units) if units else 0.0
     _, rules = rule_book().at(date(year, 1, 1))
-    default = round(average * rules.points_per_item, 2)
+    # With no adopted items last year there is no average to build on: no target unless set by hand.
+    default = round(average * rules.points_per_item, 2) if average else None
     overrides = dict(
         db.session.execute(
             db.select(UnitTarget.unit_id, UnitTarget.points).where(
@@ -549,7 +550,8 @@ def yearly_targets(category_code: str, year: int) -> dict[int, float]:
             )
         ).all()
     )
-    return {u.id: float(overrides.get(u.id, default)) for u in units}
+    targets = {u.id: overrides.get(u.id, default) for u in units}
+    return {unit_id: float(t) for unit_id, t in targets.items() if t is not None}
 
 
 def set_target(actor: User | None, unit_code: str, year: int, points: float | None) -> None:
