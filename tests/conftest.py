@@ -68,6 +68,13 @@ def make_app(tmp_path: Path, segmenter: Segmenter, database: str = "sqlite", **e
     return app
 
 
+def close_app(app: Flask) -> None:
+    """Release the app's database connections and search backend (tests must leak no connection)."""
+    db.session.remove()
+    db.engine.dispose()
+    app.extensions["xinxi"].search.close()
+
+
 @pytest.fixture
 def app(tmp_path: Path, segmenter: Segmenter) -> Iterator[Flask]:
     """An app on SQLite with the demo office structure (no items), CSRF off for the test client."""
@@ -75,8 +82,7 @@ def app(tmp_path: Path, segmenter: Segmenter) -> Iterator[Flask]:
     with app.app_context():
         demo.seed_structure()
         yield app
-        db.session.remove()
-        db.engine.dispose()
+        close_app(app)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -86,8 +92,7 @@ def any_db_app(request: pytest.FixtureRequest, tmp_path: Path, segmenter: Segmen
     with app.app_context():
         demo.seed_structure()
         yield app
-        db.session.remove()
-        db.engine.dispose()
+        close_app(app)
 
 
 @pytest.fixture

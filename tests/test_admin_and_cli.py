@@ -104,3 +104,52 @@ def test_cli_users_tokens_import_and_reindex(app: Flask, tmp_path: Path) -> None
         "/api/v1/search", query_string={"q": "安全生产"}, headers={"Authorization": f"Bearer {token}"}
     )
     assert hits.get_json()["total"] == 1
+
+
+def test_index_check_finds_and_fixes_missing_stale_and_extra(app: Flask) -> None:
+    from search import IndexDoc
+    from webapp.engines import engines
+
+    runner = app.test_cli_runner()
+    first = submit("推进一网通办", "我市深化一网通办改革，政务服务事项全部实现网上办理。").item
+    second = submit("秋粮收购", "今年秋粮收购进展顺利，收购价格总体稳定。").item
+    assert runner.invoke(args=["index-check"]).exit_code == 0
+    backend = engines().search
+    backend.delete([first.id])  # missing
+    db.session.execute(db.update(Item).where(Item.id == second.id).values(status="rejected"))  # stale
+    db.session.commit()
+    backend.index(
+        [
+            IndexDoc(
+                999,
+                "多余",
+                "多余",
+                ["多余"],
+                ["多余"],
+                "yx",
+                "xq",
+                [],
+                "other",
+                "submitted",
+                1,
+                first.event_date,
+            )
+        ]
+    )  # extra
+    result = runner.invoke(args=["index-check"])
+    assert result.exit_code == 1 and "缺失 1 条，过期 1 条，多余 1 条" in result.output
+    assert runner.invoke(args=["index-check", "--fix"]).exit_code == 0
+    result = runner.invoke(args=["index-check"])
+    assert result.exit_code == 0 and "一致" in result.output
+
+
+def test_reindex_into_another_backend(app: Flask) -> None:
+    from webapp import build_search
+    from webapp.engines import engines
+
+    submit("推进一网通办", "我市深化一网通办改革，政务服务事项全部实现网上办理。")
+    result = app.test_cli_runner().invoke(args=["reindex", "--backend", "tantivy"])
+    assert result.exit_code == 0 and "已索引 1 条信息" in result.output
+    tantivy = build_search(app, engines().segmenter, "tantivy")
+    assert tantivy.count() == 1
+    tantivy.close()

@@ -14,7 +14,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from nlp import Segmenter
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD, close_app, make_app
 from webapp.extensions import db
 from webapp.services import demo
 
@@ -54,7 +54,7 @@ def live_server(tmp_path: Path, segmenter: Segmenter) -> Iterator[str]:
     server.shutdown()
     thread.join(timeout=10)
     with app.app_context():
-        db.engine.dispose()
+        close_app(app)
 
 
 def _login(page: sync_api.Page, base: str, username: str) -> None:

@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from nlp import Analyzer, Segmenter
+from search import SearchBackend
 from webapp.config import load_config
 from webapp.engines import Engines
 from webapp.extensions import csrf, db, login_manager, migrate
@@ -27,15 +28,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def build_engines(app: Flask, segmenter: Segmenter | None = None) -> Engines:
-    """Build the segmenter, analyzer and search backend once per process (before workers fork)."""
+def build_search(app: Flask, segmenter: Segmenter, kind: str | None = None) -> SearchBackend:
+    """The search backend named in the configuration (or `kind`): Whoosh and tantivy keep their
+    files under XINXI_INDEX_DIR, PostgreSQL its table in the application's database."""
     from search import make_backend
 
-    segmenter = segmenter or Segmenter(cache_dir=app.config["XINXI_JIEBA_CACHE"]).initialize()
-    backend = make_backend(
-        app.config["XINXI_SEARCH_BACKEND"], index_dir=app.config["XINXI_INDEX_DIR"], segmenter=segmenter
+    kind = kind or app.config["XINXI_SEARCH_BACKEND"]
+    index_dir = Path(app.config["XINXI_INDEX_DIR"])
+    return make_backend(
+        kind,
+        index_dir=index_dir / "tantivy" if kind == "tantivy" else index_dir,
+        segmenter=segmenter,
+        database_url=app.config["SQLALCHEMY_DATABASE_URI"],
     )
-    return Engines(segmenter=segmenter, analyzer=Analyzer(segmenter), search=backend)
+
+
+def build_engines(app: Flask, segmenter: Segmenter | None = None) -> Engines:
+    """Build the segmenter, analyzer and search backend once per process (before workers fork)."""
+    segmenter = segmenter or Segmenter(cache_dir=app.config["XINXI_JIEBA_CACHE"]).initialize()
+    return Engines(segmenter=segmenter, analyzer=Analyzer(segmenter), search=build_search(app, segmenter))
 
 
 def create_app(config: dict[str, Any] | None = None, *, segmenter: Segmenter | None = None) -> Flask:
@@ -55,7 +66,9 @@ def create_app(config: dict[str, Any] | None = None, *, segmenter: Segmenter | N
     app.extensions["xinxi"] = build_engines(app, segmenter)
     _check_index(app)
     with app.app_context():
-        db.engine.dispose()  # no pooled connection may survive into gunicorn's forked workers
+        # No pooled connection or open searcher may survive into gunicorn's forked workers.
+        db.engine.dispose()
+    app.extensions["xinxi"].search.close()
 
     from webapp import cli, errors, views
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
+from webapp.engines import engines
 from webapp.services import demo, editing, indexing, items, users
 from webapp.services.errors import DomainError
 from webapp.services.files import ACCEPTED_SUFFIXES, extract
@@ -94,12 +95,38 @@ def import_command(paths: tuple[str, ...], unit_code: str, level: str) -> None:
 
 
 @click.command("reindex")
-def reindex_command() -> None:
+@click.option(
+    "--backend",
+    type=click.Choice(["whoosh", "tantivy", "postgres"]),
+    help="重建指定引擎的索引（默认：当前配置的引擎），可在切换 XINXI_SEARCH_BACKEND 之前预先建好",
+)
+def reindex_command(backend: str | None) -> None:
     """Rebuild the search index from the database."""
+    target = None
+    if backend:
+        from webapp import build_search
+
+        target = build_search(current_app, engines().segmenter, backend)
     total = indexing.item_count()
     with click.progressbar(length=total, label="重建索引", show_pos=True) as bar:
-        count = indexing.reindex_all(progress=bar.update)
+        count = indexing.reindex_all(progress=bar.update, backend=target)
     click.echo(f"已索引 {count} 条信息")
+
+
+@click.command("index-check")
+@click.option("--fix", is_flag=True, help="补建缺失、更新过期、删除多余的索引条目")
+def index_check_command(fix: bool) -> None:
+    """Compare the search index with the database (missing or stale items)."""
+    total = indexing.item_count()
+    with click.progressbar(length=total, label="检查索引", show_pos=True) as bar:
+        report = indexing.check_index(fix=fix, progress=bar.update)
+    click.echo(f"缺失 {len(report.missing)} 条，过期 {len(report.stale)} 条，多余 {len(report.extra)} 条")
+    if report.clean:
+        click.echo("索引与数据库一致")
+    elif fix:
+        click.echo("已修复")
+    else:
+        raise SystemExit(1)
 
 
 @click.command("retag")
@@ -135,6 +162,7 @@ def register(app: Flask) -> None:
         api_token_command,
         import_command,
         reindex_command,
+        index_check_command,
         retag_command,
         seed_demo_command,
     ):

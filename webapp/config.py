@@ -34,7 +34,8 @@ def load_config(instance: Path, overrides: dict[str, Any] | None = None) -> dict
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True} if is_postgres else {},
         "SECRET_KEY": cfg.get("XINXI_SECRET_KEY") or _secret_key(instance),
         "XINXI_INDEX_DIR": Path(cfg.get("XINXI_INDEX_DIR") or instance / "index"),
-        "XINXI_SEARCH_BACKEND": cfg.get("XINXI_SEARCH_BACKEND") or "whoosh",
+        # Several hosts share one PostgreSQL database; its full-text index is shared with it.
+        "XINXI_SEARCH_BACKEND": cfg.get("XINXI_SEARCH_BACKEND") or ("postgres" if is_postgres else "whoosh"),
         "XINXI_JIEBA_CACHE": Path(cfg.get("XINXI_JIEBA_CACHE") or instance / "jieba-cache"),
         "XINXI_CORPUS_DIR": cfg.get("XINXI_CORPUS_DIR"),
         # werkzeug's default (scrypt); tests pass a cheap method to stay fast.

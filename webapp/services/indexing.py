@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from flask import g
 from sqlalchemy.orm import selectinload
 
 from nlp import Analysis
-from search import IndexDoc, SearchError
+from search import IndexDoc, SearchBackend, SearchError
 from webapp.engines import engines
 from webapp.extensions import db
 from webapp.models import LEVELS, Item, Unit
@@ -18,6 +20,23 @@ from webapp.models import LEVELS, Item, Unit
 log = logging.getLogger(__name__)
 REINDEX_BATCH = 500
 _BATCH_KEY = "xinxi_index_batch"
+
+
+def doc_stamp(item: Item) -> str:
+    """A digest of everything the index holds for an item, to find stale index entries cheaply."""
+    parts = [
+        item.simplified_title,
+        item.simplified_text,
+        item.unit.code,
+        item.unit.category.code,
+        ",".join(sorted(item.topic_names)),
+        item.kind,
+        item.status,
+        item.level,
+        item.event_date.isoformat(),
+        ",".join(sorted(a.publication.code for a in item.adoptions)),
+    ]
+    return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=12).hexdigest()
 
 
 def to_index_doc(item: Item, analysis: Analysis | None = None, previous: IndexDoc | None = None) -> IndexDoc:
@@ -46,6 +65,7 @@ def to_index_doc(item: Item, analysis: Analysis | None = None, previous: IndexDo
         level=LEVELS.index(item.level),
         event_date=item.event_date,
         publications=[a.publication.code for a in item.adoptions],
+        stamp=doc_stamp(item),
     )
 
 
@@ -116,9 +136,67 @@ def _all_docs(progress: Callable[[int], None] | None) -> Iterator[IndexDoc]:
             progress(len(batch))
 
 
-def reindex_all(progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the whole index from the database in batches; return how many items were indexed."""
-    return engines().search.rebuild(_all_docs(progress))
+def reindex_all(progress: Callable[[int], None] | None = None, backend: SearchBackend | None = None) -> int:
+    """Rebuild the whole index (of `backend`, default the app's) from the database, in batches."""
+    return (backend or engines().search).rebuild(_all_docs(progress))
+
+
+@dataclass
+class IndexReport:
+    """What the index lacks, holds stale, or holds that the database no longer has."""
+
+    missing: list[int]
+    stale: list[int]
+    extra: list[int]
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.stale or self.extra)
+
+
+def check_index(fix: bool = False, progress: Callable[[int], None] | None = None) -> IndexReport:
+    """Compare the index with the database by stamps; with `fix`, reindex and delete what differs."""
+    backend = engines().search
+    indexed = backend.stamps()
+    missing, stale, seen = [], [], set()
+    last_id = 0
+    while True:
+        batch = list(
+            db.session.scalars(
+                db.select(Item)
+                .where(Item.id > last_id)
+                .order_by(Item.id)
+                .limit(REINDEX_BATCH)
+                .options(
+                    selectinload(Item.unit).selectinload(Unit.category),
+                    selectinload(Item.topics),
+                    selectinload(Item.adoptions),
+                )
+            )
+        )
+        if not batch:
+            break
+        for item in batch:
+            seen.add(item.id)
+            stamp = indexed.get(item.id)
+            if stamp is None:
+                missing.append(item.id)
+            elif stamp != doc_stamp(item):
+                stale.append(item.id)
+        last_id = batch[-1].id
+        if progress:
+            progress(len(batch))
+    report = IndexReport(missing, stale, sorted(set(indexed) - seen))
+    if fix and not report.clean:
+        todo = missing + stale
+        for start in range(0, len(todo), REINDEX_BATCH):
+            chunk = db.session.scalars(
+                db.select(Item).where(Item.id.in_(todo[start : start + REINDEX_BATCH]))
+            )
+            backend.index([to_index_doc(item) for item in chunk])
+        if report.extra:
+            backend.delete(report.extra)
+    return report
 
 
 def item_count() -> int:
