@@ -463,6 +463,20 @@ class UnitTarget(db.Model):  # type: ignore[name-defined,misc]
     points: Mapped[float] = mapped_column()
 
 
+class SavedSearch(db.Model):  # type: ignore[name-defined,misc]
+    """A search a user keeps on their start page, with what it found at their last visit."""
+
+    __tablename__ = "saved_search"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # the search page's parameters
+    last_total: Mapped[int] = mapped_column(Integer, default=0)
+    last_visited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Setting(db.Model):  # type: ignore[name-defined,misc]
     """Office-wide settings an administrator edits (priorities, balance targets, thresholds)."""
 

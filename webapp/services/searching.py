@@ -11,8 +11,8 @@ from sqlalchemy.orm import selectinload
 from search import Hit, SearchQuery
 from webapp.engines import engines
 from webapp.extensions import db
-from webapp.models import Item, User
-from webapp.services.errors import ValidationError
+from webapp.models import Item, SavedSearch, User, utcnow
+from webapp.services.errors import NotFound, ValidationError
 
 MAX_PER_PAGE = 100
 
@@ -98,3 +98,90 @@ def search_items(actor: User, params: Mapping[str, str]) -> SearchPage:
     # An id the index still has but the database lost is skipped: the database is the truth.
     rows = [SearchRow(items[hit.id], hit) for hit in result.hits if hit.id in items]
     return SearchPage(query, result.total, rows, result.facets)
+
+
+SAVED_KEYS = ("q", "unit", "category", "topic", "kind", "status", "from", "to", "sort")
+MAX_SAVED = 30
+
+
+@dataclass
+class SavedView:
+    """A saved search with its current total and how many hits are new since the last visit."""
+
+    saved: SavedSearch
+    total: int
+
+    @property
+    def new(self) -> int:
+        return max(0, self.total - self.saved.last_total)
+
+
+def saved_params(params: Mapping[str, str]) -> dict[str, str]:
+    """The search-page parameters worth keeping."""
+    return {key: params[key] for key in SAVED_KEYS if params.get(key)}
+
+
+def save_search(actor: User, name: str, params: Mapping[str, str]) -> SavedSearch:
+    """Keep a search (its parameters) on the user's start page under a name."""
+    name = name.strip()[:100] or (params.get("q") or "").strip()[:100]
+    if not name:
+        raise ValidationError("请为检索命名", code="name_required")
+    query = saved_params(params)
+    if not query:
+        raise ValidationError("空检索无需保存", code="empty_search")
+    existing = db.session.scalar(
+        db.select(SavedSearch).where(SavedSearch.user_id == actor.id, SavedSearch.name == name)
+    )
+    count = db.session.scalar(db.select(db.func.count(SavedSearch.id)).where(SavedSearch.user_id == actor.id))
+    if existing is None and (count or 0) >= MAX_SAVED:
+        raise ValidationError(f"最多保存 {MAX_SAVED} 个检索", code="too_many")
+    saved = existing or SavedSearch(user_id=actor.id, name=name)
+    saved.query = query
+    saved.last_total = search_items(actor, {**query, "per_page": "1"}).total
+    saved.last_visited_at = utcnow()
+    db.session.add(saved)
+    db.session.commit()
+    return saved
+
+
+def saved_searches(actor: User) -> list[SavedView]:
+    """The user's saved searches, each with its total now and its new hits since the last visit."""
+    rows = db.session.scalars(
+        db.select(SavedSearch).where(SavedSearch.user_id == actor.id).order_by(SavedSearch.name)
+    )
+    return [SavedView(row, search_items(actor, {**row.query, "per_page": "1"}).total) for row in rows]
+
+
+def visit_saved(actor: User, saved_id: int) -> dict[str, str]:
+    """Mark a saved search as seen now and return its parameters for the search page."""
+    saved = db.session.get(SavedSearch, saved_id)
+    if saved is None or saved.user_id != actor.id:
+        raise NotFound("保存的检索不存在")
+    saved.last_total = search_items(actor, {**saved.query, "per_page": "1"}).total
+    saved.last_visited_at = utcnow()
+    db.session.commit()
+    return dict(saved.query)
+
+
+def delete_saved(actor: User, saved_id: int) -> None:
+    """Remove one of the user's saved searches."""
+    saved = db.session.get(SavedSearch, saved_id)
+    if saved is None or saved.user_id != actor.id:
+        raise NotFound("保存的检索不存在")
+    db.session.delete(saved)
+    db.session.commit()
+
+
+def similar_items(actor: User, item: Item, limit: int = 5) -> list[SearchRow]:
+    """Items like this one ("more like this"), within what the actor may see."""
+    own_unit = None
+    if not actor.sees_all_units:
+        own_unit = actor.unit.code if actor.unit else "-"
+    hits = engines().search.more_like_this(item.id, build_query(own_unit, actor.clearance, {}), limit)
+    found = {
+        i.id: i
+        for i in db.session.scalars(
+            db.select(Item).where(Item.id.in_([h.id for h in hits])).options(selectinload(Item.unit))
+        )
+    }
+    return [SearchRow(found[h.id], h) for h in hits if h.id in found]

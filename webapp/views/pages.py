@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from webapp.extensions import db
-from webapp.models import Topic, Unit
+from webapp.models import KIND_LABELS, STATUS_LABELS, Topic, Unit, UnitCategory
 from webapp.services import audit, bulletins, editing, items, requests, searching
 from webapp.services.access import is_editor
 from webapp.services.errors import DomainError
@@ -24,11 +24,18 @@ def home() -> str:
         queue = items.list_items(current_user, status="submitted", limit=20)
         recent = items.list_items(current_user, limit=20)
         waiting = items.count_items(current_user, "submitted")
-        return render_template("home_editor.html", queue=queue, recent=recent, waiting=waiting)
+        return render_template(
+            "home_editor.html",
+            queue=queue,
+            recent=recent,
+            waiting=waiting,
+            saved=searching.saved_searches(current_user),
+        )
     return render_template(
         "home_reporter.html",
         items=items.list_items(current_user),
         open_requests=requests.open_for_unit(current_user.unit_id) if current_user.unit_id else [],
+        saved=searching.saved_searches(current_user),
     )
 
 
@@ -96,6 +103,7 @@ def item(item_id: int) -> str:
         history=audit.history("item", record.id),
         publications=bulletins.list_publications(),
         duplicates=items.find_duplicates(record.fingerprint, exclude_id=record.id),
+        similar=searching.similar_items(current_user, record),
     )
 
 
@@ -140,7 +148,63 @@ def search() -> str:
     page = None
     if request.args:
         page = searching.search_items(current_user, request.args)
-    return render_template("search.html", page=page, args=request.args, units=_units())
+    return render_template(
+        "search.html",
+        page=page,
+        args=request.args,
+        units=_units(),
+        facet_labels=FACET_LABELS,
+        facet_names=_facet_names(),
+    )
+
+
+# Facet name → (search parameter that filters by it, or "" for none; heading).
+FACET_LABELS = {
+    "unit": ("unit", "报送单位"),
+    "unit_category": ("category", "单位类别"),
+    "topic": ("topic", "主题"),
+    "kind": ("kind", "类型"),
+    "status": ("status", "状态"),
+    "year": ("year", "年度"),
+    "publication": ("", "采用刊物"),
+}
+
+
+def _facet_names() -> dict[str, dict[str, str]]:
+    """Display names of facet values (unit and category codes, kinds, statuses)."""
+    names = {
+        "unit": {u.code: u.name for u in _units()},
+        "unit_category": {c.code: c.name for c in db.session.scalars(db.select(UnitCategory))},
+        "kind": dict(KIND_LABELS),
+        "status": dict(STATUS_LABELS),
+        "publication": {p.code: p.name for p in bulletins.list_all_publications()},
+    }
+    return names
+
+
+@bp.route("/search/saved", methods=["POST"])
+@login_required
+def save_search() -> Response:
+    params = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    try:
+        saved = searching.save_search(current_user, request.form.get("name", ""), params)
+        flash(f"已保存检索“{saved.name}”，首页将提示新增结果", "success")
+    except DomainError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("pages.search", **searching.saved_params(params)))
+
+
+@bp.route("/search/saved/<int:saved_id>")
+@login_required
+def open_saved(saved_id: int) -> Response:
+    return redirect(url_for("pages.search", **searching.visit_saved(current_user, saved_id)))
+
+
+@bp.route("/search/saved/<int:saved_id>/delete", methods=["POST"])
+@login_required
+def delete_saved(saved_id: int) -> Response:
+    searching.delete_saved(current_user, saved_id)
+    return redirect(url_for("pages.home"))
 
 
 @bp.route("/healthz")
