@@ -13,6 +13,7 @@ from nlp.analyze import (
     similarity,
 )
 from nlp.errors import DecodeError, NlpError
+from nlp.keywords import build_idf, load_idf, save_idf
 from nlp.normalize import clean_text, decode_bytes, html_to_text, to_simplified
 from nlp.segment import Segmenter, Token
 
@@ -28,11 +29,14 @@ __all__ = [
     "Token",
     "TopicTag",
     "analyze",
+    "build_idf",
     "clean_text",
     "decode_bytes",
     "default_analyzer",
     "html_to_text",
     "load_default_topics",
+    "load_idf",
+    "save_idf",
     "similarity",
     "to_simplified",
 ]

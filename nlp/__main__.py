@@ -6,9 +6,11 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import IO, Any
 
 from nlp.analyze import Analysis, Analyzer, default_analyzer
+from nlp.evaluation import evaluate_rows, format_report, read_jsonl
 
 
 def tags_of(analysis: Analysis) -> dict[str, Any]:
@@ -56,11 +58,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nlp", description="信息文本分析")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("tag", help="read JSON lines {title, text} on stdin, write tags as JSON lines")
-    parser.parse_args(argv)
+    evaluate = commands.add_parser(
+        "evaluate", help='score tagging against labelled JSON lines {"text", "kind"?, "topics"?}'
+    )
+    evaluate.add_argument("files", nargs="+", type=Path, metavar="FILE.jsonl")
+    args = parser.parse_args(argv)
     for stream in (sys.stdin, sys.stdout):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
+    if args.command == "evaluate":
+        return evaluate_files(default_analyzer(), args.files, sys.stdout)
     tag_stream(default_analyzer(), sys.stdin, sys.stdout)
+    return 0
+
+
+def evaluate_files(analyzer: Analyzer, files: Sequence[Path], sink: IO[str]) -> int:
+    """Print per-label scores of `files`; the last line is one JSON object with the figures."""
+    rows = [row for path in files for row in read_jsonl(path)]
+    result = evaluate_rows(analyzer, rows)
+    lines: list[str] = []
+    if result.kind.n:
+        lines += format_report("kind", result.kind)
+        lines.append(f"kind macro-F1 {result.kind.macro_f1:.3f}, accuracy {result.kind.accuracy:.3f}")
+        lines.append("")
+    if result.topics.n:
+        lines += format_report("topics", result.topics)
+        lines.append(f"topic micro-F1 {result.topics.micro_f1:.3f}, macro-F1 {result.topics.macro_f1:.3f}")
+        lines.append("")
+    lines.append(json.dumps(result.summary(), ensure_ascii=False))
+    sink.write("\n".join(lines) + "\n")
     return 0
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import heapq
 import json
 import math
 import operator
@@ -13,15 +12,16 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Literal
 
-import jieba
-
+from nlp.keywords import default_idf_value, jieba_idf
 from nlp.normalize import clean_text, to_simplified
 from nlp.segment import Segmenter, Token
 
 KindLabel = Literal["problem", "achievement", "other"]
+_CueWords = Mapping[str, tuple[tuple[int, float], ...]]
 TopicLexicon = Mapping[str, Mapping[str, float]]
 DATA = Path(__file__).with_name("data")
 
@@ -95,30 +95,17 @@ def load_stopwords() -> frozenset[str]:
         return frozenset(line.strip() for line in fh if line.strip() and not line.lstrip().startswith("#"))
 
 
-@functools.cache
-def _idf_table() -> tuple[dict[str, float], float]:
-    """jieba's own IDF table, read from the file (jieba.analyse would cut the text a second time)."""
-    path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
-    idf: dict[str, float] = {}
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            word, _, value = line.rstrip("\n").rpartition(" ")
-            if word:
-                idf[word] = float(value)
-    values = sorted(idf.values())
-    median = values[len(values) // 2] if values else 10.0
-    return idf, median
-
-
 # Token categories of the kind lexicon.
 _PROBLEM, _ACHIEVEMENT, _OTHER, _NEGATOR, _NEGATABLE, _TURN, _CONCESSION, _RESOLVER, _EXIST = range(9)
 _RESOLVABLE = 9  # a problem word that a resolver can take as its object (解决…问题)
 _DECREASE = 10  # 下降, 减少: after a problem word of the same clause, an improvement (事故下降)
 _DECREASE_WEIGHT = 1.2
+_PAST, _FUTURE = 11, 12  # markers of reported results / of a plan (they add no weight themselves)
+_PLAN_ACHIEVEMENT = 0.5  # achievement words in a plan frame are goals: 推动…实现新突破
 _LABELS: tuple[KindLabel, KindLabel, KindLabel] = ("problem", "achievement", "other")
 
 _SENTENCE_END = frozenset({"。", "！", "？", "；", "\n", "!", "?", ";", "……", "…"})
-_CLAUSE_END = frozenset({"，", "：", ",", ":", "（", "）", "“", "”", "——", " "})
+_CLAUSE_END = frozenset({"，", "：", ",", ":", "（", "）", "——", " "})
 _NEGATION_WINDOW = 4  # tokens after 没有 in which 采用 is still negated: 没有 / 一条 / 信息 / 被 / 采用
 _NEGATED_WEIGHT = 1.2
 _TURN_BEFORE = 0.5  # cues before 但/然而 count half …
@@ -127,7 +114,12 @@ _EXIST_BOOST = 1.5
 _RESOLVED_WEIGHT = 0.15  # 解决…问题: the problem word is being dealt with
 _TITLE_WEIGHT = 2.0
 _MIN_SENTENCE_SCORE = 0.8
-_PROBLEM_SHARE = 0.25  # problems win once they are a quarter of the cue mass: offices want them surfaced
+# Problems win once they are a quarter of the labelled sentences and carry a fair share of the cue mass,
+# or once they dominate the mass: offices want them surfaced, but one 面对…困难 in a record of
+# results does not make a problem item.
+_PROBLEM_SHARE = 0.25
+_PROBLEM_MASS = 0.2
+_PROBLEM_DOMINANT = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +131,7 @@ class _Cues:
     max_len: int
     beneficiaries: frozenset[str]
     interesting: frozenset[str]  # cue words, phrase starts and punctuation: tokens the scan must see
+    directives: frozenset[str]  # verbs that open a task sentence: 加强…, 推进…
 
 
 @functools.cache
@@ -157,6 +150,10 @@ def _kind_cues() -> _Cues:
         add(word, _RESOLVABLE, 1.0)
     for word in raw["decreases"]:
         add(word, _DECREASE, 1.0)
+    for word in raw.get("past", ()):
+        add(word, _PAST, 0.0)
+    for word in raw.get("future", ()):
+        add(word, _FUTURE, 0.0)
     for word, weight in raw["negatable"].items():
         add(word, _NEGATABLE, float(weight))
     for name, category in (
@@ -171,11 +168,106 @@ def _kind_cues() -> _Cues:
     words = {word: tuple(sorted(values)) for word, values in entries.items()}
     prefixes = _proper_prefixes(words)
     interesting = frozenset(words) | prefixes | _SENTENCE_END | _CLAUSE_END
-    return _Cues(words, prefixes, max(map(len, words)), frozenset(raw["beneficiaries"]), interesting)
+    return _Cues(
+        words,
+        prefixes,
+        max(map(len, words)),
+        frozenset(raw["beneficiaries"]),
+        interesting,
+        frozenset(raw.get("directives", ())),
+    )
 
 
 def _proper_prefixes(words: Iterable[str]) -> frozenset[str]:
     return frozenset(word[:i] for word in words for i in range(1, len(word)))
+
+
+# Categories a token inherits from a cue word it contains (取得成效, 薄弱环节, 不断扩大); negators,
+# turns and concessions only count as whole tokens.
+_INHERITED = frozenset(
+    {_PROBLEM, _ACHIEVEMENT, _OTHER, _NEGATABLE, _RESOLVER, _EXIST, _RESOLVABLE, _DECREASE, _PAST, _FUTURE}
+)
+_INNER_NEGATORS = frozenset("不未没无非")
+_INNER_RESOLVERS = frozenset("反防治抗除")  # 反腐败, 防风险, 治污: the problem word is being fought
+# Existence words that state what is still there (存在/仍有…); after them a problem is reported even
+# when a resolver came earlier in the clause. 出现/发现 do not: 应对出现的新问题.
+_STATIVE_EXIST = frozenset({"存在", "还有", "仍有", "仍然", "依然", "尚", "仍", "尚有", "仍存在", "依然存在"})
+_NO_CUE: tuple[tuple[int, float], ...] = ()
+
+
+class _KindLexicon:
+    """The kind cues plus, per token string seen, the cues it contains (computed once, cached).
+
+    jieba often keeps a cue inside a longer token (取得成效, 成效显著, 薄弱环节); looking each new
+    token up once keeps the scan itself to set and dict lookups.
+    """
+
+    def __init__(self, cues: _Cues) -> None:
+        self.cues = cues
+        self.words: dict[str, tuple[tuple[int, float], ...]] = dict(cues.words)
+        self.interesting: set[str] = set(cues.interesting) | cues.directives
+        self._checked: set[str] = set()
+        self._lock = threading.Lock()
+        self._inner = sorted(
+            (w for w, entry in cues.words.items() if len(w) >= 2 and any(c in _INHERITED for c, _ in entry)),
+            key=len,
+            reverse=True,
+        )
+        self._inner_set = frozenset(self._inner)
+        self._inner_max = max(map(len, self._inner), default=0)
+
+    def learn(self, texts: Iterable[str]) -> None:
+        """Classify the token strings not seen before: cue-bearing ones become interesting.
+
+        An Analyzer calls it with the strings new to its vocabulary only, and replaces the lexicon
+        when it clears its vocabulary; called directly, it skips what it has seen (and keeps growing).
+        """
+        # set.difference walks the small set and probes the big ones (difference_update and the
+        # dict-view operators walk the big one).
+        new = set(texts).difference(self._checked).difference(self.interesting)
+        if not new:
+            return
+        with self._lock:
+            for text in new:
+                entry = self._contained(text) if len(text) > 2 else _NO_CUE
+                if entry:
+                    self.words[text] = entry
+                    self.interesting.add(text)
+                else:
+                    self._checked.add(text)
+
+    def _contained(self, token: str) -> tuple[tuple[int, float], ...]:
+        """Cues of the cue words inside `token`, longest match first, negated inside the token."""
+        words, found = self.cues.words, []
+        n, i = len(token), 0
+        while i < n:
+            for length in range(min(self._inner_max, n - i), 1, -1):
+                part = token[i : i + length]
+                if length == n or part not in self._inner_set:
+                    continue
+                rest = token[i + length :]
+                negated = i > 0 and token[i - 1] in _INNER_NEGATORS
+                fought = i > 0 and token[i - 1] in _INNER_RESOLVERS
+                for category, weight in words[part]:
+                    if category not in _INHERITED:
+                        continue
+                    if category in (_PROBLEM, _RESOLVABLE) and (fought or rest in self.cues.beneficiaries):
+                        continue  # 困难群众: a group to help; 反腐败: a fight
+                    if negated:
+                        if category == _PROBLEM:
+                            found.append((_ACHIEVEMENT, 0.5 * weight))
+                        elif category in (_NEGATABLE, _ACHIEVEMENT):
+                            found.append((_PROBLEM, _NEGATED_WEIGHT * weight))
+                        continue
+                    if category != _NEGATABLE:
+                        found.append((category, weight))
+                i += length - 1
+                break
+            i += 1
+        merged: dict[int, float] = {}
+        for category, weight in found:
+            merged[category] = max(merged.get(category, 0.0), weight)
+        return tuple(sorted(merged.items()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,11 +293,17 @@ def _compile_topics(topics: TopicLexicon) -> _TopicIndex:
 
 
 def _phrases(
-    texts: Sequence[str], lexicon: Mapping[str, object], prefixes: frozenset[str], max_len: int
+    texts: Sequence[str],
+    lexicon: Mapping[str, object],
+    prefixes: frozenset[str],
+    max_len: int,
+    starts: Iterable[int] | None = None,
 ) -> Iterable[tuple[int, int, str]]:
     """Lexicon words that jieba split over several tokens: yield (first, last token index, word)."""
     n = len(texts)
-    for i in [i for i, text in enumerate(texts) if text in prefixes]:
+    if starts is None:
+        starts = [i for i, text in enumerate(texts) if text in prefixes]
+    for i in starts:
         joined = texts[i]
         for j in range(i + 1, n):
             joined += texts[j]
@@ -230,6 +328,14 @@ class _SentenceState:
     negator: str = ""
     resolver: bool = False
     clause_resolvable: float = 0.0  # problem weight of this clause that a later resolver takes back
+    resolvable: float = 0.0  # the same over the whole sentence: 对这些问题，我们将…加以解决
+    resolved: bool = False  # a resolver occurred somewhere in the sentence
+    past: str = ""  # the first marker of reported results (了, 已, 去年 …)
+    future: bool = False
+    directive: bool = False  # the sentence opens with a task verb (加强…)
+    measured: bool = False  # an achievement word followed by a figure
+    clauses: int = 1
+    directive_clauses: int = 0  # clauses that open with a task verb: 打造…，实施…，重点突破…
     exist: bool = False
     concession: bool = False
     turned: bool = False
@@ -237,7 +343,7 @@ class _SentenceState:
 
     def add(self, label: int, weight: float, word: str) -> None:
         self.scores[label] += weight * self.factor
-        if word not in self.evidence[label]:
+        if word and word not in self.evidence[label]:
             self.evidence[label].append(word)
 
     def turn(self) -> None:
@@ -254,13 +360,16 @@ class _SentenceState:
             self.turn()
 
 
-def _label_sentence(scores: Sequence[float]) -> tuple[int, float] | None:
-    """(label index, score in [0, 1]) of one sentence, or None when it has no clear cue."""
+def _label_sentence(scores: Sequence[float], turned: bool = False) -> tuple[int, float] | None:
+    """(label index, score in [0, 1]) of one sentence, or None when it has no clear cue.
+
+    Problems win close calls, except after a turn (尽管…困难，但…增长): there the main clause decides.
+    """
     p, a, o = scores
     total = p + a + o
     if max(p, a, o) < _MIN_SENTENCE_SCORE:
         return None
-    if p >= _MIN_SENTENCE_SCORE and p >= 0.8 * max(a, o):
+    if p >= _MIN_SENTENCE_SCORE and p >= (1.0 if turned else 0.8) * max(a, o):
         label = 0
     elif a >= o:
         label = 1
@@ -270,11 +379,24 @@ def _label_sentence(scores: Sequence[float]) -> tuple[int, float] | None:
     return label, round(scores[label] / total * confidence, 3)
 
 
-def _scan_kind(texts: Sequence[str], tokens: Sequence[Token], cues: _Cues) -> list[_SentenceState]:
-    """Score every sentence of a token list for problem / achievement / other cues."""
-    words = cues.words
+def _scan_kind(
+    texts: Sequence[str], tokens: Sequence[Token], lexicon: _KindLexicon, learn: bool = True
+) -> list[_SentenceState]:
+    """Score every sentence of a token list for problem / achievement / other cues.
+
+    `learn=False` when the caller has already shown the lexicon every new token string.
+    """
+    cues = lexicon.cues
+    if learn:
+        lexicon.learn(texts)
+    words = lexicon.words
+    interesting = lexicon.interesting
+    # Only cue words, phrase starts and punctuation matter: the rest is skipped in C.
+    visit = [i for i, text in enumerate(texts) if text in interesting]
+    prefixes = cues.prefixes
     phrase_at: dict[int, tuple[int, str]] = {}
-    for first, last, word in _phrases(texts, words, cues.prefixes, cues.max_len):
+    starts = [i for i in visit if texts[i] in prefixes]
+    for first, last, word in _phrases(texts, words, prefixes, cues.max_len, starts):
         phrase_at.setdefault(first, (last, word))
     sentences: list[_SentenceState] = []
     state = _SentenceState()
@@ -282,20 +404,24 @@ def _scan_kind(texts: Sequence[str], tokens: Sequence[Token], cues: _Cues) -> li
     skip_to = -1
     negator_at = -_NEGATION_WINDOW - 1
     n = len(texts)
-    # Only cue words, phrase starts and punctuation matter: the rest is skipped in C.
-    interesting = cues.interesting
-    for i in [i for i, text in enumerate(texts) if text in interesting]:
+    directives = cues.directives
+    clause_start = 0
+    for i in visit:
         text = texts[i]
         if text in _SENTENCE_END:
-            _close_sentence(state, texts, tokens, first_index, i, sentences)
+            _close_sentence(state, texts, tokens, first_index, i, sentences, cues.directives, words)
             state = _SentenceState()
-            first_index = i + 1
+            first_index = clause_start = i + 1
             negator_at = -_NEGATION_WINDOW - 1
             continue
         if text in _CLAUSE_END:
             state.end_clause()
+            state.clauses += 1
+            clause_start = i + 1
             negator_at = -_NEGATION_WINDOW - 1
             continue
+        if i == clause_start and text in directives:
+            state.directive_clauses += 1
         if i <= skip_to:
             continue
         last = i
@@ -312,9 +438,44 @@ def _scan_kind(texts: Sequence[str], tokens: Sequence[Token], cues: _Cues) -> li
         distance = i - negator_at
         if _apply_cues(state, text, entry, distance <= _NEGATION_WINDOW, distance == 1):
             negator_at = last
+        if last + 1 < n and texts[last + 1][:1].isdigit() and any(c == _ACHIEVEMENT for c, _ in entry):
+            # 增长8.7%, 突破7000公里, 提高20%: a measured result (增长5%左右 is a target: 左右 is a
+            # plan marker)
+            state.measured = True
     if first_index < n:
-        _close_sentence(state, texts, tokens, first_index, n - 1, sentences)
+        _close_sentence(state, texts, tokens, first_index, n - 1, sentences, cues.directives, words)
     return sentences
+
+
+_ENUMERATORS = frozenset(
+    {"一是", "二是", "三是", "四是", "五是", "六是", "七是", "八是", "九是", "十是", "首先", "其次", "同时",
+     "此外", "另外", "要", "我们", "我们要", "必须", "还要", "更要", "各地", "各级", "各部门", "各单位",
+     "（", "）", "(", ")", "、", "．", ".", "——", "—", "一", "二", "三", "四", "五", "六", "七", "八", "九",
+     "十", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
+)  # fmt: skip
+_DIRECTIVE_WEIGHT = 1.0
+_DIRECTIVE_SHARE = 0.3
+_DATED_FIGURE = 0.8
+_ENUMERATOR_SCAN = 4
+
+
+def _directive(
+    texts: Sequence[str], first: int, last: int, directives: frozenset[str], words: _CueWords
+) -> str:
+    """The task verb that opens the sentence (加强…, 一是推进…), or "" when it opens otherwise.
+
+    A token that reports a result itself (全面实现, 不断扩大) opens a record, not a task.
+    """
+    for i in range(first, min(last + 1, first + _ENUMERATOR_SCAN)):
+        text = texts[i]
+        if text in _ENUMERATORS or text.isspace():
+            continue
+        if text in directives:
+            return text
+        if text[:2] in directives and not any(c == _ACHIEVEMENT and w >= 1.0 for c, w in words.get(text, ())):
+            return text
+        return ""
+    return ""
 
 
 def _close_sentence(
@@ -324,11 +485,36 @@ def _close_sentence(
     first: int,
     last: int,
     sentences: list[_SentenceState],
+    directives: frozenset[str] = frozenset(),
+    words: _CueWords | None = None,
 ) -> None:
     while first <= last and texts[first].isspace():
         first += 1
     if first > last or (first == last and texts[last] in _SENTENCE_END):
         return
+    if state.resolved and state.resolvable and state.scores[2]:
+        # 对这些问题，我们将采取有力措施加以解决: a commitment to deal with problems named before
+        state.scores[0] = max(0.0, state.scores[0] - (1.0 - _RESOLVED_WEIGHT) * state.resolvable)
+    verb = _directive(texts, first, last, directives, words or {})
+    if not verb and state.directive_clauses >= 2 and 2 * state.directive_clauses >= state.clauses:
+        verb = "…"  # most clauses are tasks
+    if verb:
+        state.factor = 1.0
+        state.add(2, _DIRECTIVE_WEIGHT, verb if verb != "…" else "")
+        state.directive = True
+    if (
+        state.past
+        and not state.future
+        and state.scores[1] < _MIN_SENTENCE_SCORE
+        and any(text[:1].isdigit() for text in texts[first : last + 1])
+    ):
+        # 去年常住人口净流入4.5万人: a dated figure is a result even without a result verb
+        state.add(1, _DATED_FIGURE, state.past)
+    if state.measured and not state.future:
+        state.past = state.past or "measured"
+    if (verb or state.future) and not state.past:
+        # 推动…实现新突破, 我们将…加快解决: the achievement words name goals, not results
+        state.scores[1] *= _PLAN_ACHIEVEMENT
     state.start = tokens[first].start
     state.end = tokens[last].end
     sentences.append(state)
@@ -359,6 +545,7 @@ def _apply_cues(
                 state.add(0, added, word)
                 if resolvable:
                     state.clause_resolvable += added * state.factor
+                    state.resolvable += added * state.factor
         elif category == _NEGATABLE and negated:
             state.add(0, _NEGATED_WEIGHT * weight, negated_word)
         elif category == _ACHIEVEMENT and not negated:
@@ -369,8 +556,12 @@ def _apply_cues(
             state.turn()
         elif category == _CONCESSION:
             state.concession = True
-        elif category == _RESOLVER:
-            state.resolver = True
+        elif category == _PAST:
+            state.past = state.past or word
+        elif category == _FUTURE and not negated:
+            state.future = True
+        elif category == _RESOLVER and not negated:
+            state.resolver = state.resolved = True
             if state.clause_resolvable:
                 # 违规收费整治: the resolver comes after its object
                 state.scores[0] = max(
@@ -378,7 +569,10 @@ def _apply_cues(
                 )
                 state.clause_resolvable = 0.0
         elif category == _EXIST:
+            # 风险防控…还有薄弱环节: what exists after 存在/还有 is reported, not being dealt with
             state.exist = True
+            if word in _STATIVE_EXIST:
+                state.resolver = False
             if word not in state.evidence[0]:
                 state.evidence[0].append(word)
     if _NEGATOR in categories:
@@ -396,12 +590,17 @@ def _aggregate_kind(
     labelled: list[SentenceKind] = []
     for weight, states in ((_TITLE_WEIGHT, title), (1.0, text)):
         for state in states:
-            result = _label_sentence(state.scores)
+            result = _label_sentence(state.scores, state.turned)
             if result is None:
                 continue
             label, score = result
-            mass[label] += weight * state.scores[label]
-            counts[label] += weight
+            share = weight
+            if label == 2 and state.directive and state.scores[2] < _DIRECTIVE_WEIGHT + _MIN_SENTENCE_SCORE:
+                # In a longer text a bare 加强…/推进… sentence is as often a record of work done (a
+                # 工作回顾) as a task: it weighs little against sentences that say what they are.
+                share *= _DIRECTIVE_SHARE
+            mass[label] += share * state.scores[label]
+            counts[label] += share
             for word in state.evidence[label]:
                 if word not in evidence[label]:
                     evidence[label].append(word)
@@ -412,7 +611,10 @@ def _aggregate_kind(
     if total == 0:
         return KindTag("other", 0.0, ()), tuple(labelled)
     n = sum(counts)
-    if counts[0] and (counts[0] / n >= _PROBLEM_SHARE or mass[0] / total >= _PROBLEM_SHARE):
+    if counts[0] and (
+        (counts[0] / n >= _PROBLEM_SHARE and mass[0] / total >= _PROBLEM_MASS)
+        or mass[0] / total >= _PROBLEM_DOMINANT
+    ):
         label = 0
     elif mass[1] >= mass[2]:
         label = 1
@@ -485,47 +687,50 @@ def _describe(word: str, stopwords: frozenset[str], idf: Mapping[str, float], me
     )
 
 
-def _keywords(counts: Mapping[str, float], vocab: Mapping[str, _Word], top: int = 8) -> tuple[str, ...]:
-    scored = [(-count * info.idf, word) for word, count in counts.items() if (info := vocab[word]).keyword]
-    return tuple(word for _, word in heapq.nsmallest(top, scored))
+def _keywords(counts: Mapping[str, float], keyword_idf: Mapping[str, float], top: int = 8) -> tuple[str, ...]:
+    words = list(filter(keyword_idf.__contains__, counts))
+    # Negated TF-IDF with the word: the best first, ties in word order; map and sort run in C.
+    tf_idf = map(operator.mul, map(counts.__getitem__, words), map(keyword_idf.__getitem__, words))
+    return tuple(word for _, word in sorted(zip(map(operator.neg, tf_idf), words, strict=True))[:top])
 
 
 _MAX_WORD_WEIGHT = 3
-_BIT_TABLES = tuple(
-    bytes.maketrans(bytes(range(256)), bytes((b >> bit) & 1 for b in range(256))) for bit in range(8)
-)
 
 
 def _simhash(hashes: Sequence[int]) -> int:
     """64-bit SimHash of feature hashes, as a signed int64."""
-    if not hashes:
+    n = len(hashes)
+    if not n:
         return 0
-    packed = struct.pack(f"<{len(hashes)}Q", *hashes)
-    half = len(hashes) / 2
+    packed = struct.pack(f"<{n}Q", *hashes)
+    half = n / 2
+    ones = int.from_bytes(b"\x01" * n, "little")
     value = 0
-    for bit in range(8):
-        # After the translation each byte holds one bit of the original byte (0 or 1): counting the
-        # ones of every eighth byte gives a column sum in C, with no Python loop per feature.
-        plane = packed.translate(_BIT_TABLES[bit])
-        for byte_index in range(8):
-            if plane[byte_index::8].count(1) > half:
+    for byte_index in range(8):
+        # Byte `byte_index` of every feature, as one big integer; masking one bit of every byte and
+        # counting the set bits gives a column sum in C, with no Python loop per feature.
+        plane = int.from_bytes(packed[byte_index::8], "little")
+        for bit in range(8):
+            if ((plane >> bit) & ones).bit_count() > half:
                 value |= 1 << (byte_index * 8 + bit)
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
-def _fingerprint(texts: Sequence[str], vocab: Mapping[str, _Word]) -> int:
+def _fingerprint(texts: Sequence[str], features_of: Mapping[str, tuple[int, int]]) -> int:
     """SimHash over content words (weighted by frequency, capped) and their distinct 2-gram shingles.
 
     Words make a changed sentence move the fingerprint less; 2-grams keep texts that merely share
     vocabulary apart. Stop words and punctuation are left out.
     """
-    content = [info for t in texts if (info := vocab[t]).feature]
-    hashes = [info.hash for info in content]
+    # The map holds feature words only: one lookup per token, all of it in C.
+    found = list(filter(None, map(features_of.get, texts)))
+    hashes = list(map(_FIRST, found))
+    pairs = list(map(_SECOND, found))
     counts = Counter(hashes)
-    features = list(counts)
-    for weight in range(2, _MAX_WORD_WEIGHT + 1):
-        features.extend([value for value, count in counts.items() if count >= weight])
-    features.extend(set(map(operator.xor, [info.pair_hash for info in content], hashes[1:])))
+    # Each word once per occurrence, at most _MAX_WORD_WEIGHT times, then the distinct 2-grams.
+    weights = map(min, counts.values(), repeat(_MAX_WORD_WEIGHT))
+    features = list(chain.from_iterable(map(repeat, counts, weights)))
+    features.extend(set(map(operator.xor, pairs, hashes[1:])))
     return _simhash(features)
 
 
@@ -533,6 +738,9 @@ def _fingerprint(texts: Sequence[str], vocab: Mapping[str, _Word]) -> int:
 # Analyzer
 
 _TOPIC_CACHE_SIZE = 16
+_TEXT = operator.attrgetter("text")
+_FIRST = operator.itemgetter(0)
+_SECOND = operator.itemgetter(1)
 _VOCAB_LIMIT = 500_000
 _MAX_TOPICS = 3
 _TOPIC_THRESHOLD = 0.6
@@ -542,18 +750,32 @@ _TOPIC_RELATIVE = 0.35
 class Analyzer:
     """Holds a Segmenter and a topic lexicon; `analyze` cuts each text exactly once."""
 
-    def __init__(self, segmenter: Segmenter, topics: TopicLexicon | None = None) -> None:
+    def __init__(
+        self,
+        segmenter: Segmenter,
+        topics: TopicLexicon | None = None,
+        idf: Mapping[str, float] | None = None,
+    ) -> None:
         self.segmenter = segmenter
         self.topics: TopicLexicon = topics if topics is not None else load_default_topics()
         self._topic_index = _compile_topics(self.topics)
         self._overrides: OrderedDict[int, tuple[TopicLexicon, _TopicIndex]] = OrderedDict()
         self._lock = threading.Lock()
-        self._cues = _kind_cues()
+        self._kind = _KindLexicon(_kind_cues())
         self._stopwords = load_stopwords()
-        self._idf, self._median_idf = _idf_table()
+        # An IDF table built from the archive (keywords.build_idf) ranks keywords against what the
+        # office actually receives; without one, jieba's general-purpose table.
+        self._idf: Mapping[str, float]
+        if idf is None:
+            self._idf, self._median_idf = jieba_idf()
+        else:
+            self._idf, self._median_idf = idf, default_idf_value(idf)
         # Per distinct token: keyword/feature flags, IDF and hash, computed once per process; this is
         # what keeps the per-token work after jieba to dict lookups.
         self._vocab: dict[str, _Word] = {}
+        # The same, split by use, so that keywords and fingerprints are set and map operations in C.
+        self._keyword_idf: dict[str, float] = {}
+        self._features: dict[str, tuple[int, int]] = {}
 
     def _index_for(self, topics: TopicLexicon | None) -> _TopicIndex:
         if topics is None or topics is self.topics:
@@ -572,14 +794,24 @@ class Analyzer:
                 self._overrides.popitem(last=False)
         return index
 
-    def _vocabulary(self, *counts: Mapping[str, int]) -> dict[str, _Word]:
+    def _vocabulary(self, *counts: Mapping[str, int]) -> list[str]:
+        """Describe the token strings not seen before; return them."""
         vocab = self._vocab
         if len(vocab) > _VOCAB_LIMIT:
             vocab.clear()
+            self._keyword_idf.clear()
+            self._features.clear()
+            self._kind = _KindLexicon(self._kind.cues)
+        new: list[str] = []
         for words in counts:
-            for word in [word for word in words if word not in vocab]:
-                vocab[word] = _describe(word, self._stopwords, self._idf, self._median_idf)
-        return vocab
+            for word in set(words).difference(vocab):
+                info = vocab[word] = _describe(word, self._stopwords, self._idf, self._median_idf)
+                new.append(word)
+                if info.keyword:
+                    self._keyword_idf[word] = info.idf
+                if info.feature:
+                    self._features[word] = (info.hash, info.pair_hash)
+        return new
 
     def analyze(self, title: str, text: str, topics: TopicLexicon | None = None) -> Analysis:
         """Analyse one item; `topics` overrides the lexicon for this call (admin-edited lists)."""
@@ -589,25 +821,31 @@ class Analyzer:
         simplified_text = to_simplified(cleaned)
         title_tokens = self.segmenter.tokens(simplified_title)
         tokens = self.segmenter.tokens(simplified_text)
-        title_texts = [t.text for t in title_tokens]
-        texts = [t.text for t in tokens]
+        title_texts = list(map(_TEXT, title_tokens))
+        texts = list(map(_TEXT, tokens))
 
         counts: Counter[str] = Counter(texts)
         title_counts: Counter[str] = Counter(title_texts)
         index = self._index_for(topics)
         topic_tags = self._topics(index, counts, title_counts, title_texts, texts)
 
+        # Token strings this analyzer has never seen are described once (keyword, fingerprint and
+        # kind cues they contain); everything after that is lookups.
+        with self._lock:
+            new = self._vocabulary(counts, title_counts)
+            if new:
+                self._kind.learn(new)
         kind, sentences = _aggregate_kind(
-            _scan_kind(title_texts, title_tokens, self._cues), _scan_kind(texts, tokens, self._cues)
+            _scan_kind(title_texts, title_tokens, self._kind, learn=False),
+            _scan_kind(texts, tokens, self._kind, learn=False),
         )
-        vocab = self._vocabulary(counts, title_counts)
         weighted: Mapping[str, float] = counts
         if title_counts:
             weighted = dict(counts)
             for word, count in title_counts.items():
                 weighted[word] = weighted.get(word, 0) + _TITLE_WEIGHT * count
-        keywords = _keywords(weighted, vocab)
-        fingerprint = _fingerprint(texts or title_texts, vocab)
+        keywords = _keywords(weighted, self._keyword_idf)
+        fingerprint = _fingerprint(texts or title_texts, self._features)
         return Analysis(
             clean_title=clean_title,
             clean_text=cleaned,
@@ -641,9 +879,9 @@ class Analyzer:
                 raw[topic] += weight * count
                 evidence[topic][word] = weight
 
-        for word in counts.keys() & words.keys():
+        for word in filter(words.__contains__, counts):
             hit(word, counts[word])
-        for word in title_counts.keys() & words.keys():
+        for word in filter(words.__contains__, title_counts):
             hit(word, _TITLE_WEIGHT * title_counts[word])
         for weight, seq in ((1.0, texts), (_TITLE_WEIGHT, title_texts)):
             for _, _, word in _phrases(seq, words, index.prefixes, index.max_len):
@@ -651,7 +889,7 @@ class Analyzer:
 
         # Long texts match more words: scale by the log of the length so that a long report is not
         # given every topic while a short item can still reach the threshold.
-        length = sum(1 for t in texts if not t.isspace()) + len(title_texts)
+        length = len(texts) - sum(map(str.isspace, texts)) + len(title_texts)
         norm = math.log2(2.0 + length / 10.0)
         scores = [r / norm for r in raw]
         best = max(scores)

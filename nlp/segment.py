@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import tempfile
 import threading
-from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
+from typing import NamedTuple
 
 import jieba
 
 USER_DICT = Path(__file__).with_name("data") / "userdict.txt"
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One jieba token with its character offsets in the segmented string."""
+class Token(NamedTuple):
+    """One jieba token with its character offsets in the segmented string (immutable).
+
+    A named tuple rather than a dataclass: an ingest builds millions of them, and a tuple is built
+    in a fraction of the time.
+    """
 
     text: str
     start: int
     end: int
+
+
+# Token((text, start, end)) without the Python-level __new__ of a named tuple: all in C.
+_new_token = functools.partial(tuple.__new__, Token)
 
 
 class Segmenter:
@@ -55,7 +64,11 @@ class Segmenter:
         """Cut `text` into tokens that cover every character, with offsets."""
         if not self._ready:
             self.initialize()
-        return [Token(w, s, e) for w, s, e in self._tokenizer.tokenize(text)]
+        # cut() and offsets by accumulation: what tokenize() does, without a generator and a tuple
+        # per token on top.
+        words: list[str] = self._tokenizer.lcut(text)
+        ends = list(accumulate(map(len, words)))
+        return list(map(_new_token, zip(words, [0, *ends[:-1]] if ends else [], ends, strict=True)))
 
     def add_word(self, word: str, freq: int | None = None) -> None:
         """Teach the tokenizer one more word (unit and place names, office vocabulary)."""

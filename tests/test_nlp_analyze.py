@@ -241,3 +241,27 @@ def test_analyze_segments_title_and_text_exactly_once_each(
     before = segmenter.calls
     analyzer.analyze("", UNRELATED, topics={"防汛": {"防汛": 3.0, "强降雨": 2.0}})
     assert segmenter.calls - before == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "token", "expected"),
+    [
+        ("今年以来，我县推进乡村振兴取得成效。", "取得成效", ACHIEVEMENT),
+        ("全县生态环境、安全生产等仍有薄弱环节。", "薄弱环节", PROBLEM),
+        ("公共服务设施、人均绿地面积不断扩大。", "不断扩大", ACHIEVEMENT),
+    ],
+)
+def test_kind_cues_inside_longer_tokens_count(
+    analyzer: Analyzer, text: str, token: str, expected: str
+) -> None:
+    result = analyzer.analyze("", text)
+    assert token in [t.text for t in result.tokens]  # jieba keeps the cue inside one token
+    assert result.kind.label == expected, result.kind
+    assert token in result.kind.evidence
+    assert result.kind.score > 0
+    assert [s.label for s in result.sentences] == [expected]
+
+
+def test_a_problem_word_inside_a_group_or_a_fight_is_no_problem(analyzer: Analyzer) -> None:
+    assert analyzer.analyze("", "我县为困难群众发放救助金120万元，惠及3000户。").kind.label == ACHIEVEMENT
+    assert analyzer.analyze("", "深入推进党风廉政建设和反腐败斗争。").kind.label == OTHER
