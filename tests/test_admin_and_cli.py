@@ -153,3 +153,25 @@ def test_reindex_into_another_backend(app: Flask) -> None:
     tantivy = build_search(app, engines().segmenter, "tantivy")
     assert tantivy.count() == 1
     tantivy.close()
+
+
+def test_refresh_idf_builds_the_archive_table(app: Flask) -> None:
+    submit("推进一网通办", "我市深化一网通办改革，政务服务事项全部实现网上办理。")
+    submit("秋粮收购", "今年秋粮收购进展顺利，收购价格总体稳定。")
+    result = app.test_cli_runner().invoke(args=["refresh-idf"])
+    assert result.exit_code == 0 and "2 条信息" in result.output
+    assert Path(app.config["XINXI_IDF_FILE"]).exists()
+    item = submit("一网通办再提速", "一网通办事项再增加，群众办事更方便。").item
+    assert "一网通办" in item.keywords
+
+
+def test_problem_sentences_are_highlighted_on_the_item_page(app: Flask) -> None:
+    text = (
+        "今年以来，我县新建高标准农田3.5万亩，取得明显成效。\n"
+        "但部分乡镇污水处理设施运维经费缺口较大，存在建而不用问题。"
+    )
+    item = submit("农田建设和污水治理", text).item
+    assert any(label == "problem" for _, _, label in item.sentences)
+    page = login(app.test_client(), "editor").get(f"/items/{item.id}").get_data(as_text=True)
+    marked = page.split('<mark class="problem"', 1)[1].split("</mark>", 1)[0]
+    assert "缺口" in marked and "高标准农田" not in marked

@@ -8,8 +8,9 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 
-from nlp import Analyzer, Segmenter
+from nlp import Analyzer, Segmenter, load_idf
 from search import SearchBackend
 from webapp.config import load_config
 from webapp.engines import Engines
@@ -46,7 +47,9 @@ def build_search(app: Flask, segmenter: Segmenter, kind: str | None = None) -> S
 def build_engines(app: Flask, segmenter: Segmenter | None = None) -> Engines:
     """Build the segmenter, analyzer and search backend once per process (before workers fork)."""
     segmenter = segmenter or Segmenter(cache_dir=app.config["XINXI_JIEBA_CACHE"]).initialize()
-    return Engines(segmenter=segmenter, analyzer=Analyzer(segmenter), search=build_search(app, segmenter))
+    idf_file = Path(app.config["XINXI_IDF_FILE"])
+    analyzer = Analyzer(segmenter, idf=load_idf(idf_file) if idf_file.exists() else None)
+    return Engines(segmenter=segmenter, analyzer=analyzer, search=build_search(app, segmenter))
 
 
 def create_app(config: dict[str, Any] | None = None, *, segmenter: Segmenter | None = None) -> Flask:
@@ -88,7 +91,14 @@ def _check_index(app: Flask) -> None:
     log.warning("search index is unreadable; rebuilding it from the database")
     backend.recreate()
     with app.app_context():
-        if inspect(db.engine).has_table("item"):
-            from webapp.services.indexing import reindex_all
+        if not inspect(db.engine).has_table("item"):
+            return
+        from webapp.services.indexing import reindex_all
 
+        try:
             reindex_all()
+        except SQLAlchemyError:
+            # The schema is older than the code (this start may be `flask db upgrade` itself): the
+            # index stays empty until the next start or `flask reindex`, and nothing breaks now.
+            db.session.rollback()
+            log.warning("index rebuild postponed: the database needs `flask --app wsgi db upgrade` first")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
+from nlp import Analyzer, build_idf, save_idf
 from webapp.engines import engines
 from webapp.services import demo, editing, indexing, items, users
 from webapp.services.errors import DomainError
@@ -138,6 +139,18 @@ def retag_command() -> None:
     click.echo(f"已重新标注 {count} 条信息")
 
 
+@click.command("refresh-idf")
+def refresh_idf_command() -> None:
+    """Recompute the keyword IDF table from the archive (used for new items from the next start)."""
+    total = indexing.item_count()
+    with click.progressbar(length=total, label="统计词频", show_pos=True) as bar:
+        idf = build_idf(indexing.archive_tokens(progress=bar.update))
+    path = Path(current_app.config["XINXI_IDF_FILE"])
+    save_idf(idf, path)
+    engines().analyzer = Analyzer(engines().segmenter, idf=idf)
+    click.echo(f"已根据 {total} 条信息生成关键词 IDF 表（{len(idf)} 个词）：{path}；重启服务后对新信息生效")
+
+
 @click.command("seed-demo")
 @click.option("--corpus", type=click.Path(path_type=Path), help="公开语料目录（默认 ../shared/corpus）")
 def seed_demo_command(corpus: Path | None) -> None:
@@ -164,6 +177,7 @@ def register(app: Flask) -> None:
         reindex_command,
         index_check_command,
         retag_command,
+        refresh_idf_command,
         seed_demo_command,
     ):
         app.cli.add_command(command)

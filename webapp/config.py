@@ -38,6 +38,8 @@ def load_config(instance: Path, overrides: dict[str, Any] | None = None) -> dict
         "XINXI_SEARCH_BACKEND": cfg.get("XINXI_SEARCH_BACKEND") or ("postgres" if is_postgres else "whoosh"),
         "XINXI_JIEBA_CACHE": Path(cfg.get("XINXI_JIEBA_CACHE") or instance / "jieba-cache"),
         "XINXI_CORPUS_DIR": cfg.get("XINXI_CORPUS_DIR"),
+        # Keyword IDF computed from the archive by `flask refresh-idf`; jieba's own table until then.
+        "XINXI_IDF_FILE": Path(cfg.get("XINXI_IDF_FILE") or instance / "idf.json"),
         # werkzeug's default (scrypt); tests pass a cheap method to stay fast.
         "XINXI_PASSWORD_HASH": cfg.get("XINXI_PASSWORD_HASH") or "scrypt",
         "MAX_CONTENT_LENGTH": int(cfg.get("XINXI_MAX_UPLOAD_MB", 10)) * 1024 * 1024,

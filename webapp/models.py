@@ -172,6 +172,8 @@ class Item(db.Model):  # type: ignore[name-defined,misc]
     kind_score: Mapped[float] = mapped_column(default=0.0)
     kind_evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Sentences with a kind, as [start, end, label] offsets into simplified_text (to highlight problems).
+    sentences: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)
     fingerprint: Mapped[int] = mapped_column(BigInteger, default=0)
     source_filename: Mapped[str | None] = mapped_column(String(255))
     source_encoding: Mapped[str | None] = mapped_column(String(32))

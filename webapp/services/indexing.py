@@ -199,6 +199,26 @@ def check_index(fix: bool = False, progress: Callable[[int], None] | None = None
     return report
 
 
+def archive_tokens(progress: Callable[[int], None] | None = None) -> Iterator[list[str]]:
+    """The tokens of every stored item, title and text, in batches (for the archive's IDF table)."""
+    segmenter = engines().segmenter
+    last_id = 0
+    while True:
+        rows = db.session.execute(
+            db.select(Item.id, Item.simplified_title, Item.simplified_text)
+            .where(Item.id > last_id)
+            .order_by(Item.id)
+            .limit(REINDEX_BATCH)
+        ).all()
+        if not rows:
+            return
+        for _, title, text in rows:
+            yield [t.text for t in segmenter.tokens(title)] + [t.text for t in segmenter.tokens(text)]
+        last_id = rows[-1][0]
+        if progress:
+            progress(len(rows))
+
+
 def item_count() -> int:
     """How many items the database holds (for progress bars)."""
     return db.session.scalar(db.select(db.func.count(Item.id))) or 0

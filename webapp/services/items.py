@@ -211,6 +211,7 @@ def apply_analysis(item: Item, analysis: Analysis) -> None:
         item.kind_score = analysis.kind.score
         item.kind_evidence = list(analysis.kind.evidence)
     item.keywords = list(analysis.keywords)
+    item.sentences = [[s.start, s.end, s.label] for s in analysis.sentences]
     item.fingerprint = analysis.fingerprint
     if not item.topics_locked:
         # Update rows in place: replacing them would insert the new (item, name) row before the

@@ -19,6 +19,7 @@ from webapp.models import (
     UPWARD_LEVELS,
     User,
 )
+from webapp.textmarks import marked_paragraphs
 from webapp.timeutil import to_local
 
 
@@ -42,6 +43,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(office.bp)
     app.register_blueprint(api.bp)
 
+    app.jinja_env.globals["marked_paragraphs"] = marked_paragraphs
     app.jinja_env.filters["local"] = lambda moment: to_local(moment).strftime("%Y-%m-%d %H:%M")
     app.jinja_env.globals.update(
         AUDIT_ACTIONS=AUDIT_ACTIONS,
