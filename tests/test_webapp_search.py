@@ -69,3 +69,13 @@ def test_permissions_are_inside_the_query(app: Flask) -> None:
         .get_json()
     )
     assert body["total"] == 2 and "秘密农田信息" not in [h["title"] for h in body["hits"]]
+
+
+def test_old_near_duplicates_are_found_through_the_index(app: Flask) -> None:
+    from datetime import date
+
+    old = submit("盂县农田建设", FARM, unit="yx", event_date="2025-01-10").item  # outside the recent window
+    old.event_date = date(2024, 1, 10)
+    db.session.commit()
+    result = submit("平定县农田建设", FARM + "。", unit="pdx")
+    assert [d.item_id for d in result.duplicates] == [old.id]

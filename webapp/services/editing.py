@@ -26,6 +26,7 @@ from webapp.models import (
 )
 from webapp.services import audit, scoring
 from webapp.services.access import is_editor
+from webapp.services.archive import item_batches
 from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from webapp.services.indexing import batched, index_items
 from webapp.services.items import analyze_item, apply_analysis, get_item, parse_event_date, validated_text
@@ -194,29 +195,17 @@ def assign_topic(actor: User | None, item_ids: list[int], topic: str) -> list[It
 
 def retag_all(progress: Callable[[int], None] | None = None) -> int:
     """Re-analyse every item with the current topic lists; corrected (locked) tags stay as they are."""
-    count, last_id = 0, 0
+    count = 0
     with batched():
-        while True:
-            batch = list(
-                db.session.scalars(
-                    db.select(Item)
-                    .where(Item.id > last_id)
-                    .order_by(Item.id)
-                    .limit(RETAG_BATCH)
-                    .options(selectinload(Item.topics), selectinload(Item.versions))
-                )
-            )
-            if not batch:
-                return count
+        loads = (selectinload(Item.topics), selectinload(Item.versions))
+        for batch in item_batches(*loads, size=RETAG_BATCH, progress=progress):
             for item in batch:
                 apply_analysis(item, analyze_item(item.title, _current_text(item)))
             scoring.rescore_items(batch)
             db.session.commit()
             index_items(batch)
             count += len(batch)
-            last_id = batch[-1].id
-            if progress:
-                progress(len(batch))
+    return count
 
 
 def merge_items(actor: User | None, item_ids: list[int], title: str, text: str = "") -> Item:

@@ -15,7 +15,8 @@ from nlp import Analysis
 from search import IndexDoc, SearchBackend, SearchError
 from webapp.engines import engines
 from webapp.extensions import db
-from webapp.models import LEVELS, Item, Unit
+from webapp.models import LEVELS, Adoption, Item, Unit
+from webapp.services.archive import item_batches
 
 log = logging.getLogger(__name__)
 REINDEX_BATCH = 500
@@ -110,30 +111,18 @@ def batched() -> Iterator[None]:
             _write(docs[start : start + REINDEX_BATCH])
 
 
+# What building an IndexDoc reads, loaded with each batch instead of row by row.
+INDEX_LOADS = (
+    selectinload(Item.unit).selectinload(Unit.category),
+    selectinload(Item.topics),
+    selectinload(Item.adoptions).selectinload(Adoption.publication),
+)
+
+
 def _all_docs(progress: Callable[[int], None] | None) -> Iterator[IndexDoc]:
-    last_id = 0
-    while True:
-        batch = list(
-            db.session.scalars(
-                db.select(Item)
-                .where(Item.id > last_id)
-                .order_by(Item.id)
-                .limit(REINDEX_BATCH)
-                .options(
-                    selectinload(Item.unit).selectinload(Unit.category),
-                    selectinload(Item.topics),
-                    selectinload(Item.adoptions),
-                )
-            )
-        )
-        if not batch:
-            return
-        for item in batch:
-            yield to_index_doc(item)
-        last_id = batch[-1].id
+    for batch in item_batches(*INDEX_LOADS, size=REINDEX_BATCH, progress=progress):
+        yield from (to_index_doc(item) for item in batch)
         db.session.expunge_all()  # bounded memory over large archives
-        if progress:
-            progress(len(batch))
 
 
 def reindex_all(progress: Callable[[int], None] | None = None, backend: SearchBackend | None = None) -> int:
@@ -159,23 +148,7 @@ def check_index(fix: bool = False, progress: Callable[[int], None] | None = None
     backend = engines().search
     indexed = backend.stamps()
     missing, stale, seen = [], [], set()
-    last_id = 0
-    while True:
-        batch = list(
-            db.session.scalars(
-                db.select(Item)
-                .where(Item.id > last_id)
-                .order_by(Item.id)
-                .limit(REINDEX_BATCH)
-                .options(
-                    selectinload(Item.unit).selectinload(Unit.category),
-                    selectinload(Item.topics),
-                    selectinload(Item.adoptions),
-                )
-            )
-        )
-        if not batch:
-            break
+    for batch in item_batches(*INDEX_LOADS, size=REINDEX_BATCH, progress=progress):
         for item in batch:
             seen.add(item.id)
             stamp = indexed.get(item.id)
@@ -183,9 +156,6 @@ def check_index(fix: bool = False, progress: Callable[[int], None] | None = None
                 missing.append(item.id)
             elif stamp != doc_stamp(item):
                 stale.append(item.id)
-        last_id = batch[-1].id
-        if progress:
-            progress(len(batch))
     report = IndexReport(missing, stale, sorted(set(indexed) - seen))
     if fix and not report.clean:
         todo = missing + stale

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from nlp import Analysis, similarity
 from nlp.analyze import TopicLexicon
+from search import SearchError, SearchQuery
 from webapp.engines import engines
 from webapp.extensions import db
 from webapp.models import (
@@ -187,6 +188,26 @@ def find_duplicates(fingerprint: int, exclude_id: int | None = None) -> list[Dup
     return _matches(fingerprint, _recent_fingerprints(), exclude_id)
 
 
+def indexed_duplicates(item: Item, known: list[DuplicateWarning]) -> list[DuplicateWarning]:
+    """Add near-duplicates older than the recent window: the index's "more like this" finds the
+    candidates across the whole archive, the fingerprints confirm them."""
+    try:
+        hits = engines().search.more_like_this(item.id, SearchQuery(), 5)
+    except SearchError:
+        return known
+    seen = {d.item_id for d in known}
+    ids = [hit.id for hit in hits if hit.id not in seen]
+    if not ids:
+        return known
+    rows = db.session.execute(
+        db.select(Item.id, Item.title, Unit.name, Item.fingerprint)
+        .join(Unit, Item.unit_id == Unit.id)
+        .where(Item.id.in_(ids))
+    ).all()
+    found = _matches(item.fingerprint, [tuple(row) for row in rows], item.id)  # type: ignore[misc]
+    return sorted(known + found, key=lambda d: -d.similarity)[:5]
+
+
 def count_items(actor: User | None, status: str | None = None) -> int:
     """How many items the actor may see, optionally of one status."""
     query = db.select(db.func.count(Item.id)).where(visible_clause(actor))
@@ -282,7 +303,7 @@ def submit_item(actor: User | None, data: ItemInput) -> SubmitResult:
         scoring.rescore_request(item.request)
     db.session.commit()
     index_items([item], {item.id: analysis})
-    return SubmitResult(item, duplicates)
+    return SubmitResult(item, indexed_duplicates(item, duplicates))
 
 
 def get_item(actor: User | None, item_id: int) -> Item:

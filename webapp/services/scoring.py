@@ -28,6 +28,7 @@ from webapp.models import (
 )
 from webapp.services import audit
 from webapp.services.access import is_editor
+from webapp.services.archive import item_batches
 from webapp.services.errors import Forbidden, NotFound, ValidationError
 from webapp.timeutil import local_today, to_local
 
@@ -300,30 +301,17 @@ def rescore_missed(missed: MissedReport, book: RuleBook | None = None) -> None:
 def rescore_all(progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the ledger from the facts (rule changes, repairs); return how many items were scored."""
     book = rule_book()
-    written, last_id = 0, 0
-    while True:
-        batch = list(
-            db.session.scalars(
-                db.select(Item)
-                .where(Item.id > last_id)
-                .order_by(Item.id)
-                .limit(RESCORE_BATCH)
-                .options(
-                    selectinload(Item.adoptions).selectinload(Adoption.publication),
-                    selectinload(Item.upward_adoptions),
-                    selectinload(Item.instructions),
-                    selectinload(Item.sources),
-                )
-            )
-        )
-        if not batch:
-            break
+    written = 0
+    loads = (
+        selectinload(Item.adoptions).selectinload(Adoption.publication),
+        selectinload(Item.upward_adoptions),
+        selectinload(Item.instructions),
+        selectinload(Item.sources),
+    )
+    for batch in item_batches(*loads, size=RESCORE_BATCH, progress=progress):
         rescore_items(batch, book)
         written += len(batch)
-        last_id = batch[-1].id
         db.session.commit()
-        if progress:
-            progress(len(batch))
     for request in db.session.scalars(db.select(Request)):
         rescore_request(request, book)
     for missed in db.session.scalars(db.select(MissedReport)):

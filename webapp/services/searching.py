@@ -60,7 +60,9 @@ def _positive_int(value: str | None, default: int, name: str) -> int:
     return number
 
 
-def build_query(actor_unit: str | None, clearance: int, params: Mapping[str, str]) -> SearchQuery:
+def build_query(
+    actor_unit: str | None, clearance: int, params: Mapping[str, str], want_facets: bool = False
+) -> SearchQuery:
     """Turn request parameters into a SearchQuery with the user's permission scope."""
     return SearchQuery(
         text=(params.get("q") or "").strip(),
@@ -76,15 +78,16 @@ def build_query(actor_unit: str | None, clearance: int, params: Mapping[str, str
         sort="date" if params.get("sort") == "date" else "relevance",
         page=_positive_int(params.get("page"), 1, "页码"),
         per_page=min(_positive_int(params.get("per_page"), 20, "每页条数"), MAX_PER_PAGE),
+        want_facets=want_facets,
     )
 
 
-def search_items(actor: User, params: Mapping[str, str]) -> SearchPage:
+def search_items(actor: User, params: Mapping[str, str], facets: bool = False) -> SearchPage:
     """Run a search as `actor` (reporters see only their own unit, everyone only within clearance)."""
     own_unit = None
     if not actor.sees_all_units:
         own_unit = actor.unit.code if actor.unit else "-"
-    query = build_query(own_unit, actor.clearance, params)
+    query = build_query(own_unit, actor.clearance, params, want_facets=facets)
     result = engines().search.search(query)
     ids = [hit.id for hit in result.hits]
     items = {

@@ -133,7 +133,7 @@ def review_item(item_id: int) -> Response:
 @bp.get("/search")
 @token_required
 def search() -> Response:
-    page = searching.search_items(g.user, request.args)
+    page = searching.search_items(g.user, request.args, facets=request.args.get("facets") != "0")
     return jsonify(
         total=page.total,
         page=page.query.page,

@@ -12,6 +12,7 @@ from webapp.models import Topic, Unit
 from webapp.services import bulletins, editing, items
 from webapp.services.access import is_editor
 from webapp.services.errors import DomainError, Forbidden
+from webapp.views.flashing import attempt
 
 bp = Blueprint("desk", __name__)
 
@@ -77,17 +78,16 @@ def bulk() -> Response:
 
 @bp.route("/items/<int:item_id>/edit", methods=["POST"])
 def edit(item_id: int) -> Response:
-    try:
-        editing.edit_item(
+    attempt(
+        lambda: editing.edit_item(
             current_user,
             item_id,
             request.form.get("title", ""),
             request.form.get("text", ""),
             request.form.get("note", ""),
-        )
-        flash("已保存为新版本", "success")
-    except DomainError as exc:
-        flash(exc.message, "error")
+        ),
+        "已保存为新版本",
+    )
     return _back_to_item(item_id)
 
 
@@ -103,52 +103,48 @@ def versions(item_id: int) -> str:
 
 @bp.route("/items/<int:item_id>/restore", methods=["POST"])
 def restore(item_id: int) -> Response:
-    try:
-        editing.restore_version(current_user, item_id, request.form.get("number", type=int) or 0)
-        flash("已恢复该版本（保存为新版本）", "success")
-    except DomainError as exc:
-        flash(exc.message, "error")
+    attempt(
+        lambda: editing.restore_version(current_user, item_id, request.form.get("number", type=int) or 0),
+        "已恢复该版本（保存为新版本）",
+    )
     return _back_to_item(item_id)
 
 
 @bp.route("/items/<int:item_id>/tags", methods=["POST"])
 def tags(item_id: int) -> Response:
-    try:
-        editing.correct_tags(
+    attempt(
+        lambda: editing.correct_tags(
             current_user, item_id, request.form.get("kind") or None, request.form.getlist("topics")
-        )
-        flash("已校正标签（重新标注时保留校正结果）", "success")
-    except DomainError as exc:
-        flash(exc.message, "error")
+        ),
+        "已校正标签（重新标注时保留校正结果）",
+    )
     return _back_to_item(item_id)
 
 
 @bp.route("/items/<int:item_id>/upward", methods=["POST"])
 def upward(item_id: int) -> Response:
     form = request.form
-    try:
-        editing.record_upward_adoption(
+    attempt(
+        lambda: editing.record_upward_adoption(
             current_user, item_id, form.get("level", ""), form.get("outlet", ""), form.get("adopted_on")
-        )
-        flash("已登记上级采用", "success")
-    except DomainError as exc:
-        flash(exc.message, "error")
+        ),
+        "已登记上级采用",
+    )
     return _back_to_item(item_id)
 
 
 @bp.route("/items/<int:item_id>/instruction", methods=["POST"])
 def instruction(item_id: int) -> Response:
     form = request.form
-    try:
-        editing.record_instruction(
+    attempt(
+        lambda: editing.record_instruction(
             current_user,
             item_id,
             form.get("leader", ""),
             form.get("level", ""),
             form.get("instructed_on"),
             form.get("text", ""),
-        )
-        flash("已登记领导批示", "success")
-    except DomainError as exc:
-        flash(exc.message, "error")
+        ),
+        "已登记领导批示",
+    )
     return _back_to_item(item_id)

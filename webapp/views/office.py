@@ -18,6 +18,7 @@ from webapp.services import balance, reports, requests, scoring, timeliness
 from webapp.services.access import is_editor
 from webapp.services.errors import DomainError, Forbidden, NotFound, ValidationError
 from webapp.timeutil import local_today
+from webapp.views.flashing import attempt
 
 bp = Blueprint("office", __name__)
 EXPORT_TYPES = {
@@ -161,13 +162,12 @@ def unit_record(code: str) -> str:
 @bp.route("/units/<code>/missed", methods=["POST"])
 @login_required
 def record_missed(code: str) -> Response:
-    try:
-        timeliness.record_missed(
+    attempt(
+        lambda: timeliness.record_missed(
             current_user, code, request.form.get("event_date"), request.form.get("description", "")
-        )
-        flash("已登记漏报", "success")
-    except DomainError as exc:
-        flash(exc.message, "error")
+        ),
+        "已登记漏报",
+    )
     return redirect(url_for("office.unit_record", code=code))
 
 
@@ -243,11 +243,10 @@ def request_detail(request_id: int) -> str:
 @bp.route("/requests/<int:request_id>/close", methods=["POST"])
 @login_required
 def close_request(request_id: int) -> Response:
-    try:
-        requests.close_request(current_user, request_id)
-        flash("约稿已结束", "success")
-    except DomainError as exc:
-        flash(exc.message, "error")
+    attempt(
+        lambda: requests.close_request(current_user, request_id),
+        "约稿已结束",
+    )
     return redirect(url_for("office.request_detail", request_id=request_id))
 
 

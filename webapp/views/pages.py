@@ -13,6 +13,7 @@ from webapp.services import audit, bulletins, editing, items, requests, searchin
 from webapp.services.access import is_editor
 from webapp.services.errors import DomainError
 from webapp.services.files import extract
+from webapp.views.flashing import attempt
 
 bp = Blueprint("pages", __name__)
 
@@ -128,17 +129,16 @@ def review(item_id: int) -> Response:
 @bp.route("/items/<int:item_id>/resubmit", methods=["POST"])
 @login_required
 def resubmit(item_id: int) -> Response:
-    try:
-        editing.resubmit_item(
+    attempt(
+        lambda: editing.resubmit_item(
             current_user,
             item_id,
             request.form.get("title", ""),
             request.form.get("text", ""),
             request.form.get("note", ""),
-        )
-        flash("已修改并重新报送", "success")
-    except DomainError as exc:
-        flash(exc.message, "error")
+        ),
+        "已修改并重新报送",
+    )
     return redirect(url_for("pages.item", item_id=item_id))
 
 
@@ -147,7 +147,7 @@ def resubmit(item_id: int) -> Response:
 def search() -> str:
     page = None
     if request.args:
-        page = searching.search_items(current_user, request.args)
+        page = searching.search_items(current_user, request.args, facets=True)
     return render_template(
         "search.html",
         page=page,
