@@ -109,8 +109,21 @@ def _problems(corpus: Path) -> Iterator[DemoText]:
         for line in fh:
             row = json.loads(line)
             if row["label"] == "problem" and len(row["text"]) <= 1200:
-                region = row["region"].split("(")[0]
-                yield DemoText(f"{region}{row['year']}年发展中存在的突出问题和困难", row["text"])
+                yield DemoText(_problem_title(row["text"]), row["text"])
+
+
+PROBLEM_WORDS = ("不足", "压力", "困难", "突出", "偏弱", "不强", "较多", "乏力", "偏紧", "不牢固", "不稳固",
+                 "薄弱", "矛盾", "下行", "堵点", "滞后")
+
+
+def _problem_title(text: str) -> str:
+    """A title as an office writes one for a problem item: the first problem named, 值得关注."""
+    body = text.split("。", 1)[1] if "。" in text[:80] else text  # skip the 清醒看到… opening
+    for clause in re.split(r"[。；;，,：:]", body):
+        clause = clause.strip()
+        if 6 <= len(clause) <= 22 and any(word in clause for word in PROBLEM_WORDS):
+            return f"{clause}值得关注" if "问题" in clause else f"{clause}等问题值得关注"
+    return "当前经济社会发展中值得关注的几个问题"
 
 
 def _news(corpus: Path) -> Iterator[DemoText]:
