@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from webapp.extensions import db
 
@@ -73,6 +74,27 @@ AUDIT_ACTIONS = {
 KIND_LABELS = {"problem": "问题性信息", "achievement": "成绩/经验", "other": "其他"}
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC on every database and read back as an aware UTC datetime.
+
+    SQLite keeps no time zone: without this, an aware Asia/Shanghai value would be stored as its
+    wall-clock time and read back as if it were UTC, eight hours off.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
 def utcnow() -> datetime:
     """Now in UTC; every stored time is UTC and shown in Asia/Shanghai."""
     return datetime.now(UTC)
@@ -114,7 +136,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     clearance: Mapped[int] = mapped_column(Integer, default=len(LEVELS) - 1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     unit: Mapped[Unit | None] = relationship()
 
     @property
@@ -134,8 +156,8 @@ class ApiToken(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     user: Mapped[User] = relationship()
 
 
@@ -163,9 +185,9 @@ class Item(db.Model):  # type: ignore[name-defined,misc]
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     author: Mapped[str] = mapped_column(String(100), default="")
     event_date: Mapped[date] = mapped_column(Date, index=True)
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     status: Mapped[str] = mapped_column(String(16), default="submitted", index=True)
     level: Mapped[str] = mapped_column(String(8), default=DEFAULT_LEVEL)
     kind: Mapped[str] = mapped_column(String(16), index=True)
@@ -180,9 +202,7 @@ class Item(db.Model):  # type: ignore[name-defined,misc]
     review_reason: Mapped[str | None] = mapped_column(Text)
     is_comprehensive: Mapped[bool] = mapped_column(Boolean, default=False)
     genre: Mapped[str] = mapped_column(String(16), default="dynamic")
-    event_time: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True)
-    )  # emergencies: when it happened
+    event_time: Mapped[datetime | None] = mapped_column(UTCDateTime())  # emergencies: when it happened
     request_id: Mapped[int | None] = mapped_column(ForeignKey("request.id"), index=True)
     # An editor's correction of the tags; re-tagging never overwrites a locked field.
     kind_locked: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -251,7 +271,7 @@ class ItemVersion(db.Model):  # type: ignore[name-defined,misc]
     title: Mapped[str] = mapped_column(String(300))
     text: Mapped[str] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     item: Mapped[Item] = relationship(back_populates="versions")
     created_by: Mapped[User | None] = relationship()
@@ -278,7 +298,7 @@ class UpwardAdoption(db.Model):  # type: ignore[name-defined,misc]
     outlet: Mapped[str] = mapped_column(String(100))
     adopted_on: Mapped[date] = mapped_column(Date)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Instruction(db.Model):  # type: ignore[name-defined,misc]
@@ -292,7 +312,7 @@ class Instruction(db.Model):  # type: ignore[name-defined,misc]
     instructed_on: Mapped[date] = mapped_column(Date)
     text: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Publication(db.Model):  # type: ignore[name-defined,misc]
@@ -319,7 +339,7 @@ class Adoption(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
     publication_id: Mapped[int] = mapped_column(ForeignKey("publication.id"))
-    adopted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    adopted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     adopted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     item: Mapped[Item] = relationship(back_populates="adoptions")
     publication: Mapped[Publication] = relationship()
@@ -340,11 +360,11 @@ class BulletinIssue(db.Model):  # type: ignore[name-defined,misc]
     year: Mapped[int] = mapped_column(Integer)
     number: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="draft")
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     supplement: Mapped[bool] = mapped_column(Boolean, default=False)
     issue_date: Mapped[date] = mapped_column(Date)
     editor_note: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     publication: Mapped[Publication] = relationship()
     created_by: Mapped[User | None] = relationship()
@@ -391,7 +411,7 @@ class Request(db.Model):  # type: ignore[name-defined,misc]
     description: Mapped[str] = mapped_column(Text, default="")
     deadline: Mapped[date] = mapped_column(Date, index=True)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     targets: Mapped[list[RequestTarget]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="RequestTarget.id"
@@ -420,7 +440,7 @@ class MissedReport(db.Model):  # type: ignore[name-defined,misc]
     event_date: Mapped[date] = mapped_column(Date, index=True)
     description: Mapped[str] = mapped_column(Text)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     unit: Mapped[Unit] = relationship()
 
 
@@ -431,7 +451,7 @@ class ScoreRuleSet(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     effective_from: Mapped[date] = mapped_column(Date, unique=True)
     rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
 
@@ -475,8 +495,8 @@ class SavedSearch(db.Model):  # type: ignore[name-defined,misc]
     name: Mapped[str] = mapped_column(String(100))
     query: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # the search page's parameters
     last_total: Mapped[int] = mapped_column(Integer, default=0)
-    last_visited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_visited_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Setting(db.Model):  # type: ignore[name-defined,misc]
@@ -492,7 +512,7 @@ class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
 
     __tablename__ = "audit_event"
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     entity: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[int] = mapped_column(Integer, index=True)

@@ -84,7 +84,7 @@ class DemoText:
 
 def _sentences_title(paragraph: str) -> DemoText | None:
     """Use a paragraph's heading sentence as the title and the rest as the body."""
-    body = HEADING.sub("", paragraph.strip()).strip()
+    body = HEADING.sub("", paragraph.strip()).strip().lstrip("—-－·• ")
     head, sep, rest = body.partition("。")
     if not sep or not 6 <= len(head) <= 40 or len(rest) < 80:
         return None
@@ -112,8 +112,24 @@ def _problems(corpus: Path) -> Iterator[DemoText]:
                 yield DemoText(_problem_title(row["text"]), row["text"])
 
 
-PROBLEM_WORDS = ("不足", "压力", "困难", "突出", "偏弱", "不强", "较多", "乏力", "偏紧", "不牢固", "不稳固",
-                 "薄弱", "矛盾", "下行", "堵点", "滞后")
+PROBLEM_WORDS = (
+    "不足",
+    "压力",
+    "困难",
+    "突出",
+    "偏弱",
+    "不强",
+    "较多",
+    "乏力",
+    "偏紧",
+    "不牢固",
+    "不稳固",
+    "薄弱",
+    "矛盾",
+    "下行",
+    "堵点",
+    "滞后",
+)
 
 
 def _problem_title(text: str) -> str:
@@ -246,13 +262,20 @@ def _office_life(editor: User | None, adopted: list[Item], rng: random.Random) -
         today + timedelta(days=1),
         category_codes=["xq"],
     )
-    for unit in ("yx", "pdx", "cq"):
+    answers = {
+        "yx": "截至目前，我县已收购玉米2.3万吨、谷子0.4万吨，收购价格同比基本持平。"
+        "部分农户看涨惜售，村级烘干设施不足，雨后玉米霉变风险上升。",
+        "pdx": "全县秋粮收购已完成计划的六成，新增烘干塔3座。"
+        "但收购网点偏少，山区农户售粮运距较长，部分小农户反映结算周期偏长。",
+        "cq": "城区涉农街道秋粮产量不大，已全部进入市场流通。"
+        "个别收购商压级压价，已会同市场监管部门开展专项检查。",
+    }
+    for unit, text in answers.items():
         answer = items.submit_item(
             None,
             items.ItemInput(
                 f"{unit_name(unit).removesuffix('人民政府办公室')}秋粮收购进展情况",
-                "今年秋粮收购进展顺利，收购价格总体稳定，但部分农户存在惜售心理，"
-                "烘干仓储能力不足的问题较为突出。",
+                text,
                 unit_code=unit,
                 request_id=past.id,
             ),
