@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from tests.conftest import login, submit, user
 from webapp.extensions import db
@@ -175,3 +176,48 @@ def test_problem_sentences_are_highlighted_on_the_item_page(app: Flask) -> None:
     page = login(app.test_client(), "editor").get(f"/items/{item.id}").get_data(as_text=True)
     marked = page.split('<mark class="problem"', 1)[1].split("</mark>", 1)[0]
     assert "缺口" in marked and "高标准农田" not in marked
+
+
+def test_user_administration_and_own_password(app: Flask) -> None:
+    admin = login(app.test_client(), "admin")
+    form = {
+        "username": "zhou",
+        "password": "long-password",
+        "role": "reporter",
+        "unit": "yx",
+        "clearance": "内部",
+    }
+    assert admin.post("/admin/users", data=form).status_code == 302
+    zhou = db.session.scalar(db.select(User).where(User.username == "zhou"))
+    assert zhou.unit.code == "yx" and zhou.clearance == 1
+    missing_unit = admin.post("/admin/users", data={**form, "username": "wu", "unit": ""})
+    assert "必须属于一个报送单位" in missing_unit.get_data(as_text=True)
+    assert (
+        login(app.test_client(), "editor").post("/admin/users", data={**form, "username": "x"}).status_code
+        == 200
+    )
+    assert (
+        db.session.scalar(db.select(User).where(User.username == "x")) is None
+    )  # editors cannot create users
+
+    admin.post(f"/admin/users/{zhou.id}", data={"action": "deactivate"})
+    refused = app.test_client().post("/login", data={"username": "zhou", "password": "long-password"})
+    assert refused.status_code == 200  # stays on the login page
+    admin.post(f"/admin/users/{zhou.id}", data={"action": "activate", "password": "another-password"})
+    client = login_as(app, "zhou", "another-password")
+    wrong = client.post(
+        "/account", data={"current": "nope", "new_password": "third-password", "confirm": "third-password"}
+    )
+    assert "当前密码不正确" in wrong.get_data(as_text=True)
+    client.post(
+        "/account",
+        data={"current": "another-password", "new_password": "third-password", "confirm": "third-password"},
+    )
+    assert login_as(app, "zhou", "third-password")
+
+
+def login_as(app: Flask, username: str, password: str) -> FlaskClient:
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302
+    return client

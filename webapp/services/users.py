@@ -10,7 +10,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
 from webapp.models import LEVELS, ROLES, ApiToken, Unit, User, utcnow
-from webapp.services.errors import NotFound, ValidationError
+from webapp.services import audit
+from webapp.services.errors import Forbidden, NotFound, ValidationError
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -22,15 +23,17 @@ def create_user(
     unit_code: str | None = None,
     display_name: str = "",
     clearance: str | None = None,
+    actor: User | None = None,
 ) -> User:
-    """Create a user; reporters must belong to a unit."""
+    """Create a user (by an administrator, or the CLI); reporters must belong to a unit."""
+    if actor is not None and actor.role != "admin":
+        raise Forbidden("只有管理员可以管理用户")
     username = username.strip()
     if not username:
         raise ValidationError("用户名不能为空")
     if role not in ROLES:
         raise ValidationError(f"角色必须是 {', '.join(ROLES)} 之一")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+    password_hash = _hash(password)
     if db.session.scalar(db.select(User).where(User.username == username)):
         raise ValidationError(f"用户名 {username} 已存在", code="duplicate")
     unit = None
@@ -43,12 +46,51 @@ def create_user(
     user = User(
         username=username,
         display_name=display_name or username,
-        password_hash=generate_password_hash(password, method=current_app.config["XINXI_PASSWORD_HASH"]),
+        password_hash=password_hash,
         role=role,
         unit=unit,
         clearance=LEVELS.index(clearance) if clearance else len(LEVELS) - 1,
     )
     db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def _hash(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+    return generate_password_hash(password, method=current_app.config["XINXI_PASSWORD_HASH"])
+
+
+def list_users() -> list[User]:
+    """Every user, by role and name."""
+    return list(db.session.scalars(db.select(User).order_by(User.role, User.username)))
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """A user changes their own password, proving the current one."""
+    if not check_password_hash(user.password_hash, current):
+        raise ValidationError("当前密码不正确", code="wrong_password")
+    user.password_hash = _hash(new)
+    db.session.commit()
+
+
+def administer_user(
+    actor: User | None, user_id: int, *, active: bool | None = None, password: str = ""
+) -> User:
+    """An administrator deactivates or reactivates a user, or sets a new password."""
+    if actor is not None and actor.role != "admin":
+        raise Forbidden("只有管理员可以管理用户")
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在")
+    if active is not None:
+        if actor is not None and user.id == actor.id and not active:
+            raise ValidationError("不能停用自己的账号", code="self")
+        user.active = active
+    if password:
+        user.password_hash = _hash(password)
+    audit.record(actor, "user", user.id, "administer", details={"active": active, "password": bool(password)})
     db.session.commit()
     return user
 

@@ -6,10 +6,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from webapp.models import Publication
-from webapp.services import bulletins, settings
+from webapp.extensions import db
+from webapp.models import Publication, Unit
+from webapp.services import bulletins, settings, users
 from webapp.services.access import is_editor
 from webapp.services.errors import DomainError, Forbidden
+from webapp.views.flashing import attempt
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -34,6 +36,39 @@ def publications() -> str | Response:
     return render_template(
         "admin_publications.html", publications=bulletins.list_all_publications(), blank=Publication()
     )
+
+
+@bp.route("/users", methods=["GET", "POST"])
+def user_list() -> str | Response:
+    form = request.form
+    if request.method == "POST" and attempt(
+        lambda: users.create_user(
+            form.get("username", ""),
+            form.get("password", ""),
+            form.get("role", ""),
+            form.get("unit") or None,
+            display_name=form.get("display_name", ""),
+            clearance=form.get("clearance") or None,
+            actor=current_user,
+        ),
+        f"已创建用户 {form.get('username', '')}",
+    ):
+        return redirect(url_for("admin.user_list"))
+    units = list(db.session.scalars(db.select(Unit).order_by(Unit.code)))
+    return render_template("admin_users.html", users=users.list_users(), units=units)
+
+
+@bp.route("/users/<int:user_id>", methods=["POST"])
+def administer(user_id: int) -> Response:
+    form = request.form
+    active = {"activate": True, "deactivate": False}.get(form.get("action", ""))
+    attempt(
+        lambda: users.administer_user(
+            current_user, user_id, active=active, password=form.get("password", "")
+        ),
+        "已保存",
+    )
+    return redirect(url_for("admin.user_list"))
 
 
 @bp.route("/topics", methods=["GET", "POST"])

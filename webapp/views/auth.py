@@ -5,10 +5,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from webapp.services.users import authenticate
+from webapp.services.users import authenticate, change_password
+from webapp.views.flashing import attempt
 
 bp = Blueprint("auth", __name__)
 
@@ -29,6 +30,21 @@ def login() -> str | Response:
             return redirect(_safe_next(request.args.get("next")))
         flash("用户名或密码错误", "error")
     return render_template("login.html")
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account() -> str | Response:
+    form = request.form
+    if request.method == "POST":
+        if form.get("new_password") != form.get("confirm"):
+            flash("两次输入的新密码不一致", "error")
+        elif attempt(
+            lambda: change_password(current_user, form.get("current", ""), form.get("new_password", "")),
+            "密码已修改",
+        ):
+            return redirect(url_for("pages.home"))
+    return render_template("account.html")
 
 
 @bp.route("/logout", methods=["POST"])
