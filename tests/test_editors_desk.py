@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from flask import Flask
 
-from tests.conftest import login, submit, user
+from tests.conftest import bearer, login, submit, user
 from webapp.extensions import db
 from webapp.models import AuditEvent, BulletinIssue, Item
 from webapp.services import audit, bulletins, editing, items
@@ -185,32 +185,31 @@ def test_publishing_freezes_content_and_records_adoption(app: Flask) -> None:
         bulletins.create_issue(editor, "mrkb", [EntryInput(submit("未采用", FARM).item.id)])
 
 
-def test_concurrent_publishing_never_repeats_or_skips_numbers(any_db_app: Flask) -> None:
-    editor = user("editor")
-    item = _adopted("农田建设")
-    drafts = [bulletins.create_issue(editor, "mrkb", [EntryInput(item.id)]).id for _ in range(6)]
+def test_concurrent_requests_never_repeat_or_skip_numbers(any_db_app: Flask) -> None:
+    """Six editors' requests publish issues of one publication at the same moment."""
+    item_id = _adopted("农田建设").id
+    headers = [bearer("editor") for _ in range(6)]
     db.session.remove()
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(len(drafts))
+    barrier = threading.Barrier(len(headers))
+    answers: list[tuple[int, object]] = []
 
-    def publish(issue_id: int) -> None:
-        with any_db_app.app_context():
-            try:
-                barrier.wait()
-                bulletins.publish_issue(user("editor2"), issue_id)
-            except BaseException as exc:
-                errors.append(exc)
-            finally:
-                db.session.remove()
+    def publish(header: dict[str, str]) -> None:
+        client = any_db_app.test_client()  # no app context here: each request gets its own
+        barrier.wait()
+        response = client.post(
+            "/api/v1/bulletins", json={"publication": "mrkb", "item_ids": [item_id]}, headers=header
+        )
+        answers.append((response.status_code, response.get_json()))
 
-    threads = [threading.Thread(target=publish, args=(i,)) for i in drafts]
+    threads = [threading.Thread(target=publish, args=(h,)) for h in headers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert errors == []
-    numbers = sorted(db.session.scalars(db.select(BulletinIssue.number)).all())
-    assert numbers == list(range(1, len(drafts) + 1))
+    assert [status for status, _ in answers] == [201] * len(headers), answers
+    numbers = sorted(body["number"] for _, body in answers)  # type: ignore[index]
+    assert numbers == list(range(1, len(headers) + 1))
+    assert sorted(db.session.scalars(db.select(BulletinIssue.number)).all()) == numbers
 
 
 def test_compose_page_reorders_and_groups(app: Flask) -> None:

@@ -322,6 +322,7 @@ class Publication(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
+    masthead: Mapped[str] = mapped_column(String(100), default="")  # the 报头 text, when not the name
     issuing_office: Mapped[str] = mapped_column(String(100))
     distribution_upward: Mapped[str] = mapped_column(String(500), default="")
     distribution_peers: Mapped[str] = mapped_column(String(500), default="")

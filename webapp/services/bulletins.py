@@ -225,7 +225,7 @@ def bulletin_data(issue: BulletinIssue) -> BulletinData:
     items = [entry.item for entry in issue.entries]
     level = max([publication.default_level, *(i.level for i in items)], key=LEVELS.index)
     return BulletinData(
-        publication_name=publication.name,
+        publication_name=publication.masthead or publication.name,
         year=issue.year,
         number=issue.number or _next_number(issue),
         issue_date=issue.issue_date,

@@ -41,6 +41,7 @@ def save_publication(actor: User | None, code: str, fields: Mapping[str, str]) -
         publication = Publication(code=code)
         db.session.add(publication)
     publication.name, publication.issuing_office, publication.default_level = name, office, level
+    publication.masthead = (fields.get("masthead") or "").strip().strip("《》")
     publication.distribution_upward = (fields.get("distribution_upward") or "").strip()
     publication.distribution_peers = (fields.get("distribution_peers") or "").strip()
     publication.distribution_downward = (fields.get("distribution_downward") or "").strip()
