@@ -10,9 +10,9 @@ import operator
 import struct
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, repeat
+from itertools import compress, filterfalse, repeat
 from pathlib import Path
 from typing import Literal
 
@@ -380,7 +380,11 @@ def _label_sentence(scores: Sequence[float], turned: bool = False) -> tuple[int,
 
 
 def _scan_kind(
-    texts: Sequence[str], tokens: Sequence[Token], lexicon: _KindLexicon, learn: bool = True
+    texts: Sequence[str],
+    tokens: Sequence[Token],
+    lexicon: _KindLexicon,
+    learn: bool = True,
+    interesting: Container[str] | None = None,
 ) -> list[_SentenceState]:
     """Score every sentence of a token list for problem / achievement / other cues.
 
@@ -390,7 +394,8 @@ def _scan_kind(
     if learn:
         lexicon.learn(texts)
     words = lexicon.words
-    interesting = lexicon.interesting
+    if interesting is None:
+        interesting = lexicon.interesting
     # Only cue words, phrase starts and punctuation matter: the rest is skipped in C.
     visit = [i for i, text in enumerate(texts) if text in interesting]
     prefixes = cues.prefixes
@@ -455,6 +460,7 @@ _ENUMERATORS = frozenset(
 )  # fmt: skip
 _DIRECTIVE_WEIGHT = 1.0
 _DIRECTIVE_SHARE = 0.3
+_MEASURED_SHARE = 2.0
 _DATED_FIGURE = 0.8
 _ENUMERATOR_SCAN = 4
 
@@ -506,7 +512,7 @@ def _close_sentence(
         state.past
         and not state.future
         and state.scores[1] < _MIN_SENTENCE_SCORE
-        and any(text[:1].isdigit() for text in texts[first : last + 1])
+        and any(map(str.isdigit, map(_FIRST, texts[first : last + 1])))  # tokens are never empty
     ):
         # 去年常住人口净流入4.5万人: a dated figure is a result even without a result verb
         state.add(1, _DATED_FIGURE, state.past)
@@ -595,6 +601,10 @@ def _aggregate_kind(
                 continue
             label, score = result
             share = weight
+            if label == 1 and state.measured and not state.future:
+                # 增长9.2%, 上升4个百分点: a result with its figure is the surest sign of a record, and
+                # outweighs the bare task-like 做法 sentences around it (加强…，推进…)
+                share *= _MEASURED_SHARE
             if label == 2 and state.directive and state.scores[2] < _DIRECTIVE_WEIGHT + _MIN_SENTENCE_SCORE:
                 # In a longer text a bare 加强…/推进… sentence is as often a record of work done (a
                 # 工作回顾) as a task: it weighs little against sentences that say what they are.
@@ -647,27 +657,30 @@ _FILLER_PREFIXES = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class _Word:
-    """What the keyword and fingerprint steps need to know of one distinct token."""
-
-    keyword: bool  # worth proposing as a keyword
-    feature: bool  # used in the fingerprint shingles
-    idf: float
-    hash: int  # stable 64-bit hash (blake2b), not Python's salted hash()
-    pair_hash: int  # a second, independent one: a 2-gram's hash is pair_hash(first) ^ hash(second)
+# What the steps after jieba need to know of one distinct token string, computed once and packed in
+# one 32-byte record (native uint64 hash, uint64 pair hash, float64 IDF, uint64 flags): a text's
+# records are joined and read column-wise through a memoryview, so each distinct token costs one
+# vocabulary lookup and one record read. Separate objects per field were a cache miss each, and the
+# misses cost more than the work (jieba evicts everything of ours between two texts).
+_RECORD = struct.Struct("=QQdQ")
+_KEYWORD, _FEATURE, _INTERESTING = 1, 2, 4  # flags: keyword candidate, fingerprint feature, kind cue
 
 
-def _describe(word: str, stopwords: frozenset[str], idf: Mapping[str, float], median: float) -> _Word:
-    has_letter = has_alnum = False
-    only_word_chars = True
-    for ch in word:
-        if "\u4e00" <= ch <= "\u9fff" or ch.isalpha():
-            has_letter = has_alnum = True
-        elif ch.isdigit():
-            has_alnum = True
-        elif ch not in ".%-·":
-            only_word_chars = False
+def _describe(
+    word: str, stopwords: frozenset[str], idf: Mapping[str, float], median: float, interesting: bool
+) -> bytes:
+    if word.isalpha():  # most tokens: hanzi only
+        has_letter = has_alnum = only_word_chars = True
+    else:
+        has_letter = has_alnum = False
+        only_word_chars = True
+        for ch in word:
+            if "\u4e00" <= ch <= "\u9fff" or ch.isalpha():
+                has_letter = has_alnum = True
+            elif ch.isdigit():
+                has_alnum = True
+            elif ch not in ".%-·":
+                only_word_chars = False
     filler = word in stopwords
     keyword = (
         len(word) >= 2
@@ -677,61 +690,90 @@ def _describe(word: str, stopwords: frozenset[str], idf: Mapping[str, float], me
         and not word[0].isdigit()
         and not word.startswith(_FILLER_PREFIXES)
     )
+    feature = has_alnum and not filler
+    # Stable 64-bit hashes (blake2b, not Python's salted hash()); a 2-gram's hash is
+    # pair_hash(first) ^ hash(second).
     digest = hashlib.blake2b(word.encode("utf-8"), digest_size=16).digest()
-    return _Word(
-        keyword,
-        has_alnum and not filler,
-        idf.get(word, median),
+    flags = (_KEYWORD if keyword else 0) | (_FEATURE if feature else 0) | (_INTERESTING if interesting else 0)
+    return _RECORD.pack(
         int.from_bytes(digest[:8], "little"),
         int.from_bytes(digest[8:], "little"),
+        idf.get(word, median),
+        flags,
     )
 
 
 def _keywords(counts: Mapping[str, float], keyword_idf: Mapping[str, float], top: int = 8) -> tuple[str, ...]:
     words = list(filter(keyword_idf.__contains__, counts))
-    # Negated TF-IDF with the word: the best first, ties in word order; map and sort run in C.
-    tf_idf = map(operator.mul, map(counts.__getitem__, words), map(keyword_idf.__getitem__, words))
-    return tuple(word for _, word in sorted(zip(map(operator.neg, tf_idf), words, strict=True))[:top])
+    # TF-IDF per word, all in C; the best first, ties in word order.
+    tf_idf = list(map(operator.mul, map(counts.__getitem__, words), map(keyword_idf.__getitem__, words)))
+    if len(words) > top:
+        # Sort the few candidates at or above the top-th score, not every word (ties kept).
+        threshold = sorted(tf_idf, reverse=True)[top - 1]
+        pairs = [(-score, word) for score, word in zip(tf_idf, words, strict=True) if score >= threshold]
+    else:
+        pairs = list(zip(map(operator.neg, tf_idf), words, strict=True))
+    pairs.sort()
+    return tuple(word for _, word in pairs[:top])
 
 
 _MAX_WORD_WEIGHT = 3
+_BIT_MASKS = range(8)
 
 
-def _simhash(hashes: Sequence[int]) -> int:
-    """64-bit SimHash of feature hashes, as a signed int64."""
-    n = len(hashes)
-    if not n:
-        return 0
-    packed = struct.pack(f"<{n}Q", *hashes)
-    half = n / 2
+def _column_sums(packed: bytes) -> list[int]:
+    """How many of the packed little-endian uint64s have each of the 64 bits set."""
+    n = len(packed) // 8
     ones = int.from_bytes(b"\x01" * n, "little")
-    value = 0
+    masks = [ones << bit for bit in _BIT_MASKS]
+    sums: list[int] = []
     for byte_index in range(8):
         # Byte `byte_index` of every feature, as one big integer; masking one bit of every byte and
         # counting the set bits gives a column sum in C, with no Python loop per feature.
         plane = int.from_bytes(packed[byte_index::8], "little")
-        for bit in range(8):
-            if ((plane >> bit) & ones).bit_count() > half:
-                value |= 1 << (byte_index * 8 + bit)
+        sums.extend(map(int.bit_count, map(operator.and_, repeat(plane), masks)))
+    return sums
+
+
+def _simhash(features: Sequence[int], excess: Sequence[int] = ()) -> int:
+    """64-bit SimHash of feature hashes minus the `excess` ones (a sub-multiset), as a signed int64."""
+    n = len(features) - len(excess)
+    if n <= 0:
+        return 0
+    sums = _column_sums(struct.pack(f"<{len(features)}Q", *features))
+    if excess:
+        sums = list(map(operator.sub, sums, _column_sums(struct.pack(f"<{len(excess)}Q", *excess))))
+    half = n / 2
+    value: int = sum(map(operator.lshift, map(half.__lt__, sums), range(64)))
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
-def _fingerprint(texts: Sequence[str], features_of: Mapping[str, tuple[int, int]]) -> int:
+def _fingerprint(
+    texts: Sequence[str], counts: Mapping[str, int], hash_of: Mapping[str, int], pair_of: Mapping[str, int]
+) -> int:
     """SimHash over content words (weighted by frequency, capped) and their distinct 2-gram shingles.
 
     Words make a changed sentence move the fingerprint less; 2-grams keep texts that merely share
-    vocabulary apart. Stop words and punctuation are left out.
+    vocabulary apart. Stop words and punctuation are left out. `counts` counts `texts`; `hash_of`
+    and `pair_of` map the feature words of the text to their hash and 2-gram pair hash.
     """
-    # The map holds feature words only: one lookup per token, all of it in C.
-    found = list(filter(None, map(features_of.get, texts)))
-    hashes = list(map(_FIRST, found))
-    pairs = list(map(_SECOND, found))
-    counts = Counter(hashes)
-    # Each word once per occurrence, at most _MAX_WORD_WEIGHT times, then the distinct 2-grams.
-    weights = map(min, counts.values(), repeat(_MAX_WORD_WEIGHT))
-    features = list(chain.from_iterable(map(repeat, counts, weights)))
-    features.extend(set(map(operator.xor, pairs, hashes[1:])))
-    return _simhash(features)
+    # The maps hold this text's feature words only: small dicts, one lookup per token, all in C.
+    words = list(filter(hash_of.__contains__, texts))
+    if not words:
+        return 0
+    hashes = list(map(hash_of.__getitem__, words))
+    # Each word once per occurrence (the order of features does not matter to a SimHash) but at
+    # most _MAX_WORD_WEIGHT times: the occurrences beyond are taken off again. Then the distinct
+    # 2-grams.
+    excess = [
+        hash_of[word]
+        for word, count in counts.items()
+        if count > _MAX_WORD_WEIGHT and word in hash_of
+        for _ in range(count - _MAX_WORD_WEIGHT)
+    ]
+    pairs = set(map(operator.xor, map(pair_of.__getitem__, words), hashes[1:]))
+    hashes.extend(pairs)
+    return _simhash(hashes, excess)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -740,7 +782,6 @@ def _fingerprint(texts: Sequence[str], features_of: Mapping[str, tuple[int, int]
 _TOPIC_CACHE_SIZE = 16
 _TEXT = operator.attrgetter("text")
 _FIRST = operator.itemgetter(0)
-_SECOND = operator.itemgetter(1)
 _VOCAB_LIMIT = 500_000
 _MAX_TOPICS = 3
 _TOPIC_THRESHOLD = 0.6
@@ -770,12 +811,9 @@ class Analyzer:
             self._idf, self._median_idf = jieba_idf()
         else:
             self._idf, self._median_idf = idf, default_idf_value(idf)
-        # Per distinct token: keyword/feature flags, IDF and hash, computed once per process; this is
-        # what keeps the per-token work after jieba to dict lookups.
-        self._vocab: dict[str, _Word] = {}
-        # The same, split by use, so that keywords and fingerprints are set and map operations in C.
-        self._keyword_idf: dict[str, float] = {}
-        self._features: dict[str, tuple[int, int]] = {}
+        # Per distinct token: one packed record (_RECORD) of keyword flag, IDF, fingerprint hashes and
+        # kind interest, computed once; this keeps the per-token work after jieba to dict lookups.
+        self._vocab: dict[str, bytes] = {}
 
     def _index_for(self, topics: TopicLexicon | None) -> _TopicIndex:
         if topics is None or topics is self.topics:
@@ -794,24 +832,28 @@ class Analyzer:
                 self._overrides.popitem(last=False)
         return index
 
-    def _vocabulary(self, *counts: Mapping[str, int]) -> list[str]:
-        """Describe the token strings not seen before; return them."""
+    def _records(self, words: Sequence[str]) -> bytes:
+        """The joined records of `words` (distinct token strings), describing the new ones first.
+
+        These are the only lookups in the big vocabulary; everything after works on the text's own
+        small data, which stays in the CPU cache.
+        """
         vocab = self._vocab
-        if len(vocab) > _VOCAB_LIMIT:
-            vocab.clear()
-            self._keyword_idf.clear()
-            self._features.clear()
-            self._kind = _KindLexicon(self._kind.cues)
-        new: list[str] = []
-        for words in counts:
-            for word in set(words).difference(vocab):
-                info = vocab[word] = _describe(word, self._stopwords, self._idf, self._median_idf)
-                new.append(word)
-                if info.keyword:
-                    self._keyword_idf[word] = info.idf
-                if info.feature:
-                    self._features[word] = (info.hash, info.pair_hash)
-        return new
+        found = list(map(vocab.get, words))
+        if None in found:
+            with self._lock:
+                if len(vocab) > _VOCAB_LIMIT:
+                    vocab.clear()
+                    self._kind = _KindLexicon(self._kind.cues)
+                new = [word for word in words if word not in vocab]
+                kind = self._kind
+                kind.learn(new)
+                for word in new:
+                    vocab[word] = _describe(
+                        word, self._stopwords, self._idf, self._median_idf, word in kind.interesting
+                    )
+            found = list(map(vocab.get, words))
+        return b"".join(found)  # type: ignore[arg-type]
 
     def analyze(self, title: str, text: str, topics: TopicLexicon | None = None) -> Analysis:
         """Analyse one item; `topics` overrides the lexicon for this call (admin-edited lists)."""
@@ -830,22 +872,34 @@ class Analyzer:
         topic_tags = self._topics(index, counts, title_counts, title_texts, texts)
 
         # Token strings this analyzer has never seen are described once (keyword, fingerprint and
-        # kind cues they contain); everything after that is lookups.
-        with self._lock:
-            new = self._vocabulary(counts, title_counts)
-            if new:
-                self._kind.learn(new)
+        # kind cues they contain); everything after that is lookups in the small dict of this text.
+        distinct = list(counts)
+        distinct.extend(filterfalse(counts.__contains__, title_counts))
+        records = memoryview(self._records(distinct))
+        columns = records.cast("Q")
+        flags = columns[3::4].tolist()
+        interesting = set(compress(distinct, map(operator.and_, flags, repeat(_INTERESTING))))
         kind, sentences = _aggregate_kind(
-            _scan_kind(title_texts, title_tokens, self._kind, learn=False),
-            _scan_kind(texts, tokens, self._kind, learn=False),
+            _scan_kind(title_texts, title_tokens, self._kind, learn=False, interesting=interesting),
+            _scan_kind(texts, tokens, self._kind, learn=False, interesting=interesting),
         )
         weighted: Mapping[str, float] = counts
         if title_counts:
             weighted = dict(counts)
             for word, count in title_counts.items():
                 weighted[word] = weighted.get(word, 0) + _TITLE_WEIGHT * count
-        keywords = _keywords(weighted, self._keyword_idf)
-        fingerprint = _fingerprint(texts or title_texts, self._features)
+        is_keyword = list(map(operator.and_, flags, repeat(_KEYWORD)))
+        idfs = compress(records.cast("d")[2::4].tolist(), is_keyword)
+        keywords = _keywords(weighted, dict(zip(compress(distinct, is_keyword), idfs, strict=False)))
+        is_feature = list(map(operator.and_, flags, repeat(_FEATURE)))
+        feature_words = list(compress(distinct, is_feature))
+        hash_of = dict(zip(feature_words, compress(columns[0::4].tolist(), is_feature), strict=True))
+        pair_of = dict(zip(feature_words, compress(columns[1::4].tolist(), is_feature), strict=True))
+        fingerprint = (
+            _fingerprint(texts, counts, hash_of, pair_of)
+            if texts
+            else _fingerprint(title_texts, title_counts, hash_of, pair_of)
+        )
         return Analysis(
             clean_title=clean_title,
             clean_text=cleaned,
@@ -883,8 +937,14 @@ class Analyzer:
             hit(word, counts[word])
         for word in filter(words.__contains__, title_counts):
             hit(word, _TITLE_WEIGHT * title_counts[word])
-        for weight, seq in ((1.0, texts), (_TITLE_WEIGHT, title_texts)):
-            for _, _, word in _phrases(seq, words, index.prefixes, index.max_len):
+        for weight, seq, seen in ((1.0, texts, counts), (_TITLE_WEIGHT, title_texts, title_counts)):
+            # Phrase starts among the distinct words first: most texts have few, and the scan over
+            # every token is then a probe of a small set.
+            starts = index.prefixes.intersection(seen)
+            if not starts:
+                continue
+            positions = [i for i, text in enumerate(seq) if text in starts]
+            for _, _, word in _phrases(seq, words, index.prefixes, index.max_len, positions):
                 hit(word, weight)
 
         # Long texts match more words: scale by the log of the length so that a long report is not

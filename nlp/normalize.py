@@ -34,9 +34,15 @@ def _traditional_chars() -> frozenset[str]:
     return frozenset(c for c, t in zip(chars, converted, strict=True) if c != t)
 
 
+@functools.cache
+def _traditional_re() -> re.Pattern[str]:
+    """One character class of every traditional-only hanzi: a regex scan is faster than a set probe."""
+    return re.compile("[" + "".join(map(re.escape, sorted(_traditional_chars()))) + "]")
+
+
 def to_simplified(text: str) -> str:
     """Convert traditional script to simplified (a simplified text comes back unchanged)."""
-    if _traditional_chars().isdisjoint(text):
+    if not _traditional_re().search(text):
         # Most texts are simplified already: a set scan in C instead of a conversion. (This also
         # spares them t2s's rare phrase rewrites of simplified text, e.g. 坏 -> 坯.)
         return text
@@ -302,6 +308,8 @@ _SENTENCE_END = tuple("。！？；：…")
 
 
 def _repair_entities(text: str) -> str:
+    if ";" not in text:
+        return text
     text = _HALF_DECODED_ENTITY.sub(r"&\1;", text)
     # Twice: texts escaped twice (&amp;quot;) still come out readable.
     for _ in range(2):
@@ -343,10 +351,14 @@ def _repair_punctuation(line: str) -> str:
     return _repair_quotes(line)
 
 
+# All the patterns in one alternation: one regex call per short line instead of thirteen.
+_FURNITURE_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in _FURNITURE_PATTERNS))
+
+
 def _is_furniture(line: str) -> bool:
     if line in _FURNITURE_EXACT:
         return True
-    if len(line) <= 80 and any(p.match(line) for p in _FURNITURE_PATTERNS):
+    if len(line) <= 80 and _FURNITURE_ANY.match(line):
         return True
     return len(line) <= 100 and not line.endswith("。") and bool(_FOOTER_MARKERS.search(line))
 
@@ -407,6 +419,8 @@ def _strip_furniture(lines: list[str]) -> list[str]:
 
 def _strip_repeated_headers(lines: list[str]) -> list[str]:
     """Drop short lines repeated 3+ times (running page headers/footers), never sentences."""
+    if len(lines) < 3:
+        return lines
     counts = Counter(line for line in lines if len(line) <= 40)
     repeated = {
         line
@@ -423,11 +437,12 @@ def clean_text(raw: str) -> str:
     text = _INVISIBLE.sub("", _LINE_BREAKS.sub("\n", raw))
     text = _strip_tags(text)
     text = _repair_entities(text)
-    lines: list[str] = []
-    for raw_line in text.split("\n"):
-        line = _SPACES.sub(" ", raw_line).strip()
-        if line:
-            lines.append(_repair_punctuation(line))
+    # Whole-text passes where a line-by-line one gives the same result: most texts need no
+    # punctuation repair at all, and one search over the text tells.
+    text = _SPACES.sub(" ", text)
+    lines = [line for line in map(str.strip, text.split("\n")) if line]
+    if _FULL_WIDTH.search(text) or _HALF_WIDTH_PUNCT.search(text):
+        lines = list(map(_repair_punctuation, lines))
     lines = _strip_furniture(lines)
     lines = _strip_repeated_headers(lines)
     return "\n".join(lines)

@@ -14,11 +14,16 @@ from nlp.evaluation import evaluate_rows, score_multi_label, score_single_label
 
 DATA = Path(__file__).parent / "data"
 KIND_EVAL = DATA / "kind_eval.jsonl"
+# Written after the eval set had been looked at several times, from reports no other file uses, and
+# measured once at the end of a tuning round (see EVAL_README.md).
+KIND_HOLDOUT = DATA / "kind_holdout.jsonl"
 TOPICS_EVAL = DATA / "topics_eval.jsonl"
 KIND_TARGET = 0.85
 TOPIC_TARGET = 0.75
-# What the tagger reaches today on the held-out kind set: a drop below it is a regression.
+# What the tagger reaches today on the held-out kind sets (eval 0.818, holdout 0.890), a little
+# under: a drop below it is a regression.
 KIND_FLOOR = 0.80
+KIND_HOLDOUT_FLOOR = 0.86
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +115,15 @@ def test_kind_tagging_does_not_regress_on_held_out_sentences(analyzer: Analyzer)
     assert result.kind.macro_f1 >= KIND_FLOOR
 
 
+def test_kind_tagging_does_not_regress_on_the_fresh_holdout(analyzer: Analyzer) -> None:
+    rows = _rows(KIND_HOLDOUT)
+    assert len(rows) >= 120
+    result = evaluate_rows(analyzer, rows)
+    assert result.kind.macro_f1 >= KIND_HOLDOUT_FLOOR
+
+
 @pytest.mark.xfail(
-    strict=True, reason="kind macro-F1 on the held-out set is about 0.82; target 0.85 not met yet"
+    strict=True, reason="kind macro-F1 on the eval set is about 0.82 (holdout 0.89); target 0.85 not met yet"
 )
 def test_kind_tagging_meets_the_target_on_held_out_sentences(analyzer: Analyzer) -> None:
     result = evaluate_rows(analyzer, _rows(KIND_EVAL))
