@@ -397,7 +397,7 @@ def _scan_kind(
     if interesting is None:
         interesting = lexicon.interesting
     # Only cue words, phrase starts and punctuation matter: the rest is skipped in C.
-    visit = [i for i, text in enumerate(texts) if text in interesting]
+    visit = list(compress(range(len(texts)), map(interesting.__contains__, texts)))
     prefixes = cues.prefixes
     phrase_at: dict[int, tuple[int, str]] = {}
     starts = [i for i in visit if texts[i] in prefixes]
@@ -765,11 +765,9 @@ def _fingerprint(
     # Each word once per occurrence (the order of features does not matter to a SimHash) but at
     # most _MAX_WORD_WEIGHT times: the occurrences beyond are taken off again. Then the distinct
     # 2-grams.
+    heavy = compress(counts, map(_MAX_WORD_WEIGHT.__lt__, counts.values()))
     excess = [
-        hash_of[word]
-        for word, count in counts.items()
-        if count > _MAX_WORD_WEIGHT and word in hash_of
-        for _ in range(count - _MAX_WORD_WEIGHT)
+        hash_of[word] for word in heavy if word in hash_of for _ in range(counts[word] - _MAX_WORD_WEIGHT)
     ]
     pairs = set(map(operator.xor, map(pair_of.__getitem__, words), hashes[1:]))
     hashes.extend(pairs)
@@ -943,7 +941,7 @@ class Analyzer:
             starts = index.prefixes.intersection(seen)
             if not starts:
                 continue
-            positions = [i for i, text in enumerate(seq) if text in starts]
+            positions = compress(range(len(seq)), map(starts.__contains__, seq))
             for _, _, word in _phrases(seq, words, index.prefixes, index.max_len, positions):
                 hit(word, weight)
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import tempfile
 import threading
+from collections.abc import Iterator
 from itertools import accumulate
 from pathlib import Path
 from typing import NamedTuple
 
 import jieba
+from jieba import finalseg
 
 USER_DICT = Path(__file__).with_name("data") / "userdict.txt"
 
@@ -31,6 +34,72 @@ class Token(NamedTuple):
 _new_token = functools.partial(tuple.__new__, Token)
 
 
+class _Tokenizer(jieba.Tokenizer):  # type: ignore[misc]  # jieba is untyped
+    """jieba's tokenizer with its DAG and route computed in one pass: the same words, faster.
+
+    jieba builds a dict of candidate ends per position, then a generator and a tuple per candidate
+    to pick the best route; here each candidate is scored as it is found. The arithmetic and the
+    tie-breaking (the later end wins an exact tie, as in max() over (score, end)) are jieba's, so
+    the words are the same (tests compare with `jieba.Tokenizer.lcut`).
+    """
+
+    def _Tokenizer__cut_DAG(self, sentence: str) -> Iterator[str]:  # jieba's mangled name
+        self.check_initialized()
+        freq: dict[str, int] = self.FREQ
+        get = freq.get
+        log = math.log
+        logtotal = log(self.total)
+        n = len(sentence)
+        scores = [0.0] * (n + 1)
+        ends = [0] * (n + 1)
+        for k in range(n - 1, -1, -1):
+            best = 0.0
+            best_end = -1
+            i = k
+            frag = sentence[k]
+            while True:
+                count = get(frag)
+                if count is None:
+                    break
+                if count:
+                    score = log(count) - logtotal + scores[i + 1]
+                    if best_end < 0 or score >= best:
+                        best, best_end = score, i
+                i += 1
+                if i >= n:
+                    break
+                frag = sentence[k : i + 1]
+            if best_end < 0:
+                best, best_end = log(get(sentence[k]) or 1) - logtotal + scores[k + 1], k
+            scores[k] = best
+            ends[k] = best_end
+        # From here on jieba's __cut_DAG: single characters are buffered and runs of them that are
+        # not a dictionary word go to the HMM.
+        x = 0
+        buf = ""
+        while x < n:
+            y = ends[x] + 1
+            word = sentence[x:y]
+            if y - x == 1:
+                buf += word
+            else:
+                if buf:
+                    yield from self._flush(buf)
+                    buf = ""
+                yield word
+            x = y
+        if buf:
+            yield from self._flush(buf)
+
+    def _flush(self, buf: str) -> Iterator[str]:
+        if len(buf) == 1:
+            yield buf
+        elif not self.FREQ.get(buf):
+            yield from finalseg.cut(buf)
+        else:
+            yield from buf
+
+
 class Segmenter:
     """An explicit jieba tokenizer with our user dictionary and its own cache directory.
 
@@ -39,7 +108,7 @@ class Segmenter:
     """
 
     def __init__(self, cache_dir: Path | None = None, user_dict: Path | None = USER_DICT) -> None:
-        self._tokenizer = jieba.Tokenizer()
+        self._tokenizer = _Tokenizer()
         cache = Path(cache_dir) if cache_dir else Path(tempfile.gettempdir()) / "xinxi-jieba"
         cache.mkdir(parents=True, exist_ok=True)
         self._tokenizer.tmp_dir = str(cache)
