@@ -11,7 +11,10 @@ same token streams feed our backend, FTS5 (tokens joined by spaces, `unicode61`)
 a stock Whoosh index. Queries are 2-4 words an editor would type, drawn from the documents' own
 titles and text; a third carry filters (unit, kind, a date range). Every engine returns totals and
 highlights its top 10. The machine is shared and noisy, so the figures that matter are the ratios
-measured in the same run. The last line printed is one JSON object.
+measured in the same run: the engines take turns query by query (`interleaved`), so they meet
+the same load. A rebuild is compared with jieba alone cutting the same texts in the same run
+(`jieba_seconds`, `rebuild_seconds`, `rebuild_ratio_vs_jieba`). The last line printed is one JSON
+object.
 """
 
 from __future__ import annotations
@@ -187,21 +190,37 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 
 def timed(queries: list[dict[str, Any]], run: Callable[[dict[str, Any]], int]) -> tuple[list[float], int]:
     """Run every query once to warm up, then time each; return latencies and total matches."""
+    latencies, matched = interleaved(queries, {"one": run})
+    return latencies["one"], matched["one"]
+
+
+def interleaved(
+    queries: list[dict[str, Any]], engines: dict[str, Callable[[dict[str, Any]], int]]
+) -> tuple[dict[str, list[float]], dict[str, int]]:
+    """Time every engine on every query, taking turns query by query; latencies and matches by name.
+
+    On a shared, noisy machine the load changes from one minute to the next: timing one engine
+    after the other would compare different minutes. Taking turns on each query (in an order
+    that rotates) puts every engine through the same ones. The first 20 queries warm up each.
+    """
     for spec in queries[:20]:
-        run(spec)
-    latencies: list[float] = []
-    matched = 0
-    for spec in queries:
-        started = time.perf_counter()
-        matched += run(spec)
-        latencies.append(time.perf_counter() - started)
+        for run in engines.values():
+            run(spec)
+    latencies: dict[str, list[float]] = {name: [] for name in engines}
+    matched = dict.fromkeys(engines, 0)
+    names = list(engines)
+    for k, spec in enumerate(queries):
+        for name in names[k % len(names) :] + names[: k % len(names)]:
+            started = time.perf_counter()
+            matched[name] += engines[name](spec)
+            latencies[name].append(time.perf_counter() - started)
     return latencies, matched
 
 
 # --- our backend --------------------------------------------------------------------------------
 
 
-def our_query(spec: dict[str, Any]) -> SearchQuery:
+def our_query(spec: dict[str, Any], facets: bool = False) -> SearchQuery:
     return SearchQuery(
         text=" ".join(spec["words"]),
         unit=spec.get("unit"),
@@ -209,7 +228,22 @@ def our_query(spec: dict[str, Any]) -> SearchQuery:
         date_from=spec.get("date_from"),
         date_to=spec.get("date_to"),
         per_page=10,
+        want_facets=facets,
     )
+
+
+def jieba_seconds(docs: list[IndexDoc], segmenter: Segmenter) -> float:
+    """Seconds jieba alone needs to cut the title and body of every document, as an ingest does.
+
+    `build_docs` cuts each distinct text once (and caches it); this pass cuts every document's
+    texts with the segmenter's jieba tokenizer, uncached, to compare a rebuild with.
+    """
+    cut = segmenter._tokenizer.lcut  # jieba itself, without our offsets on top
+    started = time.perf_counter()
+    for d in docs:
+        cut(d.title)
+        cut(d.body)
+    return time.perf_counter() - started
 
 
 # --- SQLite FTS5 baseline -------------------------------------------------------------------------
@@ -325,6 +359,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--database-url", default=os.environ.get("XINXI_TEST_DATABASE_URL"))
     parser.add_argument("--workdir", type=Path, default=None, help="where indexes go (default: a temp dir)")
+    parser.add_argument("--facets", action="store_true", help="also time searches that ask for facets")
     args = parser.parse_args()
     if args.backend == "postgres" and not args.database_url:
         sys.exit("--backend postgres needs --database-url or XINXI_TEST_DATABASE_URL")
@@ -338,6 +373,8 @@ def main() -> None:
     distinct = min(len(texts), len(docs))
     print(f"docs {len(docs)} ({distinct} distinct paragraphs), segmented once in {prepare_s:.1f} s")
     print(f"RSS after preparing the documents: {rss_mb():.0f} MB")
+    jieba_s = jieba_seconds(docs, segmenter)
+    print(f"jieba alone: {jieba_s:.1f} s for the titles and bodies of {len(docs)} docs")
 
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     backend: SearchBackend = make_backend(
@@ -354,20 +391,31 @@ def main() -> None:
         index_s = time.perf_counter() - started
         rebuild_peak = rss_mb()
         assert indexed == len(docs) == backend.count()
-        print(f"{args.backend}: rebuilt {indexed} docs in {index_s:.1f} s ({indexed / index_s:,.0f} docs/s)")
+        print(
+            f"{args.backend}: rebuilt {indexed} docs in {index_s:.1f} s ({indexed / index_s:,.0f} docs/s), "
+            f"{index_s / jieba_s:.2f}x jieba alone, peak RSS {rebuild_peak:.0f} MB"
+        )
 
         queries = make_queries(docs, args.queries)
-        ours, our_matches = timed(queries, lambda spec: backend.search(our_query(spec)).total)
-        p50, p95 = percentiles(ours)
-        print(f"{args.backend}: p50 {p50:.1f} ms, p95 {p95:.1f} ms over {len(queries)} queries")
-
         conn, fts_s = fts5_index(docs, workdir / "fts5.db")
-        fts, fts_matches = timed(queries, lambda spec: fts5_search(conn, spec))
-        fts_p50, fts_p95 = percentiles(fts)
-        conn.close()
+        engines: dict[str, Callable[[dict[str, Any]], int]] = {
+            "ours": lambda spec: backend.search(our_query(spec)).total,
+            "fts5": lambda spec: fts5_search(conn, spec),
+        }
+        searcher: Any = None
+        if args.backend == "whoosh":
+            (workdir / "plain").mkdir()
+            ix, plain_s = plain_whoosh(docs, workdir / "plain")
+            searcher = ix.searcher()
+            engines["plain"] = lambda spec: plain_whoosh_search(searcher, spec)
+        latencies, matches = interleaved(queries, engines)
+        our_matches, fts_matches = matches["ours"], matches["fts5"]
+        p50, p95 = percentiles(latencies["ours"])
+        print(f"{args.backend}: p50 {p50:.1f} ms, p95 {p95:.1f} ms over {len(queries)} queries")
+        fts_p50, fts_p95 = percentiles(latencies["fts5"])
         print(
             f"fts5: indexed in {fts_s:.1f} s ({len(docs) / fts_s:,.0f} docs/s), "
-            f"p50 {fts_p50:.1f} ms, p95 {fts_p95:.1f} ms"
+            f"p50 {fts_p50:.1f} ms, p95 {fts_p95:.1f} ms (timed in turns with {args.backend})"
         )
         print(f"total matches: {args.backend} {our_matches}, fts5 {fts_matches} (grams widen ours)")
         result.update(
@@ -377,19 +425,18 @@ def main() -> None:
             fts5_p95_ms=round(fts_p95, 2),
             p95_ratio_vs_fts5=round(p95 / fts_p95, 3),
             index_docs_per_s=round(indexed / index_s),
+            jieba_seconds=round(jieba_s, 2),
+            rebuild_seconds=round(index_s, 2),
+            rebuild_ratio_vs_jieba=round(index_s / jieba_s, 3),
             fts5_index_docs_per_s=round(len(docs) / fts_s),
             rebuild_peak_rss_mb=round(rebuild_peak),
             queries=len(queries),
             matches=our_matches,
             fts5_matches=fts_matches,
         )
-
-        if args.backend == "whoosh":
-            (workdir / "plain").mkdir()
-            ix, plain_s = plain_whoosh(docs, workdir / "plain")
-            with ix.searcher() as searcher:
-                plain, _ = timed(queries, lambda spec: plain_whoosh_search(searcher, spec))
-            plain_p50, plain_p95 = percentiles(plain)
+        if searcher is not None:
+            searcher.close()
+            plain_p50, plain_p95 = percentiles(latencies["plain"])
             print(f"plain whoosh: indexed in {plain_s:.1f} s, p50 {plain_p50:.1f} ms, p95 {plain_p95:.1f} ms")
             result.update(
                 whoosh_plain_p50_ms=round(plain_p50, 2),
@@ -397,6 +444,12 @@ def main() -> None:
                 p95_ratio_vs_plain_whoosh=round(p95 / plain_p95, 3),
                 whoosh_plain_index_docs_per_s=round(len(docs) / plain_s),
             )
+        conn.close()
+        if args.facets:
+            faceted, _ = timed(queries, lambda spec: backend.search(our_query(spec, facets=True)).total)
+            facet_p50, facet_p95 = percentiles(faceted)
+            print(f"{args.backend} with facets: p50 {facet_p50:.1f} ms, p95 {facet_p95:.1f} ms")
+            result.update(facets_p50_ms=round(facet_p50, 2), facets_p95_ms=round(facet_p95, 2))
     finally:
         backend.close()
         if args.backend == "postgres":

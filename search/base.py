@@ -75,6 +75,8 @@ class SearchQuery:
     sort: str = "relevance"  # relevance | date
     page: int = 1
     per_page: int = 20
+    # Facet counts cost a pass over every match: only a page that shows them asks for them.
+    want_facets: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,10 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """A page of hits with the total count over all pages and facet counts."""
+    """A page of hits with the total count over all pages and facet counts.
+
+    `facets` holds every name of FACET_NAMES when the query set `want_facets`, and is empty otherwise.
+    """
 
     total: int
     hits: list[Hit]

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from search.query import normalize_token
+from search.query import fold_width
 
 # Han ideographs: 〇, extension A, the basic block, compatibility ideographs and the supplementary
 # planes (extensions B and later).
@@ -41,21 +41,22 @@ def is_cjk_text(text: str) -> bool:
     return _CJK_TEXT.fullmatch(text) is not None
 
 
+# The same stream in one findall (all in C): at every position, the CJK bigram starting there, or
+# a lone CJK character, or a run of other letters and digits starting there (a zero-width
+# lookahead, so bigrams overlap; a run is taken at its first character only).
+_WORD_CHAR = f"[^\\W_{_CJK}]"
+_GRAM = re.compile(f"(?=([{_CJK}]{{2}}|(?<![{_CJK}])[{_CJK}](?![{_CJK}])|(?<!{_WORD_CHAR}){_WORD_CHAR}+))")
+
+
 def text_grams(text: str) -> list[str]:
     """Return the gram stream of normalised `text` in order (see the module docstring)."""
-    grams: list[str] = []
-    for match in _RUN.finditer(text):
-        run = match.group()
-        if match.group(1) is None or len(run) == 1:
-            grams.append(run)
-        else:
-            grams.extend([run[k : k + 2] for k in range(len(run) - 1)])
-    return grams
+    return _GRAM.findall(text)
 
 
 def tokens_text(tokens: Iterable[str]) -> str:
     """Return the normalised concatenation of stored tokens: the text the grams are taken from."""
-    return normalize_token("".join(tokens))
+    # Not `normalize_token`: a whole text would only crowd the token cache.
+    return fold_width("".join(tokens)).lower()
 
 
 def index_grams(tokens: Iterable[str]) -> list[str]:

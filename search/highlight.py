@@ -9,21 +9,132 @@ equals it: 农田 inside 高标准农田, 安全生产 across 安全|生产) mar
 occurrences, so the mark still covers whole tokens. That applies to terms of two or more CJK
 characters only: a single character would light up half the text, and a Latin word inside a longer
 token did not match at all. See `gram_only_terms`.
+
+Highlighting runs on every hit of every search, so it avoids per-token Python work: a stream is
+normalised once as one string, terms are found in it with `str.find` and mapped back to tokens by
+their offsets, and escaping works on joined runs of tokens.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
+from itertools import accumulate
 
 from search.base import Hit
 from search.grams import is_cjk_text
-from search.query import normalize_token
+from search.query import fold_width, normalize_token
 
 ELLIPSIS = "…"
 _SENTENCE_ENDS = set("。！？；!?;\n")
+# Lower-casing one string is not always lower-casing its parts: a capital sigma depends on what
+# follows it. Such a text is normalised token by token.
+_CONTEXTUAL = "\u03a3"
+_SPACE = re.compile(r"\s")
+
+
+class _Stream:
+    """A token stream ready for matching: display tokens and their normalised text with offsets.
+
+    Empty tokens are dropped and each run of whitespace tokens shows as one space (none at the
+    end); `starts[i]` is where token i begins in `norm`, the normalised concatenation.
+    """
+
+    __slots__ = ("_found", "norm", "offsets", "shown", "starts")
+
+    def __init__(self, tokens: Sequence[str]) -> None:
+        shown = tokens if isinstance(tokens, list) else list(tokens)
+        text = "".join(shown)
+        if "" in shown or (_SPACE.search(text) and any(map(str.isspace, shown))):
+            shown = _collapse(shown)
+            text = "".join(shown)
+        norm = fold_width(text).lower()
+        offsets = list(accumulate(map(len, shown), initial=0))
+        starts = offsets
+        if len(norm) != len(text) or _CONTEXTUAL in text:
+            parts = [normalize_token(token) for token in shown]
+            norm = "".join(parts)
+            starts = list(accumulate(map(len, parts), initial=0))
+        self.shown: list[str] = shown
+        self.norm: str = norm
+        self.starts: list[int] = starts  # token offsets in `norm`
+        self.offsets: list[int] = offsets  # token offsets in the displayed text
+        self._found: dict[str, list[int]] = {}
+
+    def whole(self, term: str) -> list[int]:
+        """Return the indexes of the tokens whose normalised form equals `term`."""
+        known = self._found.get(term)
+        if known is None:
+            known = self._found[term] = self._whole(term)
+        return known
+
+    def _whole(self, term: str) -> list[int]:
+        found: list[int] = []
+        norm, starts = self.norm, self.starts
+        size = len(term)
+        if not size or term.isspace():  # whitespace shows as a space and never matches
+            return found
+        at = norm.find(term)
+        while at >= 0:
+            i = bisect_left(starts, at)
+            if i < len(starts) - 1 and starts[i] == at and starts[i + 1] == at + size:
+                found.append(i)
+            at = norm.find(term, at + 1)
+        return found
+
+    def matches(
+        self, terms: AbstractSet[str], inside: AbstractSet[str]
+    ) -> tuple[list[str | None], list[int]]:
+        """Return the matched term of each token (None where none matched) and the matched indexes."""
+        matched: list[str | None] = [None] * len(self.shown)
+        marked: set[int] = set()
+        for term in terms:
+            for i in self.whole(term):
+                matched[i] = term
+                marked.add(i)
+        if inside:
+            self._mark_inside(matched, marked, inside)
+        return matched, sorted(marked)
+
+    def _mark_inside(self, matched: list[str | None], marked: set[int], inside: AbstractSet[str]) -> None:
+        """Mark the whole tokens that overlap an occurrence of a term of `inside`."""
+        norm, starts = self.norm, self.starts
+        for term in sorted(inside):
+            at = norm.find(term)
+            while at >= 0:
+                first = bisect_right(starts, at) - 1
+                last = bisect_left(starts, at + len(term))  # one past the last overlapping token
+                for i in range(first, last):
+                    if matched[i] is None:
+                        matched[i] = term
+                        marked.add(i)
+                at = norm.find(term, at + 1)
+
+
+def _collapse(tokens: Sequence[str]) -> list[str]:
+    """Drop empty tokens, show each whitespace run as one space, none at the end."""
+    shown: list[str] = []
+    for token in tokens:
+        if not token:
+            continue
+        if token.isspace():
+            if shown and shown[-1] != " ":
+                shown.append(" ")
+            continue
+        shown.append(token)
+    while shown and shown[-1] == " ":
+        shown.pop()
+    return shown
+
+
+def _gram_only(terms: AbstractSet[str], streams: Sequence[_Stream]) -> frozenset[str]:
+    candidates = {term for term in terms if len(term) >= 2 and is_cjk_text(term)}
+    if not candidates:
+        return frozenset()
+    return frozenset(term for term in candidates if not any(stream.whole(term) for stream in streams))
 
 
 def gram_only_terms(terms: AbstractSet[str], *streams: Sequence[str]) -> frozenset[str]:
@@ -34,76 +145,30 @@ def gram_only_terms(terms: AbstractSet[str], *streams: Sequence[str]) -> frozens
     somewhere in the document marks whole-token equals only (马克 does not mark 马克思主义 when the
     document also holds the token 马克).
     """
-    candidates = {term for term in terms if len(term) >= 2 and is_cjk_text(term)}
-    if not candidates:
-        return frozenset()
-    for stream in streams:
-        for token in stream:
-            norm = normalize_token(token)
-            if norm in candidates:
-                candidates.discard(norm)
-                if not candidates:
-                    return frozenset()
-    return frozenset(candidates)
-
-
-def _prepare(
-    tokens: Sequence[str], terms: AbstractSet[str], inside: AbstractSet[str] = frozenset()
-) -> tuple[list[str], list[str | None]]:
-    """Collapse whitespace runs to one space; return display tokens and the matched term of each."""
-    shown: list[str] = []
-    matched: list[str | None] = []
-    for token in tokens:
-        if not token:
-            continue
-        if token.isspace():
-            if shown and shown[-1] != " ":
-                shown.append(" ")
-                matched.append(None)
-            continue
-        shown.append(token)
-        norm = normalize_token(token)
-        matched.append(norm if norm in terms else None)
-    while shown and shown[-1] == " ":
-        shown.pop()
-        matched.pop()
-    if inside:
-        _mark_inside(shown, matched, inside)
-    return shown, matched
-
-
-def _mark_inside(shown: list[str], matched: list[str | None], inside: AbstractSet[str]) -> None:
-    """Mark the whole tokens that overlap an occurrence of a term of `inside` in the joined text."""
-    norms = [normalize_token(token) for token in shown]
-    starts = [0]
-    for norm in norms:
-        starts.append(starts[-1] + len(norm))
-    text = "".join(norms)
-    for term in sorted(inside):
-        at = text.find(term)
-        while at >= 0:
-            first = bisect_right(starts, at) - 1
-            last = bisect_left(starts, at + len(term))  # one past the last overlapping token
-            for i in range(first, last):
-                if matched[i] is None:
-                    matched[i] = term
-            at = text.find(term, at + 1)
+    return _gram_only(terms, [_Stream(stream) for stream in streams])
 
 
 def _render(shown: list[str], matched: list[str | None], start: int, end: int) -> str:
     parts: list[str] = []
-    in_mark = False
-    for i in range(start, end):
-        if matched[i] is not None and not in_mark:
-            parts.append("<mark>")
-            in_mark = True
-        elif matched[i] is None and in_mark:
-            parts.append("</mark>")
-            in_mark = False
-        parts.append(html.escape(shown[i]))
-    if in_mark:
-        parts.append("</mark>")
+    escape = html.escape
+    i = start
+    while i < end:
+        j = i
+        if matched[i] is None:
+            while j < end and matched[j] is None:
+                j += 1
+            parts.append(escape("".join(shown[i:j])))
+        else:
+            while j < end and matched[j] is not None:
+                j += 1
+            parts.append("<mark>" + escape("".join(shown[i:j])) + "</mark>")
+        i = j
     return "".join(parts)
+
+
+def _highlight_all(stream: _Stream, terms: AbstractSet[str], inside: AbstractSet[str]) -> str:
+    matched, _ = stream.matches(terms, inside)
+    return _render(stream.shown, matched, 0, len(stream.shown))
 
 
 def highlight_all(
@@ -114,8 +179,7 @@ def highlight_all(
     `terms` mark tokens equal to them; `inside` (from `gram_only_terms`) mark the whole tokens
     overlapping their occurrences.
     """
-    shown, matched = _prepare(tokens, terms, inside)
-    return _render(shown, matched, 0, len(shown))
+    return _highlight_all(_Stream(tokens), terms, inside)
 
 
 def snippet(
@@ -132,11 +196,14 @@ def snippet(
     earliest); it starts shortly before its first match, at a sentence start when one is near, and
     "…" marks each cut end. Without any match the escaped beginning of the text is returned.
     """
-    shown, matched = _prepare(tokens, terms, inside)
+    return _snippet(_Stream(tokens), terms, max_chars, inside)
+
+
+def _snippet(stream: _Stream, terms: AbstractSet[str], max_chars: int, inside: AbstractSet[str]) -> str:
+    shown = stream.shown
+    matched, hits = stream.matches(terms, inside)
     n = len(shown)
-    prefix = [0]
-    for token in shown:
-        prefix.append(prefix[-1] + len(token))
+    prefix = stream.offsets
 
     def window_end(start: int) -> int:
         end = bisect_right(prefix, prefix[start] + max_chars) - 1
@@ -144,7 +211,6 @@ def snippet(
 
     if prefix[-1] <= max_chars:
         return _render(shown, matched, 0, n)
-    hits = [i for i, term in enumerate(matched) if term is not None]
     if not hits:
         return _cut(shown, matched, 0, window_end(0))
 
@@ -187,10 +253,11 @@ def make_hit(
     terms: AbstractSet[str],
 ) -> Hit:
     """Build a Hit with the highlighted title and body snippet from a document's stored tokens."""
-    inside = gram_only_terms(terms, title_tokens, body_tokens)
+    title, body = _Stream(title_tokens), _Stream(body_tokens)
+    inside = _gram_only(terms, (title, body))
     return Hit(
         id=item_id,
         score=score,
-        snippet=snippet(body_tokens, terms, inside=inside),
-        title_html=highlight_all(title_tokens, terms, inside),
+        snippet=_snippet(body, terms, 120, inside),
+        title_html=_highlight_all(title, terms, inside),
     )

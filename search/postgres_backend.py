@@ -7,17 +7,22 @@ PostgreSQL never segments anything either. Its parser would cut our tokens again
 ``covid-19`` and mixed Latin/CJK tokens into several lexemes), so the tsvector is written from the
 tokens of the one `nlp` pass directly, as a literal with positions, the way `to_tsvector('simple',
 …)` of the space-joined tokens would look if the parser kept every token whole (lower-cased, no
-stemming, no stop words). The weight tells the streams apart:
+stemming, no stop words). Two tsvector columns, each with its own GIN index:
 
-- A: title words, B: body words (our normalised tokens);
-- C: title grams, D: body grams (`search.grams`), and the single CJK characters of title (C) and
-  body (D) as separate lexemes prefixed with ``~``.
+- `words`: title words (weight A) and body words (B), our normalised tokens;
+- `grams`: title grams (C) and body grams (D) (`search.grams`), and the single CJK characters of
+  title (C) and body (D) as separate lexemes prefixed with ``~``.
 
-Each stream has its own range of positions with a gap between ranges, so a phrase (``<->``)
-restricted to one weight never crosses from one stream into another. Queries are translated into
-tsquery literals the same way (`'农田':AB | '农田':CD`), bound as parameters so the statement text
-stays the same from one search to the next; filters and the permission scope are SQL conditions
-of the same WHERE clause; ranking is `ts_rank_cd` with weights that mirror the Whoosh boosts.
+Each stream has its own range of positions with a gap between ranges, so a phrase (``<->``) never
+crosses from one stream into another. A query word is looked up without a weight unless it is
+restricted to titles: GIN keeps no weights, so a weighted lookup has to recheck (and detoast)
+every candidate row. A word made of CJK characters only is matched in `grams` alone (its grams
+hold every text containing it, whole-token occurrences included); other words match either
+column (`words @@ 'gdp' OR grams @@ 'gdp'`). Literals are bound as parameters; filters and the
+permission scope are SQL conditions of the same WHERE clause. Ranking is `ts_rank_cd` over the
+small `words` column only (title words weigh twice body words), never over the large `grams`
+column: ranking reads the ranked column of every match, so a document that holds the query words
+as tokens ranks first and gram-only matches follow by id.
 """
 
 from __future__ import annotations
@@ -56,14 +61,15 @@ log = logging.getLogger(__name__)
 
 SEP = "\x1f"
 TABLE = "search_doc"
-# Bump when the table or what goes into tsv changes; the table comment then mismatches and
+# Bump when the table or what goes into its tsvectors changes; the table comment then mismatches and
 # `check()` reports the index (the app recreates and rebuilds it).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 VERSION_COMMENT = f"xinxi search index v{SCHEMA_VERSION}"
 BATCH_SIZE = 1000
-# ts_rank_cd weights for {D, C, B, A}: body gram, title gram, body word, title word, in the
-# proportions of the Whoosh boosts (1, 2, 3, 6).
+# ts_rank_cd weights for {D, C, B, A} of the `words` column: body word, title word, in the
+# proportions of the Whoosh boosts (3, 6).
 RANK_WEIGHTS = "{0.1,0.2,0.3,0.6}"
+GRAM_SCORE = 0.01
 # PostgreSQL limits: positions 1..16383, 256 positions per lexeme, 2047 bytes per lexeme.
 MAX_POSITION = 16383
 MAX_POSITIONS_PER_LEXEME = 255
@@ -94,7 +100,8 @@ def build_table(schema: str) -> sa.Table:
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("title_tokens", sa.Text, nullable=False),
         sa.Column("body_tokens", sa.Text, nullable=False),
-        sa.Column("tsv", pg.TSVECTOR, nullable=False),
+        sa.Column("words", pg.TSVECTOR, nullable=False),
+        sa.Column("grams", pg.TSVECTOR, nullable=False),
     )
 
 
@@ -105,81 +112,106 @@ def _quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def tsvector_literal(doc: IndexDoc) -> str:
-    """Return the tsvector of a document as a literal (see the module docstring for the layout)."""
+def _tsvector(streams: Iterable[tuple[Iterable[str], str]]) -> str:
     positions: dict[str, list[str]] = defaultdict(list)
     at = 1
-
-    def add(stream: Iterable[str], weight: str) -> None:
-        nonlocal at
+    for stream, weight in streams:
         for lexeme in stream:
             slots = positions[lexeme]
             if len(slots) < MAX_POSITIONS_PER_LEXEME and len(lexeme.encode("utf-8")) <= MAX_LEXEME_BYTES:
                 slots.append(f"{min(at, MAX_POSITION)}{weight}")
             at += 1
         at += 1  # a gap: no phrase crosses from one stream into the next
-
-    add(q.index_terms(doc.title_tokens), "A")
-    add(q.index_terms(doc.body_tokens), "B")
-    add(g.index_grams(doc.title_tokens), "C")
-    add(g.index_grams(doc.body_tokens), "D")
-    # Last, so that a very long text runs out of positions here, where no phrase looks.
-    add((CHAR_PREFIX + ch for ch in g.index_chars(doc.title_tokens)), "C")
-    add((CHAR_PREFIX + ch for ch in g.index_chars(doc.body_tokens)), "D")
     return " ".join(f"{_quote(lexeme)}:{','.join(slots)}" for lexeme, slots in positions.items() if slots)
 
 
-def _sequence(lexemes: Sequence[str], weights: str) -> str:
-    parts = [f"{_quote(lexeme)}:{weights}" for lexeme in lexemes]
+def words_literal(doc: IndexDoc) -> str:
+    """Return the `words` tsvector of a document as a literal (see the module docstring)."""
+    return _tsvector([(q.index_terms(doc.title_tokens), "A"), (q.index_terms(doc.body_tokens), "B")])
+
+
+def grams_literal(doc: IndexDoc) -> str:
+    """Return the `grams` tsvector of a document as a literal (see the module docstring)."""
+    return _tsvector(
+        [
+            (g.index_grams(doc.title_tokens), "C"),
+            (g.index_grams(doc.body_tokens), "D"),
+            # Last, so that a very long text runs out of positions here, where no phrase looks.
+            ((CHAR_PREFIX + ch for ch in g.index_chars(doc.title_tokens)), "C"),
+            ((CHAR_PREFIX + ch for ch in g.index_chars(doc.body_tokens)), "D"),
+        ]
+    )
+
+
+def _sequence(lexemes: Sequence[str], weight: str) -> str:
+    suffix = f":{weight}" if weight else ""
+    parts = [f"{_quote(lexeme)}{suffix}" for lexeme in lexemes]
     return parts[0] if len(parts) == 1 else "(" + " <-> ".join(parts) + ")"
 
 
-def _text_tsquery(words: tuple[str, ...], gram_text: str, field: str | None) -> str:
-    """Match words in the word streams, or their text in the gram streams (title only if asked)."""
-    title_only = field == "title"
-    options = [_sequence(words, "A" if title_only else "AB")]
-    widening = g.gram_query(gram_text)
-    if widening is not None:
-        weights = "C" if title_only else "CD"
-        if widening.kind == "chars":
-            options.append(_sequence([CHAR_PREFIX + widening.grams[0]], weights))
-        else:
-            options.append(_sequence(widening.grams, weights))
-    return "(" + " | ".join(options) + ")"
+def _leaf(node: q.Term | q.Phrase) -> tuple[tuple[str, ...], str]:
+    if isinstance(node, q.Term):
+        return (node.text,), node.text
+    return node.words, g.phrase_text(node.words)
 
 
-def _is_text(node: q.Node) -> bool:
-    """Whether a subtree is made of text terms only, so it translates into one tsquery."""
-    if isinstance(node, q.Term | q.Phrase):
-        return True
+def words_tsquery(node: q.Term | q.Phrase) -> str:
+    """The tsquery of a term or phrase in the `words` column (title words only if asked)."""
+    words, _ = _leaf(node)
+    return _sequence(words, "A" if node.field == "title" else "")
+
+
+def grams_tsquery(node: q.Term | q.Phrase) -> str | None:
+    """The tsquery of a term or phrase in the `grams` column (None if it has no grams)."""
+    _, text = _leaf(node)
+    widening = g.gram_query(text)
+    if widening is None:
+        return None
+    weight = "C" if node.field == "title" else ""
+    if widening.kind == "chars":
+        return _sequence([CHAR_PREFIX + widening.grams[0]], weight)
+    return _sequence(widening.grams, weight)
+
+
+def _grams_cover(node: q.Node) -> bool:
+    """Whether the `grams` column alone finds a subtree: CJK-only terms under And/Or/Not.
+
+    A CJK word's grams (or its one character) are in the gram stream wherever the word is a token,
+    so its word match adds nothing. Not so for other words (``15`` is a token of ``iphone 15`` but
+    no gram of ``iphone15``) nor for phrases (their words may be apart in the text, across
+    punctuation the word stream drops).
+    """
+    if isinstance(node, q.Term):
+        return g.is_cjk_text(node.text)
     if isinstance(node, q.Not):
-        return _is_text(node.child)
+        return _grams_cover(node.child)
     if isinstance(node, q.And | q.Or):
-        return all(_is_text(child) for child in node.children)
+        return all(_grams_cover(child) for child in node.children)
     return False
 
 
-def tsquery_literal(node: q.Node) -> str:
-    """Translate a text-only subtree into a tsquery literal, widening each term with its grams."""
+def grams_tree_tsquery(node: q.Node) -> str:
+    """Translate a subtree for which `_grams_cover` holds into one `grams` tsquery."""
     if isinstance(node, q.Term):
-        return _text_tsquery((node.text,), node.text, node.field)
-    if isinstance(node, q.Phrase):
-        return _text_tsquery(node.words, g.phrase_text(node.words), node.field)
+        found = grams_tsquery(node)
+        if found is None:  # pragma: no cover - a CJK term always has grams
+            raise SearchError(f"no grams for {node!r}")
+        return found
     if isinstance(node, q.Not):
-        return "!" + tsquery_literal(node.child)
+        return "!" + grams_tree_tsquery(node.child)
     if isinstance(node, q.And | q.Or):
         joiner = " & " if isinstance(node, q.And) else " | "
-        return "(" + joiner.join(tsquery_literal(child) for child in node.children) + ")"
-    raise SearchError(f"not a text query: {node!r}")
+        return "(" + joiner.join(grams_tree_tsquery(child) for child in node.children) + ")"
+    raise SearchError(f"not a gram query: {node!r}")
 
 
 def rank_tsquery(node: q.Node) -> str | None:
-    """Return the tsquery that ranks: every positive term or phrase OR'ed (None without any)."""
+    """Return the `words` tsquery that ranks: every positive term or phrase OR'ed (None without)."""
     leaves: list[str] = []
 
     def collect(n: q.Node) -> None:
         if isinstance(n, q.Term | q.Phrase):
-            leaves.append(tsquery_literal(n))
+            leaves.append(words_tsquery(n))
         elif isinstance(n, q.And | q.Or):
             for child in n.children:
                 collect(child)
@@ -195,7 +227,13 @@ class PostgresBackend(SearchBackend):
         url = sa.make_url(database_url)
         if url.drivername in ("postgresql", "postgres"):
             url = url.set(drivername="postgresql+psycopg")
-        self._engine: Engine = sa.create_engine(url, pool_pre_ping=True)
+        # Statements are never prepared server-side: a generic plan cannot know how selective
+        # one search's tsquery is, so every search is planned with its own values. No JIT: a
+        # search over many matches is estimated costly enough to be compiled, which takes longer
+        # (tens of milliseconds) than running it.
+        self._engine: Engine = sa.create_engine(
+            url, pool_pre_ping=True, connect_args={"prepare_threshold": None, "options": "-c jit=off"}
+        )
         self._segmenter = segmenter
         self._schema = schema
         self._table = build_table(schema)
@@ -245,11 +283,20 @@ class PostgresBackend(SearchBackend):
                     body text NOT NULL,
                     title_tokens text NOT NULL,
                     body_tokens text NOT NULL,
-                    tsv tsvector NOT NULL
+                    words tsvector NOT NULL,
+                    grams tsvector NOT NULL
                 )"""
             )
         )
-        conn.execute(sa.text(f"CREATE INDEX IF NOT EXISTS {TABLE}_tsv_idx ON {self._qtable} USING gin (tsv)"))
+        # Ranking reads `words` of every match: keep it in the row (compressed), and let the larger
+        # columns move out to TOAST storage first.
+        conn.execute(sa.text(f"ALTER TABLE {self._qtable} ALTER COLUMN words SET STORAGE MAIN"))
+        for column in ("words", "grams"):
+            conn.execute(
+                sa.text(
+                    f"CREATE INDEX IF NOT EXISTS {TABLE}_{column}_idx ON {self._qtable} USING gin ({column})"
+                )
+            )
         conn.execute(
             sa.text(
                 f"CREATE INDEX IF NOT EXISTS {TABLE}_date_idx ON {self._qtable} (event_date DESC, id DESC)"
@@ -304,14 +351,16 @@ class PostgresBackend(SearchBackend):
             "body": doc.body,
             "title_tokens": SEP.join(t.replace(SEP, " ") for t in doc.title_tokens),
             "body_tokens": SEP.join(t.replace(SEP, " ") for t in doc.body_tokens),
-            "tsv": tsvector_literal(doc),
+            "words": words_literal(doc),
+            "grams": grams_literal(doc),
         }
 
     def _upsert(self, conn: Connection, docs: Sequence[IndexDoc]) -> None:
         table = self._table
         columns = [c.name for c in table.columns]
         values: dict[str, Any] = {name: sa.bindparam(name) for name in columns}
-        values["tsv"] = sa.cast(sa.bindparam("tsv", type_=sa.Text), pg.TSVECTOR)
+        for name in ("words", "grams"):
+            values[name] = sa.cast(sa.bindparam(name, type_=sa.Text), pg.TSVECTOR)
         stmt = pg.insert(table).values(values)
         stmt = stmt.on_conflict_do_update(
             index_elements=[table.c.id],
@@ -353,6 +402,10 @@ class PostgresBackend(SearchBackend):
             while batch := list(islice(source, BATCH_SIZE)):
                 self._upsert(conn, batch)
                 total += len(batch)
+        with self._guard(), self._begin() as conn:
+            # Fresh statistics, or the planner guesses how selective a tsquery or a date range is
+            # and may walk the date index through every row of the range instead of the GIN index.
+            conn.execute(sa.text(f"ANALYZE {self._qtable}"))
         return total
 
     @contextmanager
@@ -398,9 +451,9 @@ class PostgresBackend(SearchBackend):
             return {int(row[0]): str(row[1]) for row in rows}
 
     def search(self, query: SearchQuery) -> SearchResult:
-        """Run a query and return one page of highlighted hits, with facets over all matches."""
+        """Run a query and return one page of highlighted hits (with facets over all matches if asked)."""
         tree = q.parse_query(query.text, self._segmenter)
-        return self._run(tree, query, facets=True)
+        return self._run(tree, query, facets=query.want_facets)
 
     def more_like_this(self, item_id: int, query: SearchQuery, limit: int = 5) -> list[Hit]:
         """Return items similar to `item_id` within the scope and filters of `query` (never itself)."""
@@ -417,7 +470,7 @@ class PostgresBackend(SearchBackend):
                 # One statement, one capped count per term: a common term stops counting early.
                 counts = []
                 for k, term in enumerate(terms):
-                    hit = table.c.tsv.op("@@")(sa.cast(sa.bindparam(f"q{k}", _quote(term)), pg.TSQUERY))
+                    hit = table.c.words.op("@@")(sa.cast(sa.bindparam(f"q{k}", _quote(term)), pg.TSQUERY))
                     capped = sa.select(sa.literal(1)).where(hit).limit(DF_CAP).subquery()
                     counts.append(sa.select(sa.func.count()).select_from(capped).scalar_subquery())
                 values = conn.execute(sa.select(*counts)).one()
@@ -432,12 +485,20 @@ class PostgresBackend(SearchBackend):
     # --- the query -------------------------------------------------------------------------------
 
     def _match(self, node: q.Node, params: list[int]) -> Any:
-        """Translate our query tree into a SQL condition; text-only subtrees become one `@@`."""
+        """Translate our query tree into a SQL condition (see the module docstring)."""
         table = self._table
-        if _is_text(node):
+
+        def matches(column: Any, literal: str) -> Any:
             params[0] += 1
-            literal = sa.bindparam(f"m{params[0]}", tsquery_literal(node), type_=sa.Text)
-            return table.c.tsv.op("@@")(sa.cast(literal, pg.TSQUERY))
+            bound = sa.bindparam(f"m{params[0]}", literal, type_=sa.Text)
+            return column.op("@@")(sa.cast(bound, pg.TSQUERY))
+
+        if _grams_cover(node):
+            return matches(table.c.grams, grams_tree_tsquery(node))
+        if isinstance(node, q.Term | q.Phrase):
+            in_words = matches(table.c.words, words_tsquery(node))
+            grams = grams_tsquery(node)
+            return in_words if grams is None else sa.or_(in_words, matches(table.c.grams, grams))
         if isinstance(node, q.MatchAll):
             return sa.true()
         if isinstance(node, q.FieldTerm):
@@ -503,6 +564,12 @@ class PostgresBackend(SearchBackend):
             parts.append(sa.select(sa.literal(name), values.c.key, sa.func.count()).group_by(values.c.key))
         return sa.union_all(*parts)
 
+    @staticmethod
+    def _order(by_date: bool, columns: Any, rank: Any) -> list[Any]:
+        if by_date:
+            return [columns.event_date.desc(), columns.id.desc()]
+        return [sa.desc(rank), columns.id.asc()]
+
     def _run(
         self, tree: q.Node, query: SearchQuery, *, facets: bool, exclude: int | None = None
     ) -> SearchResult:
@@ -519,24 +586,35 @@ class PostgresBackend(SearchBackend):
         rank_query = rank_tsquery(tree)
         if by_date or rank_query is None:
             rank: Any = sa.literal(0.0)
-            order = [table.c.event_date.desc(), table.c.id.desc()]
+            keys = [table.c.event_date, table.c.id]
         else:
             ranking = sa.cast(sa.bindparam("rank_q", rank_query, type_=sa.Text), pg.TSQUERY)
             weights = sa.cast(sa.literal(RANK_WEIGHTS), pg.ARRAY(sa.REAL))
-            rank = sa.func.ts_rank_cd(weights, table.c.tsv, ranking)
-            order = [sa.desc("rank"), table.c.id.asc()]
-        columns = [table.c.id, table.c.title_tokens, table.c.body_tokens, rank.label("rank")]
-        if not facets:
-            columns.append(sa.func.count().over().label("total"))
+            # Every match holds the query's grams: a gram-only match scores GRAM_SCORE, below any
+            # document that holds the words as tokens.
+            rank = sa.func.ts_rank_cd(weights, table.c.words, ranking) + GRAM_SCORE
+            keys = [table.c.id]
+        # Rank (and count) every match in a sub-select that carries only ids and sort keys; the
+        # stored tokens are read for the one page of rows that survives the LIMIT.
+        ranked = (
+            sa.select(*keys, rank.label("rank"), sa.func.count().over().label("total"))
+            .where(*where)
+            .order_by(*self._order(by_date or rank_query is None, table.c, "rank"))
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+            .subquery("ranked")
+        )
         page_stmt = (
-            sa.select(*columns).where(*where).order_by(*order).limit(per_page).offset((page - 1) * per_page)
+            sa.select(ranked, table.c.title_tokens, table.c.body_tokens)
+            .join_from(ranked, table, table.c.id == ranked.c.id)
+            .order_by(*self._order(by_date or rank_query is None, ranked.c, ranked.c.rank))
         )
         with self._guard(), self._engine_here().connect() as conn:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 rows = conn.execute(page_stmt).all()
                 counted: dict[str, dict[str, int]] = {}
-                total = int(rows[0].total) if rows and not facets else 0
+                total = int(rows[0].total) if rows else 0
                 if facets:
                     counted = {name: {} for name in FACET_NAMES}
                     for name, key, n in conn.execute(self._facet_statement(where)):
@@ -544,6 +622,9 @@ class PostgresBackend(SearchBackend):
                             total = int(n)
                         elif key not in (None, ""):
                             counted[name][str(key)] = int(n)
+                elif not rows and page > 1:  # past the last page: the total still counts
+                    count = sa.select(sa.func.count()).select_from(table).where(*where)
+                    total = int(conn.execute(count).scalar_one())
         hits = [
             make_hit(
                 int(row.id),

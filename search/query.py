@@ -24,8 +24,10 @@ punctuation, or only field filters) matches every document, restricted by its fi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
 
 from nlp.normalize import to_simplified
 from nlp.segment import Segmenter
@@ -37,9 +39,19 @@ _WIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _WIDTH_TABLE[0x3000] = 0x20
 
 
+_WIDE = re.compile("[\uff01-\uff5e\u3000]")
+_NARROW = {chr(code): chr(folded) for code, folded in _WIDTH_TABLE.items()}
+
+
+def _narrow(match: re.Match[str]) -> str:
+    return _NARROW[match.group()]
+
+
 def fold_width(text: str) -> str:
     """Fold full-width ASCII characters and the ideographic space to their half-width forms."""
-    return text.translate(_WIDTH_TABLE)
+    # Chinese text holds a few full-width characters (，：！) among many others: replacing just
+    # those is several times faster than str.translate walking every character.
+    return _WIDE.sub(_narrow, text)
 
 
 # Tokens repeat a lot (a vocabulary of some 10^5 words over millions of tokens), so their
@@ -69,20 +81,25 @@ def _index_term(token: str) -> str | None:
     return norm if is_word(norm) else None
 
 
+_MISSING = object()
+
+
 def index_terms(tokens: Iterable[str]) -> list[str]:
     """Return the normalised word tokens of a token stream, in order, as the index stores them."""
-    out: list[str] = []
+    # Every document of a rebuild passes here: look the tokens up in the cache all at once (in
+    # C), and only work token by token for the few the cache does not know yet.
+    tokens = tokens if isinstance(tokens, list | tuple) else list(tokens)
     terms = _terms
-    for token in tokens:
-        if token in terms:
-            term = terms[token]
-        else:
-            if len(terms) >= _CACHE_LIMIT:
-                terms.clear()
-            term = terms[token] = _index_term(token)
-        if term is not None:
-            out.append(term)
-    return out
+    found: list[object] = list(map(terms.get, tokens, repeat(_MISSING)))
+    if _MISSING in found:
+        if len(terms) + len(found) >= _CACHE_LIMIT:
+            terms.clear()
+        for k, term in enumerate(found):
+            if term is _MISSING:
+                token = tokens[k]
+                found[k] = terms[token] = _index_term(token)
+    # Terms are never empty (a term holds a letter or digit), so filter(None) drops just the Nones.
+    return list(filter(None, found))  # type: ignore[arg-type]
 
 
 # --- the tree ----------------------------------------------------------------------------------

@@ -552,9 +552,9 @@ class TantivyBackend(SearchBackend):
         return found
 
     def search(self, query: SearchQuery) -> SearchResult:
-        """Run a query and return one page of highlighted hits, with facets over all matches."""
+        """Run a query and return one page of highlighted hits (with facets over all matches if asked)."""
         tree = q.parse_query(query.text, self._segmenter)
-        return self._run(tree, query, facets=True)
+        return self._run(tree, query, facets=query.want_facets)
 
     def more_like_this(self, item_id: int, query: SearchQuery, limit: int = 5) -> list[Hit]:
         """Return items similar to `item_id` within the scope and filters of `query` (never itself)."""

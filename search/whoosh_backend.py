@@ -17,6 +17,7 @@ import os
 import threading
 import time
 import warnings
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -25,7 +26,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from whoosh import columns, sorting
+from whoosh import collectors, columns, sorting
 from whoosh import index as windex
 from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
@@ -60,7 +61,10 @@ WORD_BOOST = 3.0
 # Bump when the schema or what goes into a field changes: an index of another version is reported
 # by `check()` (the app then recreates and rebuilds it) and recreated by `rebuild()`.
 SCHEMA_VERSION = 3
-BATCH_SIZE = 500
+# The posting pool of a writer, in MB: small for everyday updates, larger for a rebuild (beyond it
+# the pool spills sorted runs to temporary files, so this bounds memory, not what fits).
+WRITER_MB = 64
+REBUILD_MB = 256
 INDEX_NAME = "MAIN"
 
 # Our logical filter fields to Whoosh field names.
@@ -173,69 +177,200 @@ def _gram_query(prefix: str, widening: g.GramQuery, boost: float) -> Any:
     return wq.Phrase(fieldname, list(grams), boost=boost / len(grams))
 
 
-def _text_query(words: tuple[str, ...], gram_text: str, field: str | None) -> Any:
-    """Match words in the word fields, or their text in the gram fields (title only if asked)."""
+def _text_query(words: tuple[str, ...], gram_text: str, field: str | None, grams: bool) -> Any:
+    """Match words in the word fields, or their text in the gram fields (title only if asked).
+
+    A single word of CJK characters is matched through its grams alone and the word fields only
+    add to the score (AndMaybe): wherever the word is a token its grams are in the gram stream,
+    so the result and the scores are those of the four-way Or, but Whoosh walks two posting
+    lists per word instead of four. Other words and phrases keep the Or (``15`` is a token of
+    ``iphone 15`` but no gram of ``iphone15``; a phrase's words may be apart in the text), and
+    so does an index of an older schema without gram fields (`grams` False).
+    """
     widening = g.gram_query(gram_text)
-    options: list[Any] = []
+    word_options: list[Any] = []
+    gram_options: list[Any] = []
     for prefix, boost in (("title", TITLE_BOOST), ("body", 1.0)):
         if field == "title" and prefix != "title":
             continue
-        options.append(_word_query(prefix, words, boost * WORD_BOOST))
+        word_options.append(_word_query(prefix, words, boost * WORD_BOOST))
         if widening is not None:
-            options.append(_gram_query(prefix, widening, boost))
-    return wq.Or(options)
+            gram_options.append(_gram_query(prefix, widening, boost))
+    if grams and len(words) == 1 and g.is_cjk_text(words[0]) and gram_options:
+        return wq.AndMaybe(_any(gram_options), _any(word_options))
+    return wq.Or(word_options + gram_options)
 
 
-def translate(node: q.Node) -> Any:
+def _any(options: list[Any]) -> Any:
+    return options[0] if len(options) == 1 else wq.Or(options)
+
+
+def translate(node: q.Node, grams: bool = True) -> Any:
     """Translate our query tree into a whoosh.query object, widening each term with its grams."""
     if isinstance(node, q.MatchAll):
         return wq.Every()
     if isinstance(node, q.Term):
-        return _text_query((node.text,), node.text, node.field)
+        return _text_query((node.text,), node.text, node.field, grams)
     if isinstance(node, q.Phrase):
-        return _text_query(node.words, g.phrase_text(node.words), node.field)
+        return _text_query(node.words, g.phrase_text(node.words), node.field, grams)
     if isinstance(node, q.FieldTerm):
         return wq.Term(_KEYWORD_FIELDS[node.field], node.value)
     if isinstance(node, q.Not):
-        return wq.AndNot(wq.Every(), translate(node.child))
+        return wq.AndNot(wq.Every(), translate(node.child, grams))
     if isinstance(node, q.Or):
-        return wq.Or([translate(child) for child in node.children])
-    positives = [translate(c) for c in node.children if not isinstance(c, q.Not)]
-    negatives = [translate(c.child) for c in node.children if isinstance(c, q.Not)]
+        return wq.Or([translate(child, grams) for child in node.children])
+    positives = [translate(c, grams) for c in node.children if not isinstance(c, q.Not)]
+    negatives = [translate(c.child, grams) for c in node.children if isinstance(c, q.Not)]
     matched = wq.And(positives) if positives else wq.Every()
     return wq.AndNot(matched, wq.Or(negatives)) if negatives else matched
 
 
-def _filters(query: SearchQuery) -> list[Any]:
-    """The structured filters and the permission scope, as queries that must all match."""
-    filters: list[Any] = [wq.NumericRange("level", None, query.max_level)]
-    if query.allowed_units is not None:
-        filters.append(wq.Or([wq.Term("unit", unit) for unit in sorted(query.allowed_units)]))
-    for name, value in (
-        ("unit", query.unit),
-        ("unit_category", query.unit_category),
-        ("topic", query.topic),
-        ("kind", query.kind),
-        ("status", query.status),
-    ):
-        if value:
-            filters.append(wq.Term(_KEYWORD_FIELDS[name], value))
-    if query.date_from is not None or query.date_to is not None:
-        low = _ymd(query.date_from) if query.date_from is not None else None
-        high = _ymd(query.date_to) if query.date_to is not None else None
-        filters.append(wq.NumericRange("event_date", low, high))
-    return filters
+class _ExactTopCollector(collectors.TopCollector):  # type: ignore[misc]
+    """The top N by score, counting every match: `len(results)` is the exact total.
 
-
-def _scoped(matched: Any, filters: list[Any]) -> Any:
-    """Restrict `matched` to the documents passing every filter, without changing scores.
-
-    Not `wq.Require`: in whoosh-reloaded 2.7.5 `RequireMatcher.skip_to_quality` can leave both
-    sides on one document and then fails an assertion in `IntersectionMatcher._find_next` (seen
-    as soon as a relevance search has more matches than its limit). A zero constant score keeps
-    the filters out of the ranking just the same.
+    Whoosh's TopCollector raises its minimum score as the heap fills and then replaces the
+    matcher tree with one that drops the branches unable to beat it (whoosh-reloaded 2.7.5): the
+    documents only those branches match are never visited, so the total undercounts (4,390 of
+    4,512 matches over the bench's queries). Keeping the minimum score unset still lets the
+    matchers shed exhausted branches, but never live ones.
     """
-    return wq.And([matched, wq.ConstantScoreQuery(wq.And(filters), 0.0)])
+
+    def _collect(self, global_docnum: int, score: float) -> Any:
+        key = super()._collect(global_docnum, score)
+        self.minscore = None
+        return key
+
+
+class _Recorder(collectors.WrappingCollector):  # type: ignore[misc]
+    """Pass every match (past the filters) on to the wrapped collector and note its number."""
+
+    def prepare(self, top_searcher: Any, q: Any, context: Any) -> None:
+        super().prepare(top_searcher, q, context)
+        self.docnums: list[int] = []
+
+    def collect_matches(self) -> None:
+        child = self.child
+        note = self.docnums.append
+        base = child.offset
+        for sub_docnum in child.matches():
+            note(base + sub_docnum)
+            child.collect(sub_docnum)
+
+    def collect(self, sub_docnum: int) -> Any:
+        self.docnums.append(self.child.offset + sub_docnum)
+        return self.child.collect(sub_docnum)
+
+
+class _Scope:
+    """The document numbers each filter allows, computed once per opened searcher and reused.
+
+    Filters and the permission scope never enter the Whoosh query: they become sets of document
+    numbers handed to the collector (`filter` allows, `mask` excludes; never modified, as they
+    are shared by every search of the searcher). Inside the query a
+    filter costs a pass over every document it covers on every search (a ConstantScoreQuery
+    lists all of them: 10,000 ids for `level <= 3` at 10,000 documents), while a set built once
+    per searcher is only looked up for the documents the text matched. The searcher is reopened
+    after every commit, and its scope with it, so the sets are never stale.
+    """
+
+    CACHED = 64  # keyword sets kept (each at most one int per document)
+
+    def __init__(self, searcher: Any) -> None:
+        self._searcher = searcher
+        self._terms: dict[tuple[str, str], set[int]] = {}
+        self._above: dict[int, set[int]] = {}
+        self._dates: tuple[list[int], list[int]] | None = None
+        self._facets: dict[str, list[tuple[str, set[int]]]] | None = None
+
+    def term(self, field: str, value: str) -> set[int]:
+        """The documents holding `value` in keyword field `field`."""
+        key = (field, value)
+        found = self._terms.get(key)
+        if found is None:
+            if len(self._terms) >= self.CACHED:
+                self._terms.clear()
+            found = self._terms[key] = set(self._searcher.docs_for_query(wq.Term(field, value)))
+        return found
+
+    def above(self, max_level: int) -> set[int]:
+        """The documents classified above `max_level`."""
+        found = self._above.get(max_level)
+        if found is None:
+            query = wq.NumericRange("level", max_level + 1, None)
+            found = self._above[max_level] = set(self._searcher.docs_for_query(query))
+        return found
+
+    def dates(self, low: int | None, high: int | None) -> set[int]:
+        """The documents whose event date (yyyymmdd) lies within [low, high]."""
+        if self._dates is None:
+            reader = self._searcher.reader()
+            values = list(reader.column_reader("event_date"))
+            order = sorted(range(len(values)), key=values.__getitem__)
+            self._dates = ([values[i] for i in order], order)
+        keys, order = self._dates
+        start = 0 if low is None else bisect_left(keys, low)
+        stop = len(keys) if high is None else bisect_right(keys, high)
+        return set(order[start:stop])
+
+    def facets(self, matched: set[int]) -> dict[str, dict[str, int]]:
+        """Count the matched documents under every value of every facet.
+
+        Each value's documents are a set built once per searcher, so a count is one set
+        intersection in C, instead of Whoosh's grouping, which reads every matched document's
+        values in Python on every search (and the postings of the multi-valued fields too).
+        """
+        if self._facets is None:
+            self._facets = {name: self._facet_sets(field) for name, field in _FACETS.items()}
+        counted: dict[str, dict[str, int]] = {}
+        for name, sets in self._facets.items():
+            found = {value: len(docs & matched) for value, docs in sets}
+            counted[name] = {value: n for value, n in found.items() if n}
+        return counted
+
+    def _facet_sets(self, field: str) -> list[tuple[str, set[int]]]:
+        reader = self._searcher.reader()
+        if field == "year":  # numeric: its indexed terms are encoded, its column is plain
+            by_year: dict[int, set[int]] = {}
+            for docnum, year in enumerate(reader.column_reader("year")):
+                by_year.setdefault(int(year), set()).add(docnum)
+            return [(str(year), docs) for year, docs in by_year.items() if year]
+        values = [str(value) for value in reader.field_terms(field)]
+        return [
+            (value, set(self._searcher.docs_for_query(wq.Term(field, value)))) for value in values if value
+        ]
+
+    def allow(self, query: SearchQuery) -> set[int] | None:
+        """The documents every structured filter and the unit scope allow (None: no such filter)."""
+        sets: list[set[int]] = []
+        if query.allowed_units is not None:
+            units = [self.term("unit", unit) for unit in sorted(query.allowed_units)]
+            sets.append(units[0] if len(units) == 1 else set().union(*units))
+        for name, value in (
+            ("unit", query.unit),
+            ("unit_category", query.unit_category),
+            ("topic", query.topic),
+            ("kind", query.kind),
+            ("status", query.status),
+        ):
+            if value:
+                sets.append(self.term(_KEYWORD_FIELDS[name], value))
+        if query.date_from is not None or query.date_to is not None:
+            low = _ymd(query.date_from) if query.date_from is not None else None
+            high = _ymd(query.date_to) if query.date_to is not None else None
+            sets.append(self.dates(low, high))
+        if not sets:
+            return None
+        sets.sort(key=len)
+        return sets[0].intersection(*sets[1:]) if len(sets) > 1 else sets[0]
+
+    def mask(self, query: SearchQuery, exclude: int | None) -> set[int] | None:
+        """The documents to leave out: above the user's clearance, and `exclude` (by item id)."""
+        hidden: set[int] = self.above(query.max_level)
+        if exclude is not None:
+            docnum = self._searcher.document_number(id=str(exclude))
+            if docnum is not None:
+                hidden = hidden | {docnum}
+        return hidden or None
 
 
 def _open_searcher(ix: Any, where: Path) -> Any:
@@ -269,6 +404,8 @@ class WhooshBackend(SearchBackend):
         self._lock = threading.Lock()  # guards the shared searcher
         self._write_lock = threading.Lock()  # one writer per process; other processes: file lock
         self._searcher: Any = None
+        self._scope: _Scope | None = None
+        self._scope_owner: Any = None
         self._key: tuple[int, int, int] | None = None
         self._pid = os.getpid()
         self._dir.mkdir(parents=True, exist_ok=True)
@@ -323,9 +460,15 @@ class WhooshBackend(SearchBackend):
 
     def _retire(self) -> None:
         """Close the shared searcher (it reopens on the next search). Hold _lock."""
-        old, self._searcher, self._key = self._searcher, None, None
+        old, self._searcher, self._key, self._scope = self._searcher, None, None, None
         if old is not None:
             old.close()
+
+    def _scope_of(self, searcher: Any) -> _Scope:
+        """The filter sets of the shared searcher. Hold _lock."""
+        if self._scope is None or self._scope_owner is not searcher:
+            self._scope, self._scope_owner = _Scope(searcher), searcher
+        return self._scope
 
     @contextmanager
     def _searching(self) -> Iterator[Any]:
@@ -347,13 +490,13 @@ class WhooshBackend(SearchBackend):
 
     # --- writing ---------------------------------------------------------------------------------
 
-    def _writer(self, ix: Any) -> Any:
+    def _writer(self, ix: Any, limitmb: int = WRITER_MB) -> Any:
         """Open a writer, waiting (bounded, with backoff) while another process holds the lock."""
         deadline = time.monotonic() + self._lock_timeout
         delay = 0.02
         while True:
             try:
-                return ix.writer()
+                return ix.writer(limitmb=limitmb)
             except windex.LockError:
                 if time.monotonic() >= deadline:
                     raise IndexBusyError("搜索索引正被其他进程更新，请稍后重试") from None
@@ -362,7 +505,7 @@ class WhooshBackend(SearchBackend):
 
     def _commit(self, docs: Iterable[IndexDoc], *, replace: bool, clear: bool = False) -> int:
         ix = self._index()
-        writer = self._writer(ix)
+        writer = self._writer(ix, REBUILD_MB if clear else WRITER_MB)
         # An index of an older schema keeps taking documents (without the fields it lacks) until
         # it is rebuilt, instead of failing every save.
         known = set(ix.schema.names())
@@ -411,27 +554,21 @@ class WhooshBackend(SearchBackend):
                 raise
 
     def rebuild(self, docs: Iterable[IndexDoc]) -> int:
-        """Drop everything and index `docs` in batches of BATCH_SIZE; return how many were indexed.
+        """Drop everything and index `docs` with one writer in one commit; return how many.
 
-        The first batch replaces all segments in one commit (readers never see an empty index
-        unless `docs` is empty); later batches update by id, so an item indexed by another process
-        meanwhile is not duplicated. The index is created afresh when its schema is outdated.
+        Readers keep the old index until that commit replaces every segment with the one new
+        segment (never an empty index unless `docs` is empty). One writer, not a commit per batch:
+        each Whoosh commit merges small segments, so batched commits rewrite the growing index
+        over and over (a 10,000-document rebuild took minutes). The writer's posting pool spills
+        to temporary files past REBUILD_MB, so memory stays bounded however many documents come.
+        Other processes' updates wait for the writer lock meanwhile (and give up after
+        `lock_timeout`; the app logs that and `check_index` repairs it). The index is created
+        afresh when its schema is outdated.
         """
         with self._write_lock:
             if self._ix is None or not self._schema_current():
                 self._create()
-            source = iter(docs)
-            total = 0
-            first = True
-            while True:
-                batch = list(islice(source, BATCH_SIZE))
-                if not batch and not first:
-                    break
-                total += self._commit(batch, replace=not first, clear=first)
-                first = False
-                if len(batch) < BATCH_SIZE:
-                    break
-            return total
+            return self._commit(docs, replace=False, clear=True)
 
     def _schema_current(self) -> bool:
         try:
@@ -507,9 +644,9 @@ class WhooshBackend(SearchBackend):
             }
 
     def search(self, query: SearchQuery) -> SearchResult:
-        """Run a query and return one page of highlighted hits, with facets over all matches."""
+        """Run a query and return one page of highlighted hits (with facets over all matches if asked)."""
         tree = q.parse_query(query.text, self._segmenter)
-        return self._run(tree, query, facets=True)
+        return self._run(tree, query, facets=query.want_facets)
 
     def more_like_this(self, item_id: int, query: SearchQuery, limit: int = 5) -> list[Hit]:
         """Return items similar to `item_id` within the scope and filters of `query` (never itself)."""
@@ -543,41 +680,43 @@ class WhooshBackend(SearchBackend):
         if query.allowed_units is not None and not query.allowed_units:
             return SearchResult(total=0, hits=[], facets={name: {} for name in _FACETS} if facets else {})
         terms = q.positive_terms(tree)
-        # Filters restrict the match set inside the query (hits, total and facets alike) without
-        # contributing to the score.
-        whoosh_query = _scoped(translate(tree), _filters(query))
         page = max(1, query.page)
         per_page = max(1, query.per_page)
         offset = (page - 1) * per_page
-        options: dict[str, Any] = {"limit": offset + per_page}
-        if exclude is not None:
-            # A mask, not an AndNot: whoosh 2.7.5's AndNotMatcher fails an assertion under
-            # skip_to_quality when the excluded document also matches.
-            options["mask"] = wq.Term("id", str(exclude))
-        if facets:
-            options["groupedby"] = {
-                name: sorting.FieldFacet(
-                    field, allow_overlap=field in ("topics", "publications"), maptype=sorting.Count
-                )
-                for name, field in _FACETS.items()
-            }
+        limit = offset + per_page
         by_date = query.sort == "date" or not terms
         if by_date:
-            options["sortedby"] = [
+            order = [
                 sorting.FieldFacet("event_date", reverse=True),
                 sorting.FieldFacet("id_num", reverse=True),
             ]
-        elif query.sort != "relevance":
+            collector: Any = collectors.SortingCollector(order, limit=limit)
+        elif query.sort == "relevance":
+            collector = _ExactTopCollector(limit, usequality=False)
+        else:
             raise SearchError(f"unknown sort order: {query.sort}")
+        recorder = _Recorder(collector) if facets else None
+        if recorder is not None:
+            collector = recorder
+        empty = SearchResult(total=0, hits=[], facets={name: {} for name in _FACETS} if facets else {})
         try:
             with self._searching() as searcher:
-                results = searcher.search(whoosh_query, **options)
+                # Filters restrict the match set (hits, total and facets alike) without
+                # contributing to the score.
+                # An index of an older schema (no gram fields) still answers until it is rebuilt.
+                whoosh_query = translate(tree, grams="body_grams" in searcher.schema)
+                scope = self._scope_of(searcher)
+                allowed = scope.allow(query)
+                if allowed is not None and not allowed:
+                    return empty  # Whoosh would read an empty filter as no filter at all
+                hidden = scope.mask(query, exclude)
+                if allowed is not None or hidden is not None:
+                    collector = collectors.FilterCollector(collector, allowed, hidden)
+                searcher.search_with_collector(whoosh_query, collector)
+                results = collector.results()
                 total = len(results)
                 hits = [self._hit(hit, terms, by_date) for hit in results[offset : offset + per_page]]
-                counted = {
-                    name: {str(k): int(v) for k, v in results.groups(name).items() if k not in (None, "")}
-                    for name in (_FACETS if facets else ())
-                }
+                counted = scope.facets(set(recorder.docnums)) if recorder is not None else {}
         except (OSError, EOFError, windex.IndexError) as exc:
             raise IndexCorruptError("搜索索引已损坏，请重建索引") from exc
         return SearchResult(total=total, hits=hits, facets=counted)

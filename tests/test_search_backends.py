@@ -234,13 +234,13 @@ def test_date_range(backend: SearchBackend) -> None:
 
 
 def test_allowed_units_limit_hits_total_and_facets(backend: SearchBackend) -> None:
-    result = find(backend, allowed_units=frozenset({"HZ"}))
+    result = find(backend, allowed_units=frozenset({"HZ"}), want_facets=True)
     assert ids(result) == {1, 5, 8, 11}
     assert result.total == 4
     assert result.facets["unit"] == {"HZ": 4}
     assert sum(result.facets["kind"].values()) == 4
 
-    result = find(backend, "国企改革", allowed_units=frozenset({"HZ"}))
+    result = find(backend, "国企改革", allowed_units=frozenset({"HZ"}), want_facets=True)
     assert (ids(result), result.total, result.facets["unit"]) == ({1}, 1, {"HZ": 1})
     assert find(backend, allowed_units=frozenset()).total == 0
 
@@ -253,7 +253,7 @@ def test_max_level_hides_classified_items(backend: SearchBackend) -> None:
 
 
 def test_facets_count_the_whole_matching_set(backend: SearchBackend) -> None:
-    result = backend.search(SearchQuery(per_page=2))
+    result = backend.search(SearchQuery(per_page=2, want_facets=True))
     assert result.total == 12 and len(result.hits) == 2
     assert result.facets["unit"] == {"HZ": 4, "NB": 3, "FGW": 3, "GAT": 2}
     assert result.facets["topic"]["经济运行"] == 3  # item 6 counts under both of its topics
@@ -326,8 +326,15 @@ def test_syntax_error_surfaces(backend: SearchBackend) -> None:
 # --- facets, stamps, more like this ----------------------------------------------------------------
 
 
+def test_facets_only_when_asked(backend: SearchBackend) -> None:
+    plain = find(backend, "国企改革")
+    assert plain.facets == {} and plain.total == 2
+    assert find(backend, allowed_units=frozenset()).facets == {}
+    assert set(find(backend, allowed_units=frozenset(), want_facets=True).facets) == set(FACET_NAMES)
+
+
 def test_every_facet_is_reported(backend: SearchBackend) -> None:
-    result = find(backend, "国企改革")
+    result = find(backend, "国企改革", want_facets=True)
     assert set(result.facets) == set(FACET_NAMES)
     assert result.facets["year"] == {"2024": 2}
     assert result.facets["publication"] == {}
@@ -335,10 +342,10 @@ def test_every_facet_is_reported(backend: SearchBackend) -> None:
 
 def test_facets_for_publication_and_year(backend: SearchBackend, docs: list[IndexDoc]) -> None:
     backend.index([replace(docs[0], publications=("KB", "ZB")), replace(docs[1], publications=("KB",))])
-    result = find(backend)
+    result = find(backend, want_facets=True)
     assert result.facets["publication"] == {"KB": 2, "ZB": 1}
     assert result.facets["year"] == {"2024": 10, "2023": 2}
-    scoped = find(backend, allowed_units=frozenset({"HZ"}), date_to=date(2024, 6, 30))
+    scoped = find(backend, allowed_units=frozenset({"HZ"}), date_to=date(2024, 6, 30), want_facets=True)
     assert scoped.facets["publication"] == {"KB": 1, "ZB": 1}
     assert scoped.facets["year"] == {"2024": 1, "2023": 1}
 
