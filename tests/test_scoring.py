@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from flask import Flask
 
-from tests.conftest import submit, user
+from tests.conftest import user
 from webapp.extensions import db
 from webapp.models import Item, Request
 from webapp.services import editing, items, requests, scoring, timeliness
