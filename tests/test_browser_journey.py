@@ -6,7 +6,7 @@ import io
 import shutil
 import threading
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import docx
@@ -17,6 +17,7 @@ from nlp import Segmenter
 from tests.conftest import PASSWORD, close_app, make_app
 from webapp.extensions import db
 from webapp.services import demo
+from webapp.timeutil import local_today
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
@@ -158,7 +159,7 @@ def test_editor_composes_reorders_previews_and_downloads(live_server: str, tmp_p
 
 def test_dashboard_silent_unit_gets_a_request_that_its_reporter_answers(live_server: str) -> None:
     base = live_server
-    deadline = (date.today() + timedelta(days=7)).isoformat()
+    deadline = (local_today() + timedelta(days=7)).isoformat()
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:

@@ -13,13 +13,14 @@ from flask import Flask
 from tests.conftest import bearer, login, submit, user
 from webapp.extensions import db
 from webapp.services import balance, editing, items, scoring
+from webapp.timeutil import local_today
 
 PROBLEM = "部分乡镇农村生活污水处理设施存在建而不用问题，运维经费缺口较大，管网配套滞后，群众反映强烈。"
 SUCCESS = "我县推进高标准农田建设，新建农田3.5万亩，带动农民增收，取得明显成效。"
 
 
 def _office() -> None:
-    today = date.today().isoformat()
+    today = local_today().isoformat()
     editor = user("editor")
     a = submit("污水处理设施运行不正常", PROBLEM, unit="yx", event_date=today).item
     b = submit("高标准农田建设成效明显", SUCCESS, unit="yx", event_date=today).item
@@ -57,7 +58,7 @@ def test_balance_figures_and_api(app: Flask) -> None:
 
     ranking = client.get(
         "/api/v1/stats/ranking",
-        query_string={"period": str(date.today().year), "category": "xq"},
+        query_string={"period": str(local_today().year), "category": "xq"},
         headers=bearer("editor"),
     ).get_json()
     top = ranking["rows"][0]
@@ -86,8 +87,8 @@ def test_dashboard_numbers_link_to_their_items(app: Flask) -> None:
     page = client.get("/dashboard").get_data(as_text=True)
     assert "问题性信息占报送总量 33.3%" in page and "<svg" in page
     assert "kind=problem" in page and "沉默单位" in page
-    start = date(date.today().year, 1, 1).isoformat()
-    link = f"/search?from={start}&amp;to={date.today().isoformat()}&amp;status=adopted&amp;kind=problem"
+    start = date(local_today().year, 1, 1).isoformat()
+    link = f"/search?from={start}&amp;to={local_today().isoformat()}&amp;status=adopted&amp;kind=problem"
     assert link in page
     results = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert "污水处理设施运行不正常" in results and "高标准农田" not in results
@@ -96,7 +97,7 @@ def test_dashboard_numbers_link_to_their_items(app: Flask) -> None:
 def test_rankings_page_and_exports(app: Flask) -> None:
     _office()
     client = login(app.test_client(), "editor")
-    period = f"{date.today():%Y-%m}"
+    period = f"{local_today():%Y-%m}"
     page = client.get("/rankings", query_string={"period": period}).get_data(as_text=True)
     assert "盂县人民政府办公室" in page and "排名" in page
     word = client.get(f"/rankings/export.docx?period={period}")
@@ -121,7 +122,7 @@ def test_unit_record_ledger_and_missed_report(app: Flask) -> None:
     page = client.get("/units/yx").get_data(as_text=True)
     assert "计分台账" in page and "本级采用" in page and "问题性信息加分" in page
     client.post(
-        "/units/jq/missed", data={"event_date": date.today().isoformat(), "description": "某镇山火未报"}
+        "/units/jq/missed", data={"event_date": local_today().isoformat(), "description": "某镇山火未报"}
     )
     page = client.get("/units/jq").get_data(as_text=True)
     assert "漏报：" in page and "某镇山火未报" in page and "-2" in page
@@ -130,7 +131,7 @@ def test_unit_record_ledger_and_missed_report(app: Flask) -> None:
 
 def test_request_flow_through_pages(app: Flask) -> None:
     editor = login(app.test_client(), "editor")
-    deadline = (date.today() + timedelta(days=5)).isoformat()
+    deadline = (local_today() + timedelta(days=5)).isoformat()
     response = editor.post(
         "/requests", data={"topic": "秋粮收购进展", "deadline": deadline, "units": ["yx", "pdx"]}
     )
@@ -183,7 +184,7 @@ def test_admin_saves_rules_and_settings(app: Flask) -> None:
 
 
 def test_manual_corrections_and_target_overrides(app: Flask) -> None:
-    year = date.today().year
+    year = local_today().year
     admin = login(app.test_client(), "admin")
     admin.post("/units/yx/score", data={"action": "correction", "points": "-1.5", "note": "重复报送"})
     admin.post("/units/yx/score", data={"action": "target", "year": str(year), "points": "12"})

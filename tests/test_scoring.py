@@ -12,7 +12,7 @@ from webapp.extensions import db
 from webapp.models import Item, Request
 from webapp.services import editing, items, requests, scoring, timeliness
 from webapp.services.errors import ValidationError
-from webapp.timeutil import SHANGHAI
+from webapp.timeutil import SHANGHAI, local_today
 
 RULES_2025 = {
     "adoption_points": {"mrkb": 1, "yqxx": 2, "*": 1},
@@ -81,7 +81,7 @@ def office(any_db_app: Flask) -> Flask:
     adopt(make_item("pdx", "2026-10-05", genre="research"), "mrkb", "2026-10-06")
     # A request to jq and kq due 20 October: kq answers late (-0.5), jq never (-1).
     request = requests.create_request(
-        editor, "秋粮收购情况", "请报送进展", date.today() + timedelta(days=1), unit_codes=["jq", "kq"]
+        editor, "秋粮收购情况", "请报送进展", local_today() + timedelta(days=1), unit_codes=["jq", "kq"]
     )
     answer = make_item("kq", "2026-10-22", request_id=request.id)
     request.deadline = date(2026, 10, 20)
@@ -162,7 +162,7 @@ def test_merged_items_credit_every_source_unit(app: Flask) -> None:
 def test_requests_states_and_answers(app: Flask) -> None:
     editor = user("editor")
     request = requests.create_request(
-        editor, "防汛备汛", "请报送隐患排查情况", date.today() + timedelta(days=3), category_codes=["xq"]
+        editor, "防汛备汛", "请报送隐患排查情况", local_today() + timedelta(days=3), category_codes=["xq"]
     )
     assert len(request.targets) == 6 and requests.request_state(request) == "open"
     assert request in requests.open_for_unit(user("reporter").unit_id)
