@@ -68,6 +68,7 @@ class SearchQuery:
     topic: str | None = None
     kind: str | None = None
     status: str | None = None
+    publication: str | None = None  # code of a publication the item was adopted into
     date_from: date | None = None
     date_to: date | None = None
     allowed_units: frozenset[str] | None = None  # None: every unit; reporters get their own unit only

@@ -527,8 +527,9 @@ class PostgresBackend(SearchBackend):
         ):
             if value:
                 conditions.append(table.c[name] == value)
-        if query.topic:
-            conditions.append(table.c.topics.contains(sa.cast(sa.literal([query.topic]), pg.ARRAY(sa.Text))))
+        for column, value in ((table.c.topics, query.topic), (table.c.publications, query.publication)):
+            if value:
+                conditions.append(column.contains(sa.cast(sa.literal([value]), pg.ARRAY(sa.Text))))
         if query.date_from is not None:
             conditions.append(table.c.event_date >= query.date_from)
         if query.date_to is not None:

@@ -73,6 +73,7 @@ _KEYWORD_FIELDS = {
     "topic": "topics",
     "kind": "kind",
     "status": "status",
+    "publication": "publications",
 }
 _FACETS = {**_KEYWORD_FIELDS, "publication": "publications", "year": "year"}
 assert tuple(_FACETS) == FACET_NAMES
@@ -248,6 +249,7 @@ class _Translator:
             ("topic", query.topic),
             ("kind", query.kind),
             ("status", query.status),
+            ("publication", query.publication),
         ):
             if value:
                 clauses.append((_MUST, self.term(_KEYWORD_FIELDS[name], value)))

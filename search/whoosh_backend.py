@@ -74,6 +74,7 @@ _KEYWORD_FIELDS = {
     "topic": "topics",
     "kind": "kind",
     "status": "status",
+    "publication": "publications",
 }
 # Facet names in SearchResult.facets to Whoosh field names.
 _FACETS = {
@@ -351,6 +352,7 @@ class _Scope:
             ("topic", query.topic),
             ("kind", query.kind),
             ("status", query.status),
+            ("publication", query.publication),
         ):
             if value:
                 sets.append(self.term(_KEYWORD_FIELDS[name], value))

@@ -348,6 +348,9 @@ def test_facets_for_publication_and_year(backend: SearchBackend, docs: list[Inde
     scoped = find(backend, allowed_units=frozenset({"HZ"}), date_to=date(2024, 6, 30), want_facets=True)
     assert scoped.facets["publication"] == {"KB": 1, "ZB": 1}
     assert scoped.facets["year"] == {"2024": 1, "2023": 1}
+    assert ids(find(backend, publication="KB")) == {docs[0].id, docs[1].id}
+    assert ids(find(backend, publication="ZB")) == {docs[0].id}
+    assert ids(find(backend, publication="NONE")) == set()
 
 
 def test_stamps_round_trip(backend: SearchBackend, docs: list[IndexDoc]) -> None:

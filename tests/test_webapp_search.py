@@ -79,3 +79,18 @@ def test_old_near_duplicates_are_found_through_the_index(app: Flask) -> None:
     db.session.commit()
     result = submit("平定县农田建设", FARM + "。", unit="pdx")
     assert [d.item_id for d in result.duplicates] == [old.id]
+
+
+def test_filter_by_publication(app: Flask) -> None:
+    from webapp.services import items
+
+    adopted = submit("盂县农田建设", FARM, unit="yx").item
+    submit("平定农田建设", FARM + "平定县", unit="pdx")
+    items.review_item(user("editor"), adopted.id, "adopt", "yqxx")
+    body = (
+        app.test_client()
+        .get("/api/v1/search", query_string={"q": "农田", "publication": "yqxx"}, headers=bearer("editor"))
+        .get_json()
+    )
+    assert [h["id"] for h in body["hits"]] == [adopted.id]
+    assert body["facets"]["publication"] == {"yqxx": 1}

@@ -149,6 +149,7 @@ def openapi_spec() -> dict[str, Any]:
                         _query("topic", "主题"),
                         _query("kind", "problem / achievement / other"),
                         _query("status", "submitted / adopted / rejected / returned"),
+                        _query("publication", "采用刊物编码"),
                         _query("from", "起始日期", {"type": "string", "format": "date"}),
                         _query("to", "截止日期", {"type": "string", "format": "date"}),
                         _query("sort", "relevance 或 date"),

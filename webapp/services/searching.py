@@ -71,6 +71,7 @@ def build_query(
         topic=params.get("topic") or None,
         kind=params.get("kind") or None,
         status=params.get("status") or None,
+        publication=params.get("publication") or None,
         date_from=_date(params.get("from"), "起始"),
         date_to=_date(params.get("to"), "截止"),
         allowed_units=frozenset({actor_unit}) if actor_unit else None,
@@ -103,7 +104,7 @@ def search_items(actor: User, params: Mapping[str, str], facets: bool = False) -
     return SearchPage(query, result.total, rows, result.facets)
 
 
-SAVED_KEYS = ("q", "unit", "category", "topic", "kind", "status", "from", "to", "sort")
+SAVED_KEYS = ("q", "unit", "category", "topic", "kind", "status", "publication", "from", "to", "sort")
 MAX_SAVED = 30
 
 

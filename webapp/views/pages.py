@@ -166,7 +166,7 @@ FACET_LABELS = {
     "kind": ("kind", "类型"),
     "status": ("status", "状态"),
     "year": ("year", "年度"),
-    "publication": ("", "采用刊物"),
+    "publication": ("publication", "采用刊物"),
 }
 
 
