@@ -22,8 +22,3 @@ def to_local(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(SHANGHAI)
-
-
-def chinese_date(day: date) -> str:
-    """Format a date the way documents print it: 2026年11月23日."""
-    return f"{day.year}年{day.month}月{day.day}日"

@@ -8,7 +8,7 @@ from webapp.extensions import db
 from webapp.models import LEVELS, Publication, Topic, User
 from webapp.services import audit
 from webapp.services.access import is_editor
-from webapp.services.errors import Forbidden, NotFound, ValidationError
+from webapp.services.errors import Forbidden, ValidationError
 
 MAX_TOPIC_WORDS = 500
 
@@ -116,12 +116,4 @@ def save_topic(actor: User | None, name: str, words_text: str, active: bool = Tr
         details={"name": name, "words": len(words)},
     )
     db.session.commit()
-    return topic
-
-
-def get_topic(topic_id: int) -> Topic:
-    """A topic by id."""
-    topic = db.session.get(Topic, topic_id)
-    if topic is None:
-        raise NotFound(f"主题 {topic_id} 不存在")
     return topic
