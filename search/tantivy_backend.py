@@ -5,6 +5,12 @@ and a whitespace tokenizer (plus lowercase) splits them again, so positions (and
 jieba's segmentation exactly; the gram fields get the stream of `search.grams` the same way. The
 translated query is built from tantivy query objects directly, never from a query string.
 
+Title and body go together into one `words`, one `grams` and one `chars` field, each as two values
+of the field (title first): tantivy leaves a position gap between the values of a field, so no
+phrase crosses from the title into the body. A query word is then looked up once for both, not
+once per field; title relevance comes from a SHOULD clause on the title-only `title` field (the
+title-only fields also serve `title:` queries).
+
 Several processes may write one directory: tantivy allows one IndexWriter per index, so every
 batch acquires it (bounded retry while another process holds it), commits, waits for its merges
 and releases it. Readers keep one Searcher and reload it when meta.json changed (a commit of this
@@ -56,7 +62,7 @@ TITLE_BOOST = 2.0
 WORD_BOOST = 3.0  # as in the Whoosh backend: a word match outranks a gram-only match
 # Bump when the schema or what goes into a field changes; the version file then mismatches and
 # `check()` reports the index (the app recreates and rebuilds it).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 VERSION_FILE = "xinxi-tantivy-version"
 LOCK_FILE = ".tantivy-writer.lock"
 META_FILE = "meta.json"
@@ -87,9 +93,9 @@ def build_schema() -> Any:
     """Return the tantivy schema of the item index."""
     b = tantivy.SchemaBuilder()
     b.add_integer_field("id", stored=True, indexed=True, fast=True)
-    for name in ("title", "body", "title_grams", "body_grams"):
+    for name in ("words", "grams", "title", "title_grams"):
         b.add_text_field(name, tokenizer_name=TOKENIZER, index_option="position")
-    for name in ("title_chars", "body_chars"):
+    for name in ("chars", "title_chars"):
         b.add_text_field(name, tokenizer_name=TOKENIZER, index_option="freq")
     b.add_bytes_field("title_tokens", stored=True, indexed=False)
     b.add_bytes_field("body_tokens", stored=True, indexed=False)
@@ -141,12 +147,19 @@ def _tokens(value: Any) -> list[str]:
 def _document(doc: IndexDoc) -> Any:
     d = tantivy.Document()
     d.add_integer("id", doc.id)
-    d.add_text("title", _joined(q.index_terms(doc.title_tokens)))
-    d.add_text("body", _joined(q.index_terms(doc.body_tokens)))
-    d.add_text("title_grams", " ".join(g.index_grams(doc.title_tokens)))
-    d.add_text("body_grams", " ".join(g.index_grams(doc.body_tokens)))
-    d.add_text("title_chars", " ".join(g.index_chars(doc.title_tokens)))
-    d.add_text("body_chars", " ".join(g.index_chars(doc.body_tokens)))
+    title_words = _joined(q.index_terms(doc.title_tokens))
+    title_grams = " ".join(g.index_grams(doc.title_tokens))
+    title_chars = " ".join(g.index_chars(doc.title_tokens))
+    d.add_text("title", title_words)
+    d.add_text("title_grams", title_grams)
+    d.add_text("title_chars", title_chars)
+    # Two values per field, title first: the position gap between them keeps phrases apart.
+    d.add_text("words", title_words)
+    d.add_text("words", _joined(q.index_terms(doc.body_tokens)))
+    d.add_text("grams", title_grams)
+    d.add_text("grams", " ".join(g.index_grams(doc.body_tokens)))
+    d.add_text("chars", title_chars)
+    d.add_text("chars", " ".join(g.index_chars(doc.body_tokens)))
     d.add_bytes("title_tokens", _stored(doc.title_tokens))
     d.add_bytes("body_tokens", _stored(doc.body_tokens))
     for name, value in (
@@ -189,18 +202,30 @@ class _Translator:
         return tantivy.Query.boost_query(phrase, boost)
 
     def text(self, words: tuple[str, ...], gram_text: str, field: str | None) -> Any:
-        """Match words in the word fields, or their text in the gram fields (title only if asked)."""
+        """Match words in the word field, or their text in the gram fields (title only if asked).
+
+        Unfielded, title and body are searched together (one clause each for words and grams); a
+        title word match adds the title boost through a SHOULD clause on the title field.
+        """
         widening = g.gram_query(gram_text)
-        options: list[tuple[Any, Any]] = []
-        for prefix, boost in (("title", TITLE_BOOST), ("body", 1.0)):
-            if field == "title" and prefix != "title":
-                continue
-            options.append((_SHOULD, self.words(prefix, [_word(w) for w in words], boost * WORD_BOOST)))
-            if widening is not None:
-                grams = widening.grams
-                # A phrase scores the sum of its terms: share the boost (as the Whoosh backend does).
-                share = boost if len(grams) == 1 else boost / len(grams)
-                options.append((_SHOULD, self.words(f"{prefix}_{widening.kind}", grams, share)))
+        terms = [_word(w) for w in words]
+        if field == "title":
+            words_field, gram_prefix, boost = "title", "title_", TITLE_BOOST
+        else:
+            words_field, gram_prefix, boost = "words", "", 1.0
+        options: list[tuple[Any, Any]] = [(_SHOULD, self.words(words_field, terms, boost * WORD_BOOST))]
+        if widening is not None:
+            grams = widening.grams
+            # A phrase scores the sum of its terms: share the boost (as the Whoosh backend does).
+            share = boost if len(grams) == 1 else boost / len(grams)
+            # A one-word CJK term found as a token is always found by its grams too (its characters
+            # stand contiguous in one CJK run): the grams alone then decide the match and drive the
+            # search, the word clauses only add to the score (the same scores, far fewer unions).
+            occur = _MUST if len(words) == 1 and g.is_cjk_text(words[0]) else _SHOULD
+            options.append((occur, self.words(f"{gram_prefix}{widening.kind}", grams, share)))
+        if field != "title":
+            extra = (TITLE_BOOST - 1.0) * WORD_BOOST
+            options.append((_SHOULD, self.words("title", terms, extra)))
         return tantivy.Query.boolean_query(options)
 
     def node(self, node: q.Node) -> Any:
@@ -529,7 +554,7 @@ class TantivyBackend(SearchBackend):
             sample = searcher.search(tantivy.Query.all_query(), 50, order_by_field="date_key")
             for _, address in sample.hits:
                 searcher.doc(address).get_first("body_tokens")
-            probe = tantivy.Query.term_query(ix.schema, "body", "的", index_option="position")
+            probe = tantivy.Query.term_query(ix.schema, "words", "的", index_option="position")
             searcher.search(probe, 5, count=True)
             searcher.aggregate(tantivy.Query.all_query(), _AGGREGATIONS)
             return len(sample.hits) == min(total, 50)
@@ -568,10 +593,7 @@ class TantivyBackend(SearchBackend):
         total = int(searcher.num_docs)
 
         def doc_freq(terms: Sequence[str]) -> dict[str, int]:
-            return {
-                term: max(searcher.doc_freq("title", _word(term)), searcher.doc_freq("body", _word(term)))
-                for term in terms
-            }
+            return {term: searcher.doc_freq("words", _word(term)) for term in terms}
 
         terms = distinctive_terms(
             _tokens(doc.get_first("title_tokens")), _tokens(doc.get_first("body_tokens")), doc_freq, total

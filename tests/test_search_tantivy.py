@@ -72,3 +72,14 @@ def test_a_token_holding_a_space_stays_one_term(
     assert ids(backend.search(SearchQuery(text='"new york"'))) == {1}  # through the grams
     (hit,) = backend.search(SearchQuery(text="访问")).hits
     assert hit.title_html == "New York <mark>访问</mark>"
+
+
+def test_phrases_do_not_cross_from_title_into_body(
+    tmp_path: Path, segmenter: Segmenter, docs: list[IndexDoc]
+) -> None:
+    backend = TantivyBackend(tmp_path, segmenter)
+    backend.index(docs)
+    # Item 2: title …圆满收官, body 宁波市采用… (title and body share the words and grams fields).
+    assert ids(backend.search(SearchQuery(text='"收官 宁波市"'))) == set()
+    assert ids(backend.search(SearchQuery(text='"圆满 收官"'))) == {2}
+    assert ids(backend.search(SearchQuery(text='"宁波市 采用"'))) == {2, 10}
