@@ -105,6 +105,36 @@ class SearchResult:
 # The facet names every backend fills in SearchResult.facets.
 FACET_NAMES = ("unit", "unit_category", "topic", "kind", "status", "publication", "year")
 
+# Shared by every backend, so results rank and read alike whichever engine serves them.
+TITLE_BOOST = 2.0
+# A word match counts WORD_BOOST times a gram match, so a document holding the query word as a token
+# ranks above one that only contains its characters (农田 before 高标准农田).
+WORD_BOOST = 3.0
+# Logical filter names to the keyword fields of the embedded engines' schemas.
+KEYWORD_FIELDS = {
+    "unit": "unit",
+    "unit_category": "unit_category",
+    "topic": "topics",
+    "kind": "kind",
+    "status": "status",
+    "publication": "publications",
+}
+# Stored token streams: the tokens of one nlp pass, joined by a character text never contains.
+SEP = "\x1f"
+
+
+def join_tokens(tokens: Sequence[str]) -> str:
+    """Join tokens for storage; a token holding the separator (rare) has it replaced by a space."""
+    joined = SEP.join(tokens)
+    if joined.count(SEP) != max(len(tokens) - 1, 0):
+        joined = SEP.join(token.replace(SEP, " ") for token in tokens)
+    return joined
+
+
+def split_tokens(stored: str) -> list[str]:
+    """The tokens of a stored stream."""
+    return stored.split(SEP)
+
 
 class SearchBackend(abc.ABC):
     """A full-text index of items, derived from the database and rebuildable at will."""

@@ -53,13 +53,14 @@ from search.base import (
     SearchError,
     SearchQuery,
     SearchResult,
+    join_tokens,
+    split_tokens,
 )
 from search.highlight import make_hit
 from search.similar import distinctive_terms, similar_tree
 
 log = logging.getLogger(__name__)
 
-SEP = "\x1f"
 TABLE = "search_doc"
 # Bump when the table or what goes into its tsvectors changes; the table comment then mismatches and
 # `check()` reports the index (the app recreates and rebuilds it).
@@ -349,8 +350,8 @@ class PostgresBackend(SearchBackend):
             "publications": [p for p in doc.publications if p],
             "title": doc.title,
             "body": doc.body,
-            "title_tokens": SEP.join(t.replace(SEP, " ") for t in doc.title_tokens),
-            "body_tokens": SEP.join(t.replace(SEP, " ") for t in doc.body_tokens),
+            "title_tokens": join_tokens(doc.title_tokens),
+            "body_tokens": join_tokens(doc.body_tokens),
             "words": words_literal(doc),
             "grams": grams_literal(doc),
         }
@@ -476,7 +477,7 @@ class PostgresBackend(SearchBackend):
                 values = conn.execute(sa.select(*counts)).one()
                 return {term: int(n) for term, n in zip(terms, values, strict=True)}
 
-            terms = distinctive_terms(str(row[0]).split(SEP), str(row[1]).split(SEP), doc_freq, total)
+            terms = distinctive_terms(split_tokens(str(row[0])), split_tokens(str(row[1])), doc_freq, total)
         if not terms:
             return []
         similar = replace(query, text="", sort="relevance", page=1, per_page=limit)
@@ -630,8 +631,8 @@ class PostgresBackend(SearchBackend):
             make_hit(
                 int(row.id),
                 0.0 if by_date else float(row.rank),
-                str(row.title_tokens).split(SEP),
-                str(row.body_tokens).split(SEP),
+                split_tokens(str(row.title_tokens)),
+                split_tokens(str(row.body_tokens)),
                 terms,
             )
             for row in rows

@@ -42,6 +42,9 @@ from search import grams as g
 from search import query as q
 from search.base import (
     FACET_NAMES,
+    KEYWORD_FIELDS,
+    TITLE_BOOST,
+    WORD_BOOST,
     Hit,
     IndexBusyError,
     IndexCorruptError,
@@ -50,16 +53,15 @@ from search.base import (
     SearchError,
     SearchQuery,
     SearchResult,
+    join_tokens,
+    split_tokens,
 )
 from search.highlight import make_hit
 from search.similar import distinctive_terms, similar_tree
 
 log = logging.getLogger(__name__)
 
-SEP = "\x1f"
 TOKENIZER = "xinxi_ws"
-TITLE_BOOST = 2.0
-WORD_BOOST = 3.0  # as in the Whoosh backend: a word match outranks a gram-only match
 # Bump when the schema or what goes into a field changes; the version file then mismatches and
 # `check()` reports the index (the app recreates and rebuilds it).
 SCHEMA_VERSION = 2
@@ -73,15 +75,7 @@ REBUILD_HEAP = 256_000_000
 # A date sort key: yyyymmdd then the id, in one i64 (tantivy sorts by one fast field).
 _ID_SPAN = 10**10
 
-_KEYWORD_FIELDS = {
-    "unit": "unit",
-    "unit_category": "unit_category",
-    "topic": "topics",
-    "kind": "kind",
-    "status": "status",
-    "publication": "publications",
-}
-_FACETS = {**_KEYWORD_FIELDS, "publication": "publications", "year": "year"}
+_FACETS = {**KEYWORD_FIELDS, "year": "year"}
 assert tuple(_FACETS) == FACET_NAMES
 
 _MUST = tantivy.Occur.Must
@@ -134,14 +128,11 @@ def _joined(terms: list[str]) -> str:
 
 
 def _stored(tokens: Sequence[str]) -> bytes:
-    joined = SEP.join(tokens)
-    if joined.count(SEP) != max(len(tokens) - 1, 0):  # a token holding the separator: rare
-        joined = SEP.join(token.replace(SEP, " ") for token in tokens)
-    return joined.encode("utf-8")
+    return join_tokens(tokens).encode("utf-8")
 
 
 def _tokens(value: Any) -> list[str]:
-    return bytes(value or b"").decode("utf-8").split(SEP)
+    return split_tokens(bytes(value or b"").decode("utf-8"))
 
 
 def _document(doc: IndexDoc) -> Any:
@@ -237,7 +228,7 @@ class _Translator:
         if isinstance(node, q.Phrase):
             return self.text(node.words, g.phrase_text(node.words), node.field)
         if isinstance(node, q.FieldTerm):
-            return self.term(_KEYWORD_FIELDS[node.field], node.value)
+            return self.term(KEYWORD_FIELDS[node.field], node.value)
         if isinstance(node, q.Not):
             return tantivy.Query.boolean_query(
                 [(_MUST, tantivy.Query.all_query()), (_MUST_NOT, self.node(node.child))]
@@ -277,7 +268,7 @@ class _Translator:
             ("publication", query.publication),
         ):
             if value:
-                clauses.append((_MUST, self.term(_KEYWORD_FIELDS[name], value)))
+                clauses.append((_MUST, self.term(KEYWORD_FIELDS[name], value)))
         if query.date_from is not None or query.date_to is not None:
             low = _ymd(query.date_from) if query.date_from is not None else 0
             high = _ymd(query.date_to) if query.date_to is not None else 99991231

@@ -39,6 +39,10 @@ from search import grams as g
 from search import query as q
 from search.base import (
     FACET_NAMES,
+    KEYWORD_FIELDS,
+    SEP,
+    TITLE_BOOST,
+    WORD_BOOST,
     Hit,
     IndexBusyError,
     IndexCorruptError,
@@ -47,17 +51,14 @@ from search.base import (
     SearchError,
     SearchQuery,
     SearchResult,
+    join_tokens,
+    split_tokens,
 )
 from search.highlight import make_hit
 from search.similar import distinctive_terms, similar_tree
 
 log = logging.getLogger(__name__)
 
-SEP = "\x1f"
-TITLE_BOOST = 2.0
-# Word-field matches count WORD_BOOST times a gram match, so a document holding the query word as a
-# token ranks above one that only contains its characters (农田 before 高标准农田).
-WORD_BOOST = 3.0
 # Bump when the schema or what goes into a field changes: an index of another version is reported
 # by `check()` (the app then recreates and rebuilds it) and recreated by `rebuild()`.
 SCHEMA_VERSION = 3
@@ -67,25 +68,8 @@ WRITER_MB = 64
 REBUILD_MB = 256
 INDEX_NAME = "MAIN"
 
-# Our logical filter fields to Whoosh field names.
-_KEYWORD_FIELDS = {
-    "unit": "unit",
-    "unit_category": "unit_category",
-    "topic": "topics",
-    "kind": "kind",
-    "status": "status",
-    "publication": "publications",
-}
 # Facet names in SearchResult.facets to Whoosh field names.
-_FACETS = {
-    "unit": "unit",
-    "unit_category": "unit_category",
-    "topic": "topics",
-    "kind": "kind",
-    "status": "status",
-    "publication": "publications",
-    "year": "year",
-}
+_FACETS = {**KEYWORD_FIELDS, "year": "year"}
 assert tuple(_FACETS) == FACET_NAMES
 
 
@@ -125,7 +109,7 @@ def _ymd(day: date) -> int:
 
 
 def _stored(tokens: Iterable[str]) -> str:
-    return SEP.join(token.replace(SEP, " ") for token in tokens)
+    return join_tokens(list(tokens))
 
 
 def _document(doc: IndexDoc) -> dict[str, Any]:
@@ -215,7 +199,7 @@ def translate(node: q.Node, grams: bool = True) -> Any:
     if isinstance(node, q.Phrase):
         return _text_query(node.words, g.phrase_text(node.words), node.field, grams)
     if isinstance(node, q.FieldTerm):
-        return wq.Term(_KEYWORD_FIELDS[node.field], node.value)
+        return wq.Term(KEYWORD_FIELDS[node.field], node.value)
     if isinstance(node, q.Not):
         return wq.AndNot(wq.Every(), translate(node.child, grams))
     if isinstance(node, q.Or):
@@ -355,7 +339,7 @@ class _Scope:
             ("publication", query.publication),
         ):
             if value:
-                sets.append(self.term(_KEYWORD_FIELDS[name], value))
+                sets.append(self.term(KEYWORD_FIELDS[name], value))
         if query.date_from is not None or query.date_to is not None:
             low = _ymd(query.date_from) if query.date_from is not None else None
             high = _ymd(query.date_to) if query.date_to is not None else None
@@ -666,8 +650,8 @@ class WhooshBackend(SearchBackend):
                 }
 
             terms = distinctive_terms(
-                str(stored.get("title_tokens", "")).split(SEP),
-                str(stored.get("body_tokens", "")).split(SEP),
+                split_tokens(str(stored.get("title_tokens", ""))),
+                split_tokens(str(stored.get("body_tokens", ""))),
                 doc_freq,
                 total,
             )
@@ -729,7 +713,7 @@ class WhooshBackend(SearchBackend):
         return make_hit(
             int(stored["id"]),
             0.0 if by_date else float(hit.score or 0.0),  # sorted hits carry a sort key
-            str(stored.get("title_tokens", "")).split(SEP),
-            str(stored.get("body_tokens", "")).split(SEP),
+            split_tokens(str(stored.get("title_tokens", ""))),
+            split_tokens(str(stored.get("body_tokens", ""))),
             terms,
         )
