@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import threading
 from datetime import date
+from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from tests.conftest import bearer, login, submit, user
+from nlp import Segmenter, Token
+from tests.conftest import bearer, close_app, login, make_app, submit, user
 from webapp.extensions import db
 from webapp.models import AuditEvent, BulletinIssue, Item
-from webapp.services import audit, bulletins, editing, items
+from webapp.services import audit, bulletins, demo, editing, items
 from webapp.services.bulletins import EntryInput
 from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationError
 
@@ -230,3 +232,26 @@ def test_compose_page_reorders_and_groups(app: Flask) -> None:
     assert [e.item_id for e in issue.entries] == [ids[1], ids[0]]
     preview = client.get(url + "/preview").get_data(as_text=True)
     assert preview.index("第1条信息") < preview.index("第0条信息") and "【工作动态】" in preview
+
+
+class CountingSegmenter(Segmenter):
+    """A real Segmenter that counts how often text is cut."""
+
+    calls = 0
+
+    def tokens(self, text: str) -> list[Token]:
+        CountingSegmenter.calls += 1
+        return super().tokens(text)
+
+
+def test_an_edit_cuts_the_text_once(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path, CountingSegmenter(cache_dir=tmp_path / "jieba").initialize(), WTF_CSRF_ENABLED=False
+    )
+    with app.app_context():
+        demo.seed_structure()
+        item = submit("高标准农田建设", FARM).item
+        CountingSegmenter.calls = 0
+        editing.edit_item(user("editor"), item.id, "高标准农田建设成效明显", FARM + "带动农民增收。")
+        assert CountingSegmenter.calls == 2  # title and text, once each: the index reuses the tokens
+        close_app(app)

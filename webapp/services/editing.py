@@ -9,6 +9,7 @@ from datetime import date
 from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
 
+from nlp import Analysis
 from webapp.extensions import db
 from webapp.models import (
     INSTRUCTION_LEVELS,
@@ -40,8 +41,13 @@ def _require_editor(actor: User | None) -> None:
         raise Forbidden("只有编辑可以执行该操作")
 
 
-def _new_version(actor: User | None, item: Item, title: str, text: str, note: str) -> ItemVersion:
-    """Store title and text as the item's next version and re-analyse it (locked tags stay)."""
+def _new_version(
+    actor: User | None, item: Item, title: str, text: str, note: str
+) -> tuple[ItemVersion, Analysis]:
+    """Store title and text as the item's next version and re-analyse it (locked tags stay).
+
+    The analysis is returned so the index reuses its tokens instead of cutting the text again.
+    """
     number = max((v.number for v in item.versions), default=0) + 1
     version = ItemVersion(number=number, title=title, text=text, note=note or None, created_by=actor)
     item.versions.append(version)
@@ -49,7 +55,7 @@ def _new_version(actor: User | None, item: Item, title: str, text: str, note: st
     with db.session.no_autoflush:  # a half-built item must not be flushed by the lexicon query
         analysis = analyze_item(title, text)
     apply_analysis(item, analysis)
-    return version
+    return version, analysis
 
 
 def _current_text(item: Item) -> str:
@@ -65,11 +71,11 @@ def edit_item(actor: User | None, item_id: int, title: str, text: str, note: str
     title, text = validated_text(title, text)
     if title == item.title and text == _current_text(item):
         return item
-    version = _new_version(actor, item, title, text, note.strip() or "编辑修改")
+    version, analysis = _new_version(actor, item, title, text, note.strip() or "编辑修改")
     audit.record(actor, "item", item.id, "edit", details={"version": version.number})
     scoring.rescore_items([item])
     db.session.commit()
-    index_items([item])
+    index_items([item], {item.id: analysis})
     return item
 
 
@@ -81,7 +87,7 @@ def resubmit_item(actor: User | None, item_id: int, title: str, text: str, note:
     if actor is not None and actor.role == "reporter" and actor.unit_id != item.unit_id:
         raise Forbidden("只能修改本单位的信息")
     title, text = validated_text(title, text)
-    version = _new_version(actor, item, title, text, note.strip() or "退回后修改重报")
+    version, analysis = _new_version(actor, item, title, text, note.strip() or "退回后修改重报")
     item.status = "submitted"
     audit.record(
         actor,
@@ -95,7 +101,7 @@ def resubmit_item(actor: User | None, item_id: int, title: str, text: str, note:
     )
     scoring.rescore_items([item])
     db.session.commit()
-    index_items([item])
+    index_items([item], {item.id: analysis})
     return item
 
 
@@ -106,13 +112,13 @@ def restore_version(actor: User | None, item_id: int, number: int) -> Item:
     old = next((v for v in item.versions if v.number == number), None)
     if old is None:
         raise NotFound(f"版本 {number} 不存在")
-    version = _new_version(actor, item, old.title, old.text, f"恢复第 {number} 版")
+    version, analysis = _new_version(actor, item, old.title, old.text, f"恢复第 {number} 版")
     audit.record(
         actor, "item", item.id, "restore", details={"from_version": number, "version": version.number}
     )
     scoring.rescore_items([item])
     db.session.commit()
-    index_items([item])
+    index_items([item], {item.id: analysis})
     return item
 
 
@@ -199,11 +205,12 @@ def retag_all(progress: Callable[[int], None] | None = None) -> int:
     with batched():
         loads = (selectinload(Item.topics), selectinload(Item.versions))
         for batch in item_batches(*loads, size=RETAG_BATCH, progress=progress):
+            analyses = {item.id: analyze_item(item.title, _current_text(item)) for item in batch}
             for item in batch:
-                apply_analysis(item, analyze_item(item.title, _current_text(item)))
+                apply_analysis(item, analyses[item.id])
             scoring.rescore_items(batch)
             db.session.commit()
-            index_items(batch)
+            index_items(batch, analyses)
             count += len(batch)
     return count
 
@@ -233,7 +240,7 @@ def merge_items(actor: User | None, item_ids: list[int], title: str, text: str =
         sources=[ItemSource(source=s) for s in sources],
     )
     db.session.add(merged)
-    _new_version(actor, merged, title, text, "综合信息")
+    _, analysis = _new_version(actor, merged, title, text, "综合信息")
     db.session.flush()
     audit.record(actor, "item", merged.id, "merge", to_state="submitted", details={"sources": ids})
     for source in sources:
@@ -249,7 +256,7 @@ def merge_items(actor: User | None, item_ids: list[int], title: str, text: str =
         source.status = "merged"
     scoring.rescore_items([merged, *sources])
     db.session.commit()
-    index_items([merged, *sources])
+    index_items([merged, *sources], {merged.id: analysis})
     return merged
 
 
