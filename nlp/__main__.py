@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from nlp.analyze import Analysis, Analyzer, default_analyzer
+from nlp.analyze import DATA, Analysis, Analyzer, default_analyzer
 from nlp.evaluation import evaluate_rows, format_report, read_jsonl
+from nlp.kind_model import LABELS, load_model, train
+from nlp.training import corpus_examples, quoted_sources
 
 
 def tags_of(analysis: Analysis) -> dict[str, Any]:
@@ -62,13 +64,76 @@ def main(argv: Sequence[str] | None = None) -> int:
         "evaluate", help='score tagging against labelled JSON lines {"text", "kind"?, "topics"?}'
     )
     evaluate.add_argument("files", nargs="+", type=Path, metavar="FILE.jsonl")
+    evaluate.add_argument(
+        "--kind-model", metavar="FILE.json|none", help="another kind model, or none for the rules alone"
+    )
+    trainer = commands.add_parser(
+        "train-kind", help="train the kind model on work-report sections (and labelled JSON lines)"
+    )
+    trainer.add_argument("--corpus", type=Path, help="the corpus folder (gov-work-reports-*)")
+    trainer.add_argument(
+        "--held-out",
+        nargs="*",
+        type=Path,
+        default=[],
+        metavar="FILE.jsonl",
+        help="labelled files whose source reports are left out of the training data",
+    )
+    trainer.add_argument(
+        "--extra", nargs="*", type=Path, default=[], metavar="FILE.jsonl", help='more {"text", "kind"} lines'
+    )
+    trainer.add_argument(
+        "--extra-repeat", type=int, default=3, metavar="N", help="each --extra line counts N times"
+    )
+    trainer.add_argument("--out", type=Path, default=DATA / "kind_model.json")
     args = parser.parse_args(argv)
     for stream in (sys.stdin, sys.stdout):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
     if args.command == "evaluate":
-        return evaluate_files(default_analyzer(), args.files, sys.stdout)
+        analyzer = default_analyzer()
+        if args.kind_model:
+            model = None if args.kind_model == "none" else load_model(Path(args.kind_model))
+            analyzer = Analyzer(analyzer.segmenter, kind_model=model)
+        return evaluate_files(analyzer, args.files, sys.stdout)
+    if args.command == "train-kind":
+        return train_kind(args.corpus, args.held_out, args.extra, args.out, sys.stdout, args.extra_repeat)
     tag_stream(default_analyzer(), sys.stdin, sys.stdout)
+    return 0
+
+
+def train_kind(
+    corpus: Path | None,
+    held_out: Sequence[Path],
+    extra: Sequence[Path],
+    out: Path,
+    sink: IO[str],
+    extra_repeat: int = 3,
+) -> int:
+    """Train the kind model on the rules' view of silver report sentences plus `extra` rows."""
+    regions: set[str] = set()
+    years: set[int] = set()
+    for path in held_out:
+        found_regions, found_years = quoted_sources(read_jsonl(path))
+        regions |= found_regions
+        years |= found_years
+    texts: list[tuple[str, str]] = []
+    if corpus is not None:
+        texts += [(e.text, e.kind) for e in corpus_examples(corpus, regions, years)]
+    for path in extra:
+        rows = [(str(row["text"]), str(row["kind"])) for row in read_jsonl(path) if row.get("kind") in LABELS]
+        texts += rows * max(1, extra_repeat)
+    if not texts:
+        sink.write("没有训练数据：请给出 --corpus 或 --extra\n")
+        return 2
+    # Features come from a rules-only analyzer: the model learns from what the rules say, not from itself.
+    analyzer = Analyzer(default_analyzer().segmenter, kind_model=None)
+    examples = [(analyzer.kind_features("", text), LABELS.index(kind)) for text, kind in texts]
+    model = train(examples)
+    model.save(out)
+    held = f"{len(regions)} provinces, {len(years)} national years held out"
+    size = f"{len(model.weights)} weights"
+    sink.write(f"{len(examples)} examples {dict(model.trained_on)}; {held}; {size} -> {out}\n")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from nlp.keywords import default_idf_value, jieba_idf
+from nlp.kind_model import KindModel, kind_features, load_model
 from nlp.normalize import clean_text, to_simplified
 from nlp.segment import Segmenter, Token
 
@@ -786,16 +788,35 @@ _TOPIC_THRESHOLD = 0.6
 _TOPIC_RELATIVE = 0.35
 
 
+@functools.cache
+def default_kind_model() -> KindModel | None:
+    """The kind model shipped in nlp/data (trained by `python -m nlp train-kind`), if present."""
+    path = DATA / "kind_model.json"
+    return load_model(path) if path.exists() else None
+
+
+# Texts of up to this many cue-bearing sentences are like the sentences the model was trained on;
+# in longer ones the token evidence is shrunk by sqrt(_MODEL_SENTENCES / n) so that it does not
+# swamp the rules' verdict on the whole.
+_MODEL_SENTENCES = 2
+
+
 class Analyzer:
-    """Holds a Segmenter and a topic lexicon; `analyze` cuts each text exactly once."""
+    """Holds a Segmenter and a topic lexicon; `analyze` cuts each text exactly once.
+
+    `kind_model`: the statistical refiner of the rule-based kind; by default the shipped one,
+    `None` for rules only.
+    """
 
     def __init__(
         self,
         segmenter: Segmenter,
         topics: TopicLexicon | None = None,
         idf: Mapping[str, float] | None = None,
+        kind_model: KindModel | Literal["default"] | None = "default",
     ) -> None:
         self.segmenter = segmenter
+        self.kind_model = default_kind_model() if kind_model == "default" else kind_model
         self.topics: TopicLexicon = topics if topics is not None else load_default_topics()
         self._topic_index = _compile_topics(self.topics)
         self._overrides: OrderedDict[int, tuple[TopicLexicon, _TopicIndex]] = OrderedDict()
@@ -855,6 +876,49 @@ class Analyzer:
 
     def analyze(self, title: str, text: str, topics: TopicLexicon | None = None) -> Analysis:
         """Analyse one item; `topics` overrides the lexicon for this call (admin-edited lists)."""
+        return self._analyze(title, text, topics, self.kind_model)
+
+    def kind_features(self, title: str, text: str) -> set[str]:
+        """The features the kind model sees for this text (the rules' verdict included).
+
+        Training data goes through here, so a model learns from exactly what it is later shown.
+        """
+        analysis = self._analyze(title, text, None, None)
+        return self._kind_features(analysis, analysis.kind)
+
+    @staticmethod
+    def _kind_features(analysis: Analysis, rule: KindTag) -> set[str]:
+        texts = list(map(_TEXT, analysis.tokens))
+        words = set(texts)
+        words.update(map(_TEXT, analysis.title_tokens))
+        return kind_features(
+            words,
+            texts,
+            analysis.simplified_text,
+            rule.label,
+            rule.score,
+            (s.label for s in analysis.sentences),
+        )
+
+    def _refine_kind(self, model: KindModel, analysis: Analysis) -> KindTag:
+        """The rules' kind, overridden where the model is sure of another label.
+
+        A text in which the rules found no cue at all stays other: without a single cue word there
+        is nothing to show an editor for a problem or an achievement.
+        """
+        rule = analysis.kind
+        if not rule.score:
+            return rule
+        features = self._kind_features(analysis, rule)
+        scale = math.sqrt(min(1.0, _MODEL_SENTENCES / max(1, len(analysis.sentences))))
+        label, probs = model.decide(features, rule.label, rule.score, scale)
+        if _LABELS[label] == rule.label:
+            return rule
+        return KindTag(_LABELS[label], round(probs[label], 3), model.evidence(features, label))
+
+    def _analyze(
+        self, title: str, text: str, topics: TopicLexicon | None, kind_model: KindModel | None
+    ) -> Analysis:
         clean_title = " ".join(clean_text(title).split("\n"))
         cleaned = clean_text(text)
         simplified_title = to_simplified(clean_title)
@@ -898,7 +962,7 @@ class Analyzer:
             if texts
             else _fingerprint(title_texts, title_counts, hash_of, pair_of)
         )
-        return Analysis(
+        analysis = Analysis(
             clean_title=clean_title,
             clean_text=cleaned,
             simplified_title=simplified_title,
@@ -911,6 +975,10 @@ class Analyzer:
             fingerprint=fingerprint,
             sentences=sentences,
         )
+        if kind_model is None:
+            return analysis
+        refined = self._refine_kind(kind_model, analysis)
+        return analysis if refined is kind else dataclasses.replace(analysis, kind=refined)
 
     def _topics(
         self,

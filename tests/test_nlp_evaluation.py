@@ -20,10 +20,9 @@ KIND_HOLDOUT = DATA / "kind_holdout.jsonl"
 TOPICS_EVAL = DATA / "topics_eval.jsonl"
 KIND_TARGET = 0.85
 TOPIC_TARGET = 0.75
-# What the tagger reaches today on the held-out kind sets (eval 0.818, holdout 0.890), a little
-# under: a drop below it is a regression.
-KIND_FLOOR = 0.80
-KIND_HOLDOUT_FLOOR = 0.86
+# The rules alone reach eval 0.822, holdout 0.890; with the shipped kind model eval 0.861, holdout
+# 0.914. The holdout floor sits a little under: a drop below it is a regression.
+KIND_HOLDOUT_FLOOR = 0.88
 
 
 @pytest.fixture(scope="module")
@@ -110,11 +109,6 @@ def test_topic_tagging_meets_the_target_on_held_out_passages(analyzer: Analyzer)
     assert result.topics.micro_f1 >= TOPIC_TARGET
 
 
-def test_kind_tagging_does_not_regress_on_held_out_sentences(analyzer: Analyzer) -> None:
-    result = evaluate_rows(analyzer, _rows(KIND_EVAL))
-    assert result.kind.macro_f1 >= KIND_FLOOR
-
-
 def test_kind_tagging_does_not_regress_on_the_fresh_holdout(analyzer: Analyzer) -> None:
     rows = _rows(KIND_HOLDOUT)
     assert len(rows) >= 120
@@ -122,9 +116,6 @@ def test_kind_tagging_does_not_regress_on_the_fresh_holdout(analyzer: Analyzer) 
     assert result.kind.macro_f1 >= KIND_HOLDOUT_FLOOR
 
 
-@pytest.mark.xfail(
-    strict=True, reason="kind macro-F1 on the eval set is about 0.82 (holdout 0.89); target 0.85 not met yet"
-)
 def test_kind_tagging_meets_the_target_on_held_out_sentences(analyzer: Analyzer) -> None:
     result = evaluate_rows(analyzer, _rows(KIND_EVAL))
     assert result.kind.macro_f1 >= KIND_TARGET
