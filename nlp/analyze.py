@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import hashlib
@@ -877,6 +878,12 @@ class Analyzer:
     def analyze(self, title: str, text: str, topics: TopicLexicon | None = None) -> Analysis:
         """Analyse one item; `topics` overrides the lexicon for this call (admin-edited lists)."""
         return self._analyze(title, text, topics, self.kind_model)
+
+    def with_kind_model(self, kind_model: KindModel | None) -> Analyzer:
+        """This analyzer with another kind model (None: rules only), sharing everything else."""
+        twin = copy.copy(self)
+        twin.kind_model = kind_model
+        return twin
 
     def kind_features(self, title: str, text: str) -> set[str]:
         """The features the kind model sees for this text (the rules' verdict included).

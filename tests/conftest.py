@@ -50,6 +50,8 @@ def make_app(tmp_path: Path, segmenter: Segmenter, database: str = "sqlite", **e
     config = {
         "XINXI_DATABASE_URL": url,
         "XINXI_INDEX_DIR": str(tmp_path / "index"),
+        "XINXI_IDF_FILE": str(tmp_path / "idf.json"),
+        "XINXI_KIND_MODEL_FILE": str(tmp_path / "kind_model.json"),
         "XINXI_SECRET_KEY": "test-secret",
         "XINXI_PASSWORD_HASH": "pbkdf2:sha256:1000",
         "TESTING": True,

@@ -8,10 +8,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from nlp import Segmenter
+from nlp.analyze import default_kind_model
 from tests.conftest import login, submit, user
+from webapp import build_analyzer
+from webapp.engines import engines
 from webapp.extensions import db
 from webapp.models import Item, Publication, Topic, User
-from webapp.services import settings
+from webapp.services import editing, settings
 from webapp.services.errors import Forbidden, ValidationError
 
 
@@ -221,3 +225,49 @@ def login_as(app: Flask, username: str, password: str) -> FlaskClient:
     response = client.post("/login", data={"username": username, "password": password})
     assert response.status_code == 302
     return client
+
+
+PLACES = [
+    "东关",
+    "西湖",
+    "南山",
+    "北岭",
+    "青石",
+    "白沙",
+    "红旗",
+    "金桥",
+    "柳河",
+    "杏林",
+    "松岗",
+    "桃源",
+    "石门",
+    "梅溪",
+]
+
+
+def test_train_kind_learns_from_editors_corrections_and_survives_a_restart(
+    app: Flask, segmenter: Segmenter
+) -> None:
+    runner = app.test_cli_runner()
+    app.config["XINXI_KIND_MIN_CORRECTIONS"] = 10
+    editor = user("editor")
+    text = "深入开展人居环境整治专项行动，{}镇组织{}名干部进村入户，推动整治清单逐户落实。"
+    probe = text.format("云台", 60)
+    assert engines().analyzer.analyze("", probe).kind.label == "other"
+    refused = runner.invoke(args=["train-kind"])
+    assert refused.exit_code != 0 and "至少需要 10 条" in refused.output
+    # This office reads such reports of work done as achievements, and its editors say so.
+    for n, place in enumerate(PLACES):
+        item = submit(f"{place}镇整治人居环境", text.format(place, 20 + n)).item
+        editing.correct_tags(editor, item.id, kind="achievement")
+    result = runner.invoke(args=["train-kind"])
+    assert result.exit_code == 0, result.output
+    assert "已用 14 条编辑校正" in result.output and "留出" in result.output
+    assert engines().analyzer.analyze("", probe).kind.label == "achievement"
+    assert submit("云台镇整治人居环境", probe).item.kind == "achievement"
+    # The next start (another worker, a restart) loads the office's model from the instance file.
+    restarted = build_analyzer(app, segmenter)
+    assert restarted.kind_model is not None and restarted.kind_model is not default_kind_model()
+    assert restarted.analyze("", probe).kind.label == "achievement"
+    Path(app.config["XINXI_KIND_MODEL_FILE"]).write_text("{broken", encoding="utf-8")
+    assert build_analyzer(app, segmenter).kind_model is default_kind_model()

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 
 from nlp import Analyzer, Segmenter, load_idf
+from nlp.kind_model import KindModel, load_model
 from search import SearchBackend
 from webapp.config import load_config
 from webapp.engines import Engines
@@ -47,9 +49,24 @@ def build_search(app: Flask, segmenter: Segmenter, kind: str | None = None) -> S
 def build_engines(app: Flask, segmenter: Segmenter | None = None) -> Engines:
     """Build the segmenter, analyzer and search backend once per process (before workers fork)."""
     segmenter = segmenter or Segmenter(cache_dir=app.config["XINXI_JIEBA_CACHE"]).initialize()
-    idf_file = Path(app.config["XINXI_IDF_FILE"])
-    analyzer = Analyzer(segmenter, idf=load_idf(idf_file) if idf_file.exists() else None)
+    analyzer = build_analyzer(app, segmenter)
     return Engines(segmenter=segmenter, analyzer=analyzer, search=build_search(app, segmenter))
+
+
+def build_analyzer(app: Flask, segmenter: Segmenter, idf: Mapping[str, float] | None = None) -> Analyzer:
+    """The analyzer with the office's own IDF table and kind model where they exist (instance files),
+    else jieba's IDF and the shipped kind model; an unreadable model file is logged, not fatal."""
+    idf_file = Path(app.config["XINXI_IDF_FILE"])
+    if idf is None and idf_file.exists():
+        idf = load_idf(idf_file)
+    kind_model: KindModel | Literal["default"] = "default"
+    model_file = Path(app.config["XINXI_KIND_MODEL_FILE"])
+    if model_file.exists():
+        try:
+            kind_model = load_model(model_file)
+        except (ValueError, KeyError, TypeError, OSError):
+            app.logger.warning("类型模型文件无法读取，改用内置模型：%s", model_file)
+    return Analyzer(segmenter, idf=idf, kind_model=kind_model)
 
 
 def create_app(config: dict[str, Any] | None = None, *, segmenter: Segmenter | None = None) -> Flask:

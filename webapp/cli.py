@@ -8,9 +8,11 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from nlp import Analyzer, build_idf, save_idf
+from nlp import build_idf, save_idf
+from webapp import build_analyzer
 from webapp.engines import engines
-from webapp.services import demo, editing, indexing, items, users
+from webapp.models import KIND_LABELS
+from webapp.services import demo, editing, indexing, items, kind_learning, users
 from webapp.services.errors import DomainError
 from webapp.services.files import ACCEPTED_SUFFIXES, extract
 from webapp.timeutil import local_today
@@ -147,8 +149,24 @@ def refresh_idf_command() -> None:
         idf = build_idf(indexing.archive_tokens(progress=bar.update))
     path = Path(current_app.config["XINXI_IDF_FILE"])
     save_idf(idf, path)
-    engines().analyzer = Analyzer(engines().segmenter, idf=idf)
+    engines().analyzer = build_analyzer(current_app, engines().segmenter, idf)
     click.echo(f"已根据 {total} 条信息生成关键词 IDF 表（{len(idf)} 个词）：{path}；重启服务后对新信息生效")
+
+
+@click.command("train-kind")
+def train_kind_command() -> None:
+    """Refine the kind model with the editors' kind corrections (then `retag` applies it to the archive)."""
+    try:
+        result = kind_learning.train_from_corrections()
+    except DomainError as exc:
+        _fail(exc)
+    counts = "，".join(f"{KIND_LABELS[label]} {n}" for label, n in result.per_label.items())
+    click.echo(f"已用 {result.corrections} 条编辑校正训练类型模型（{counts}）：{result.path}")
+    click.echo(
+        f"留出 {result.held_back} 条检验：原模型准确率 {result.accuracy_before:.1%}，"
+        f"新模型 {result.accuracy_after:.1%}（新模型未见过这些信息）"
+    )
+    click.echo("新提交的信息即用新模型；已有信息请运行 flask --app wsgi retag")
 
 
 @click.command("seed-demo")
@@ -178,6 +196,7 @@ def register(app: Flask) -> None:
         index_check_command,
         retag_command,
         refresh_idf_command,
+        train_kind_command,
         seed_demo_command,
     ):
         app.cli.add_command(command)
