@@ -364,6 +364,8 @@ def main() -> None:
     if args.backend == "postgres" and not args.database_url:
         sys.exit("--backend postgres needs --database-url or XINXI_TEST_DATABASE_URL")
 
+    if args.workdir is not None:
+        args.workdir.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="xinxi-bench-", dir=args.workdir))
     segmenter = Segmenter().initialize()
     started = time.perf_counter()
