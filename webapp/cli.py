@@ -166,7 +166,7 @@ def train_kind_command() -> None:
         f"留出 {result.held_back} 条检验：原模型准确率 {result.accuracy_before:.1%}，"
         f"新模型 {result.accuracy_after:.1%}（新模型未见过这些信息）"
     )
-    click.echo("新提交的信息即用新模型；已有信息请运行 flask --app wsgi retag")
+    click.echo("重启服务后新提交的信息使用新模型；已有信息请运行 flask --app wsgi retag")
 
 
 @click.command("seed-demo")
