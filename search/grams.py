@@ -69,6 +69,12 @@ def index_chars(tokens: Iterable[str]) -> list[str]:
     return _CJK_CHAR.findall(tokens_text(tokens))
 
 
+def index_streams(tokens: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Return `index_grams` and `index_chars` of one token stream, normalising its text once."""
+    text = tokens_text(tokens)
+    return _GRAM.findall(text), _CJK_CHAR.findall(text)
+
+
 def phrase_text(words: Sequence[str]) -> str:
     """Join a phrase's normalised words into the text it stands for.
 

@@ -133,13 +133,15 @@ def words_literal(doc: IndexDoc) -> str:
 
 def grams_literal(doc: IndexDoc) -> str:
     """Return the `grams` tsvector of a document as a literal (see the module docstring)."""
+    title_grams, title_chars = g.index_streams(doc.title_tokens)
+    body_grams, body_chars = g.index_streams(doc.body_tokens)
     return _tsvector(
         [
-            (g.index_grams(doc.title_tokens), "C"),
-            (g.index_grams(doc.body_tokens), "D"),
+            (title_grams, "C"),
+            (body_grams, "D"),
             # Last, so that a very long text runs out of positions here, where no phrase looks.
-            ((CHAR_PREFIX + ch for ch in g.index_chars(doc.title_tokens)), "C"),
-            ((CHAR_PREFIX + ch for ch in g.index_chars(doc.body_tokens)), "D"),
+            ((CHAR_PREFIX + ch for ch in title_chars), "C"),
+            ((CHAR_PREFIX + ch for ch in body_chars), "D"),
         ]
     )
 

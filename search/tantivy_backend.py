@@ -69,7 +69,7 @@ VERSION_FILE = "xinxi-tantivy-version"
 LOCK_FILE = ".tantivy-writer.lock"
 META_FILE = "meta.json"
 BATCH_SIZE = 500
-REBUILD_BATCH_SIZE = 5000
+REBUILD_BATCH_SIZE = 10_000  # a rebuild holds the writer lock for one batch at a time
 WRITER_HEAP = 32_000_000
 REBUILD_HEAP = 256_000_000
 # A date sort key: yyyymmdd then the id, in one i64 (tantivy sorts by one fast field).
@@ -139,8 +139,9 @@ def _document(doc: IndexDoc) -> Any:
     d = tantivy.Document()
     d.add_integer("id", doc.id)
     title_words = _joined(q.index_terms(doc.title_tokens))
-    title_grams = " ".join(g.index_grams(doc.title_tokens))
-    title_chars = " ".join(g.index_chars(doc.title_tokens))
+    grams, chars = g.index_streams(doc.title_tokens)
+    title_grams, title_chars = " ".join(grams), " ".join(chars)
+    body_grams, body_chars = g.index_streams(doc.body_tokens)
     d.add_text("title", title_words)
     d.add_text("title_grams", title_grams)
     d.add_text("title_chars", title_chars)
@@ -148,9 +149,9 @@ def _document(doc: IndexDoc) -> Any:
     d.add_text("words", title_words)
     d.add_text("words", _joined(q.index_terms(doc.body_tokens)))
     d.add_text("grams", title_grams)
-    d.add_text("grams", " ".join(g.index_grams(doc.body_tokens)))
+    d.add_text("grams", " ".join(body_grams))
     d.add_text("chars", title_chars)
-    d.add_text("chars", " ".join(g.index_chars(doc.body_tokens)))
+    d.add_text("chars", " ".join(body_chars))
     d.add_bytes("title_tokens", _stored(doc.title_tokens))
     d.add_bytes("body_tokens", _stored(doc.body_tokens))
     for name, value in (

@@ -113,15 +113,17 @@ def _stored(tokens: Iterable[str]) -> str:
 
 
 def _document(doc: IndexDoc) -> dict[str, Any]:
+    title_grams, title_chars = g.index_streams(doc.title_tokens)
+    body_grams, body_chars = g.index_streams(doc.body_tokens)
     fields: dict[str, Any] = {
         "id": str(doc.id),
         "id_num": doc.id,
         "title": SEP.join(q.index_terms(doc.title_tokens)),
         "body": SEP.join(q.index_terms(doc.body_tokens)),
-        "title_grams": SEP.join(g.index_grams(doc.title_tokens)),
-        "body_grams": SEP.join(g.index_grams(doc.body_tokens)),
-        "title_chars": SEP.join(g.index_chars(doc.title_tokens)),
-        "body_chars": SEP.join(g.index_chars(doc.body_tokens)),
+        "title_grams": SEP.join(title_grams),
+        "body_grams": SEP.join(body_grams),
+        "title_chars": SEP.join(title_chars),
+        "body_chars": SEP.join(body_chars),
         "title_tokens": _stored(doc.title_tokens),
         "body_tokens": _stored(doc.body_tokens),
         "level": doc.level,

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from nlp import Segmenter
 from nlp.analyze import default_kind_model
+from search import SearchQuery
 from tests.conftest import login, submit, user
 from webapp import build_analyzer
 from webapp.engines import engines
@@ -158,6 +159,27 @@ def test_reindex_into_another_backend(app: Flask) -> None:
     tantivy = build_search(app, engines().segmenter, "tantivy")
     assert tantivy.count() == 1
     tantivy.close()
+
+
+def test_reindex_with_worker_processes_gives_the_same_index(app: Flask) -> None:
+    from webapp.engines import engines
+    from webapp.services import indexing
+
+    texts = [
+        f"{place}镇推进人居环境整治，清理垃圾{n}吨，群众满意度明显提升。" for n, place in enumerate(PLACES)
+    ]
+    for n, text in enumerate(texts):
+        submit(f"{PLACES[n]}镇整治人居环境", text)
+    backend = engines().search
+    serial = backend.stamps()
+    app.config["XINXI_REINDEX_WORKERS"] = 2
+    assert indexing.reindex_workers(len(texts)) == 2
+    result = app.test_cli_runner().invoke(args=["reindex"])
+    assert result.exit_code == 0 and f"已索引 {len(texts)} 条信息" in result.output
+    assert backend.stamps() == serial
+    assert indexing.check_index().clean
+    found = backend.search(SearchQuery(text="桃源 垃圾"))
+    assert [hit.id for hit in found.hits] == [PLACES.index("桃源") + 1]
 
 
 def test_refresh_idf_builds_the_archive_table(app: Flask) -> None:

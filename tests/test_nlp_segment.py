@@ -59,3 +59,15 @@ def test_added_word_is_used(tmp_path: Path) -> None:
     segmenter = Segmenter(cache_dir=tmp_path).initialize()
     segmenter.add_word("秸秆禁烧巡查", 100_000)
     assert "秸秆禁烧巡查" in [t.text for t in segmenter.tokens("开展秸秆禁烧巡查工作")]
+
+
+def test_cut_many_in_worker_processes_keeps_order_and_words(segmenter: Segmenter) -> None:
+    items = [
+        (n, f"第{n}号：全县推进高标准农田建设{n}万亩", f"{n}个乡镇完成秸秆禁烧巡查") for n in range(1100)
+    ]
+    serial = list(segmenter.cut_many(items, lambda item: item[1:], workers=1))
+    parallel = list(segmenter.cut_many(items, lambda item: item[1:], workers=2))
+    # 1,100 items are six chunks: several in flight at once, and they come back in order.
+    assert parallel == serial
+    assert serial[7] == (items[7], [segmenter.words(items[7][1]), segmenter.words(items[7][2])])
+    assert list(segmenter.cut_many([], lambda item: item, workers=2)) == []

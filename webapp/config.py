@@ -43,6 +43,8 @@ def load_config(instance: Path, overrides: dict[str, Any] | None = None) -> dict
         # The kind model refined by editors' corrections (`flask train-kind`); the shipped one until then.
         "XINXI_KIND_MODEL_FILE": Path(cfg.get("XINXI_KIND_MODEL_FILE") or instance / "kind_model.json"),
         "XINXI_KIND_MIN_CORRECTIONS": int(cfg.get("XINXI_KIND_MIN_CORRECTIONS") or 50),
+        # Processes cutting texts during `reindex` (default: every core for 2,000 items or more).
+        "XINXI_REINDEX_WORKERS": int(cfg.get("XINXI_REINDEX_WORKERS") or 0),
         # werkzeug's default (scrypt); tests pass a cheap method to stay fast.
         "XINXI_PASSWORD_HASH": cfg.get("XINXI_PASSWORD_HASH") or "scrypt",
         "MAX_CONTENT_LENGTH": int(cfg.get("XINXI_MAX_UPLOAD_MB", 10)) * 1024 * 1024,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from flask import g
+from flask import current_app, g
 from sqlalchemy.orm import selectinload
 
 from nlp import Analysis
@@ -20,6 +21,7 @@ from webapp.services.archive import item_batches
 
 log = logging.getLogger(__name__)
 REINDEX_BATCH = 500
+PARALLEL_REINDEX_ITEMS = 2000  # below this a rebuild cuts its texts in this process
 _BATCH_KEY = "xinxi_index_batch"
 
 
@@ -50,8 +52,12 @@ def to_index_doc(item: Item, analysis: Analysis | None = None, previous: IndexDo
     else:
         # The tokens are not stored in the database, so cut the stored copies once.
         segmenter = engines().segmenter
-        title_tokens = [t.text for t in segmenter.tokens(item.simplified_title)]
-        body_tokens = [t.text for t in segmenter.tokens(item.simplified_text)]
+        title_tokens = segmenter.words(item.simplified_title)
+        body_tokens = segmenter.words(item.simplified_text)
+    return _index_doc(item, title_tokens, body_tokens)
+
+
+def _index_doc(item: Item, title_tokens: list[str], body_tokens: list[str]) -> IndexDoc:
     return IndexDoc(
         id=item.id,
         title=item.simplified_title,
@@ -119,15 +125,33 @@ INDEX_LOADS = (
 )
 
 
-def _all_docs(progress: Callable[[int], None] | None) -> Iterator[IndexDoc]:
-    for batch in item_batches(*INDEX_LOADS, size=REINDEX_BATCH, progress=progress):
-        yield from (to_index_doc(item) for item in batch)
-        db.session.expunge_all()  # bounded memory over large archives
+def _all_docs(progress: Callable[[int], None] | None, workers: int) -> Iterator[IndexDoc]:
+    def without_tokens() -> Iterator[IndexDoc]:
+        for batch in item_batches(*INDEX_LOADS, size=REINDEX_BATCH, progress=progress):
+            yield from (_index_doc(item, [], []) for item in batch)
+            db.session.expunge_all()  # bounded memory over large archives
+
+    cut = engines().segmenter.cut_many(without_tokens(), lambda doc: (doc.title, doc.body), workers)
+    for doc, (title_tokens, body_tokens) in cut:
+        yield replace(doc, title_tokens=title_tokens, body_tokens=body_tokens)
+
+
+def reindex_workers(total: int) -> int:
+    """Processes that cut texts during a rebuild: every core for a large archive, else none."""
+    configured = current_app.config.get("XINXI_REINDEX_WORKERS")
+    if configured:
+        return int(configured)
+    return (os.cpu_count() or 1) if total >= PARALLEL_REINDEX_ITEMS else 1
 
 
 def reindex_all(progress: Callable[[int], None] | None = None, backend: SearchBackend | None = None) -> int:
-    """Rebuild the whole index (of `backend`, default the app's) from the database, in batches."""
-    return (backend or engines().search).rebuild(_all_docs(progress))
+    """Rebuild the whole index (of `backend`, default the app's) from the database, in batches.
+
+    jieba is most of a rebuild's work: on a large archive it runs in forked worker processes
+    while this one feeds the index (see `Segmenter.cut_many`).
+    """
+    workers = reindex_workers(item_count())
+    return (backend or engines().search).rebuild(_all_docs(progress, workers))
 
 
 @dataclass
