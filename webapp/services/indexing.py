@@ -207,7 +207,7 @@ def archive_tokens(progress: Callable[[int], None] | None = None) -> Iterator[li
         if not rows:
             return
         for _, title, text in rows:
-            yield [t.text for t in segmenter.tokens(title)] + [t.text for t in segmenter.tokens(text)]
+            yield segmenter.words(title) + segmenter.words(text)
         last_id = rows[-1][0]
         if progress:
             progress(len(rows))

@@ -67,10 +67,10 @@ def train_from_corrections() -> LearningResult:
     rules = current.with_kind_model(None)
     prior = default_kind_model()
     examples = [(rules.kind_features(title, text), LABELS.index(kind)) for _, title, text, kind in rows]
-    held = [i for i, row in enumerate(rows) if row[0] % HELD_BACK_EVERY == 0]
-    kept = [examples[i] for i in range(len(rows)) if i not in set(held)]
+    held = [row[0] % HELD_BACK_EVERY == 0 for row in rows]
+    kept = [example for example, back in zip(examples, held, strict=True) if not back]
     trial = train(kept or examples, CORRECTION_CONFIG, prior=prior)
-    held_rows = [rows[i] for i in held]
+    held_rows = [row for row, back in zip(rows, held, strict=True) if back]
     before = _accuracy(current, held_rows)
     after = _accuracy(current.with_kind_model(trial), held_rows)
     model = train(examples, CORRECTION_CONFIG, prior=prior)
