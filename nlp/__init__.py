@@ -3,7 +3,6 @@
 from nlp.analyze import (
     Analysis,
     Analyzer,
-    KindLabel,
     KindTag,
     SentenceKind,
     TopicTag,
@@ -14,6 +13,7 @@ from nlp.analyze import (
 )
 from nlp.errors import DecodeError, NlpError
 from nlp.keywords import build_idf, load_idf, save_idf
+from nlp.kind_model import KindLabel
 from nlp.normalize import clean_text, decode_bytes, html_to_text, to_simplified
 from nlp.segment import Segmenter, Token
 

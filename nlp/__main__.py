@@ -94,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         analyzer = default_analyzer()
         if args.kind_model:
             model = None if args.kind_model == "none" else load_model(Path(args.kind_model))
-            analyzer = Analyzer(analyzer.segmenter, kind_model=model)
+            analyzer = analyzer.with_kind_model(model)
         return evaluate_files(analyzer, args.files, sys.stdout)
     if args.command == "train-kind":
         return train_kind(args.corpus, args.held_out, args.extra, args.out, sys.stdout, args.extra_repeat)
@@ -127,8 +127,8 @@ def train_kind(
         sink.write("没有训练数据：请给出 --corpus 或 --extra\n")
         return 2
     # Features come from a rules-only analyzer: the model learns from what the rules say, not from itself.
-    analyzer = Analyzer(default_analyzer().segmenter, kind_model=None)
-    examples = [(analyzer.kind_features("", text), LABELS.index(kind)) for text, kind in texts]
+    rules = default_analyzer().with_kind_model(None)
+    examples = [(Analyzer.kind_features(rules.analyze("", text)), LABELS.index(kind)) for text, kind in texts]
     model = train(examples)
     model.save(out)
     held = f"{len(regions)} provinces, {len(years)} national years held out"

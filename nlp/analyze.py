@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Literal
 
 from nlp.keywords import default_idf_value, jieba_idf
-from nlp.kind_model import KindModel, kind_features, load_model
+from nlp.kind_model import LABELS as _LABELS
+from nlp.kind_model import KindLabel, KindModel, kind_features, load_model
 from nlp.normalize import clean_text, to_simplified
 from nlp.segment import Segmenter, Token
 
-KindLabel = Literal["problem", "achievement", "other"]
 _CueWords = Mapping[str, tuple[tuple[int, float], ...]]
 TopicLexicon = Mapping[str, Mapping[str, float]]
 DATA = Path(__file__).with_name("data")
@@ -105,7 +105,6 @@ _DECREASE = 10  # 下降, 减少: after a problem word of the same clause, an im
 _DECREASE_WEIGHT = 1.2
 _PAST, _FUTURE = 11, 12  # markers of reported results / of a plan (they add no weight themselves)
 _PLAN_ACHIEVEMENT = 0.5  # achievement words in a plan frame are goals: 推动…实现新突破
-_LABELS: tuple[KindLabel, KindLabel, KindLabel] = ("problem", "achievement", "other")
 
 _SENTENCE_END = frozenset({"。", "！", "？", "；", "\n", "!", "?", ";", "……", "…"})
 _CLAUSE_END = frozenset({"，", "：", ",", ":", "（", "）", "——", " "})
@@ -877,55 +876,6 @@ class Analyzer:
 
     def analyze(self, title: str, text: str, topics: TopicLexicon | None = None) -> Analysis:
         """Analyse one item; `topics` overrides the lexicon for this call (admin-edited lists)."""
-        return self._analyze(title, text, topics, self.kind_model)
-
-    def with_kind_model(self, kind_model: KindModel | None) -> Analyzer:
-        """This analyzer with another kind model (None: rules only), sharing everything else."""
-        twin = copy.copy(self)
-        twin.kind_model = kind_model
-        return twin
-
-    def kind_features(self, title: str, text: str) -> set[str]:
-        """The features the kind model sees for this text (the rules' verdict included).
-
-        Training data goes through here, so a model learns from exactly what it is later shown.
-        """
-        analysis = self._analyze(title, text, None, None)
-        return self._kind_features(analysis, analysis.kind)
-
-    @staticmethod
-    def _kind_features(analysis: Analysis, rule: KindTag) -> set[str]:
-        texts = list(map(_TEXT, analysis.tokens))
-        words = set(texts)
-        words.update(map(_TEXT, analysis.title_tokens))
-        return kind_features(
-            words,
-            texts,
-            analysis.simplified_text,
-            rule.label,
-            rule.score,
-            (s.label for s in analysis.sentences),
-        )
-
-    def _refine_kind(self, model: KindModel, analysis: Analysis) -> KindTag:
-        """The rules' kind, overridden where the model is sure of another label.
-
-        A text in which the rules found no cue at all stays other: without a single cue word there
-        is nothing to show an editor for a problem or an achievement.
-        """
-        rule = analysis.kind
-        if not rule.score:
-            return rule
-        features = self._kind_features(analysis, rule)
-        scale = math.sqrt(min(1.0, _MODEL_SENTENCES / max(1, len(analysis.sentences))))
-        label, probs = model.decide(features, rule.label, rule.score, scale)
-        if _LABELS[label] == rule.label:
-            return rule
-        return KindTag(_LABELS[label], round(probs[label], 3), model.evidence(features, label))
-
-    def _analyze(
-        self, title: str, text: str, topics: TopicLexicon | None, kind_model: KindModel | None
-    ) -> Analysis:
         clean_title = " ".join(clean_text(title).split("\n"))
         cleaned = clean_text(text)
         simplified_title = to_simplified(clean_title)
@@ -982,10 +932,52 @@ class Analyzer:
             fingerprint=fingerprint,
             sentences=sentences,
         )
-        if kind_model is None:
-            return analysis
-        refined = self._refine_kind(kind_model, analysis)
+        refined = self.refined_kind(analysis, self.kind_model)
         return analysis if refined is kind else dataclasses.replace(analysis, kind=refined)
+
+    def with_kind_model(self, kind_model: KindModel | None) -> Analyzer:
+        """This analyzer with another kind model (None: rules only), sharing everything else."""
+        twin = copy.copy(self)
+        twin.kind_model = kind_model
+        return twin
+
+    @staticmethod
+    def kind_features(analysis: Analysis) -> set[str]:
+        """The features the kind model sees for an analysis made without a model (rules only).
+
+        Training data and the refinement both go through here, so a model learns from exactly
+        what it is later shown.
+        """
+        texts = list(map(_TEXT, analysis.tokens))
+        words = set(texts)
+        words.update(map(_TEXT, analysis.title_tokens))
+        rule = analysis.kind
+        return kind_features(
+            words,
+            texts,
+            analysis.simplified_text,
+            rule.label,
+            rule.score,
+            (s.label for s in analysis.sentences),
+        )
+
+    @classmethod
+    def refined_kind(cls, analysis: Analysis, model: KindModel | None) -> KindTag:
+        """The rules' kind of `analysis` (made without a model), overridden where `model` is sure
+        of another label.
+
+        A text in which the rules found no cue at all stays other: without a single cue word there
+        is nothing to show an editor for a problem or an achievement.
+        """
+        rule = analysis.kind
+        if model is None or not rule.score:
+            return rule
+        features = cls.kind_features(analysis)
+        scale = math.sqrt(min(1.0, _MODEL_SENTENCES / max(1, len(analysis.sentences))))
+        label, probs = model.decide(features, rule.label, rule.score, scale)
+        if _LABELS[label] == rule.label:
+            return rule
+        return KindTag(_LABELS[label], round(probs[label], 3), model.evidence(features, label))
 
     def _topics(
         self,

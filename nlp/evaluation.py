@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp.analyze import Analyzer
-
-KIND_LABELS = ("problem", "achievement", "other")
+from nlp.kind_model import LABELS as KIND_LABELS
 
 
 @dataclass(frozen=True, slots=True)

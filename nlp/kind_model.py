@@ -23,18 +23,22 @@ from dataclasses import dataclass
 from itertools import compress, filterfalse, islice
 from operator import itemgetter
 from pathlib import Path
+from typing import Literal
 
-LABELS = ("problem", "achievement", "other")
+KindLabel = Literal["problem", "achievement", "other"]
+# The order of a model's weight columns, and of the labels everywhere in nlp.
+LABELS: tuple[KindLabel, KindLabel, KindLabel] = ("problem", "achievement", "other")
 RULE_FLOOR = 0.3  # a rule verdict with score 0 (no cue at all) still counts a little
 _LENGTH_STEP = 30  # characters per length bucket
 _MAX_LENGTH_BUCKET = 5
 _FORMAT = 1
 _CONTENT = re.compile(r"[^\W_]")  # a letter, hanzi or digit: a word, not punctuation
 _DIGIT = re.compile(r"\d")
+_SCORE_BUCKETS = 5  # the rules' score in [0, 1] as a feature: R=label:0 … R=label:4
 # The rules' verdict as features (see kind_features): never shrunk for long texts.
 _RULE_FEATURES = tuple(
     [f"R={label}" for label in LABELS]
-    + [f"R={label}:{bucket}" for label in LABELS for bucket in range(5)]
+    + [f"R={label}:{bucket}" for label in LABELS for bucket in range(_SCORE_BUCKETS)]
     + [f"S={label}" for label in LABELS]
 )
 
@@ -55,7 +59,7 @@ def kind_features(
     """
     features = set(filterfalse(str.isspace, words))
     features.add(f"R={rule_label}")
-    features.add(f"R={rule_label}:{min(4, int(rule_score * 5))}")
+    features.add(f"R={rule_label}:{min(_SCORE_BUCKETS - 1, int(rule_score * _SCORE_BUCKETS))}")
     features.update(f"S={label}" for label in sentence_labels)
     opening = list(islice(filter(_CONTENT.search, texts), 2))
     if opening:
@@ -208,5 +212,5 @@ def train(
                     g2[k] += g * g
                     w[k] -= rate * g / math.sqrt(g2[k])
     kept = {f: (w[0], w[1], w[2]) for f, w in weights.items() if max(map(abs, w)) >= config.prune}
-    trained_on = {LABELS[label]: n for label, n in sorted(per_label.items())}
+    trained_on: dict[str, int] = {LABELS[label]: n for label, n in sorted(per_label.items())}
     return KindModel(kept, (bias[0], bias[1], bias[2]), config.rule_weight, trained_on)

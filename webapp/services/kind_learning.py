@@ -14,9 +14,9 @@ from pathlib import Path
 
 from flask import current_app
 
-from nlp import Analyzer
+from nlp import Analysis, Analyzer
 from nlp.analyze import default_kind_model
-from nlp.kind_model import LABELS, TrainingConfig, train
+from nlp.kind_model import LABELS, KindModel, TrainingConfig, train
 from webapp.engines import engines
 from webapp.extensions import db
 from webapp.models import Item
@@ -48,10 +48,13 @@ def corrected_items() -> list[tuple[int, str, str, str]]:
     return [(row.id, row.title, row.clean_text, row.kind) for row in rows if row.kind in LABELS]
 
 
-def _accuracy(analyzer: Analyzer, rows: list[tuple[int, str, str, str]]) -> float:
-    if not rows:
+def _accuracy(analyses: list[Analysis], kinds: list[str], model: KindModel | None) -> float:
+    if not analyses:
         return 0.0
-    return sum(analyzer.analyze(title, text).kind.label == kind for _, title, text, kind in rows) / len(rows)
+    right = sum(
+        Analyzer.refined_kind(a, model).label == kind for a, kind in zip(analyses, kinds, strict=True)
+    )
+    return right / len(analyses)
 
 
 def train_from_corrections() -> LearningResult:
@@ -64,19 +67,23 @@ def train_from_corrections() -> LearningResult:
             code="too_few_corrections",
         )
     current = engines().analyzer
+    # One rules-only analysis per item: the training features and both measurements come from it.
     rules = current.with_kind_model(None)
+    analyses = [rules.analyze(title, text) for _, title, text, _ in rows]
     prior = default_kind_model()
-    examples = [(rules.kind_features(title, text), LABELS.index(kind)) for _, title, text, kind in rows]
+    kinds = [row[3] for row in rows]
+    examples = [(Analyzer.kind_features(a), LABELS.index(k)) for a, k in zip(analyses, kinds, strict=True)]
     held = [row[0] % HELD_BACK_EVERY == 0 for row in rows]
     kept = [example for example, back in zip(examples, held, strict=True) if not back]
     trial = train(kept or examples, CORRECTION_CONFIG, prior=prior)
-    held_rows = [row for row, back in zip(rows, held, strict=True) if back]
-    before = _accuracy(current, held_rows)
-    after = _accuracy(current.with_kind_model(trial), held_rows)
+    held_analyses = [a for a, back in zip(analyses, held, strict=True) if back]
+    held_kinds = [kind for kind, back in zip(kinds, held, strict=True) if back]
+    before = _accuracy(held_analyses, held_kinds, current.kind_model)
+    after = _accuracy(held_analyses, held_kinds, trial)
     model = train(examples, CORRECTION_CONFIG, prior=prior)
     path = Path(current_app.config["XINXI_KIND_MODEL_FILE"])
     path.parent.mkdir(parents=True, exist_ok=True)
     model.save(path)
     engines().analyzer = current.with_kind_model(model)
-    per_label = {label: sum(row[3] == label for row in rows) for label in LABELS}
-    return LearningResult(len(rows), per_label, len(held_rows), before, after, path)
+    per_label = {label: kinds.count(label) for label in LABELS}
+    return LearningResult(len(rows), per_label, len(held_kinds), before, after, path)
