@@ -62,6 +62,29 @@ def to_traditional(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------
+# Unsafe characters
+
+# NUL (PostgreSQL refuses it in text), the other C0 controls but tab, line feed and carriage return,
+# DEL, and UTF-16 surrogates (a Python str may hold a lone one, from a JSON "\ud800" escape; no
+# database or UTF-8 encoder accepts it).
+_UNSAFE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
+# Vertical tab and form feed are line breaks in text that arrives (page breaks of a .txt export).
+_BREAKS = re.compile("[\x0b\x0c]")
+
+
+def strip_unsafe_chars(text: str) -> str:
+    """Remove the characters no store keeps alike: NUL, C0 controls (\\t \\n \\r kept), DEL, surrogates.
+
+    Vertical tab and form feed become line feeds. The result is idempotent and UTF-8 encodable.
+    """
+    if _UNSAFE.search(text):
+        text = _UNSAFE.sub("", text)
+    if _BREAKS.search(text):
+        text = _BREAKS.sub("\n", text)
+    return text
+
+
+# ---------------------------------------------------------------------------------------------------
 # Decoding
 
 _DECODE_FAILED = "文件编码无法识别（支持 UTF-8、UTF-16、GB18030/GBK、Big5）"

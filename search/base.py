@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -146,6 +146,15 @@ class SearchBackend(abc.ABC):
     @abc.abstractmethod
     def delete(self, ids: Iterable[int]) -> None:
         """Remove these documents and commit."""
+
+    @abc.abstractmethod
+    def sync(self, ids: Sequence[int], load: Callable[[Sequence[int]], Iterable[IndexDoc]]) -> None:
+        """Bring these ids in line with their source: holding the index's writer lock (across
+        processes), call `load` for the documents to keep, replace them, remove the other ids, commit.
+
+        Reading the source inside the lock makes the last writer also the one that read last, so
+        two processes updating one item at once cannot leave the older document in the index.
+        """
 
     @abc.abstractmethod
     def search(self, query: SearchQuery) -> SearchResult:

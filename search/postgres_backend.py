@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from itertools import islice
@@ -379,6 +379,24 @@ class PostgresBackend(SearchBackend):
         with self._guard(), self._begin() as conn:
             for start in range(0, len(batch), BATCH_SIZE):
                 self._upsert(conn, batch[start : start + BATCH_SIZE])
+
+    def sync(self, ids: Sequence[int], load: Callable[[Sequence[int]], Iterable[IndexDoc]]) -> None:
+        """Replace the documents `load` returns and remove the other ids, in one transaction that
+        holds an advisory lock, so concurrent syncs of one item run one after the other."""
+        keys = sorted({int(i) for i in ids})
+        if not keys:
+            return
+        with self._guard(), self._begin() as conn:
+            conn.execute(
+                sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                {"key": f"xinxi-search-write:{self._schema}"},
+            )
+            docs = list(load(keys))
+            for start in range(0, len(docs), BATCH_SIZE):
+                self._upsert(conn, docs[start : start + BATCH_SIZE])
+            gone = sorted(set(keys) - {doc.id for doc in docs})
+            if gone:
+                conn.execute(sa.delete(self._table).where(self._table.c.id == sa.any_(sa.literal(gone))))
 
     def delete(self, ids: Iterable[int]) -> None:
         """Remove these documents and commit."""

@@ -20,6 +20,13 @@ match does not depend on the segmentation alone: 农田 finds 高标准农田, �
 Strictness: an unclosed quote or unbalanced parentheses raise `QuerySyntaxError`; a dangling
 operator (``a OR``, a lone ``NOT`` or ``-``) is ignored. A query without any term (empty, only
 punctuation, or only field filters) matches every document, restricted by its filters.
+
+Bounds: a query is at most MAX_QUERY_CHARS characters, MAX_QUERY_TERMS words and phrases (and
+MAX_QUERY_TOKENS tokens once segmented) and MAX_QUERY_DEPTH nested parentheses; beyond them
+`QueryTooComplexError` (a `QuerySyntaxError`, status 400) says so in Chinese. No real search needs
+more, and the bounds keep every backend's work on one query small (an OR of 800 terms took seconds
+on Whoosh). Negations are read in a loop, so a run of 1,000 ``-`` or ``NOT`` cannot overflow the
+stack: an even run cancels, an odd one negates once.
 """
 
 from __future__ import annotations
@@ -32,6 +39,17 @@ from itertools import repeat
 from nlp.normalize import to_simplified
 from nlp.segment import Segmenter
 from search.base import QuerySyntaxError
+
+MAX_QUERY_CHARS = 500
+MAX_QUERY_TERMS = 50  # words, phrases and field filters as typed
+MAX_QUERY_TOKENS = 200  # normalised tokens after segmentation, over all terms
+MAX_QUERY_DEPTH = 8  # nested parentheses
+MAX_QUERY_OPERATORS = 100  # OR, AND, NOT, - and parentheses
+
+
+class QueryTooComplexError(QuerySyntaxError):
+    """The query is longer or more complex than any search needs."""
+
 
 # Full-width ASCII (U+FF01..U+FF5E) to half-width and the ideographic space to a space: a
 # one-to-one character map, so offsets inside a token never move.
@@ -254,7 +272,24 @@ def _lex(text: str) -> list[_Tok]:
                 toks.append(_Tok("not"))
             else:
                 toks.append(_Tok("word", word))
+    _check_bounds(toks)
     return toks
+
+
+def _check_bounds(toks: list[_Tok]) -> None:
+    terms = sum(tok.kind in ("word", "phrase") for tok in toks)
+    if terms > MAX_QUERY_TERMS:
+        raise QueryTooComplexError(f"检索词过多：最多 {MAX_QUERY_TERMS} 个词或短语，请精简检索式")
+    if len(toks) - terms > MAX_QUERY_OPERATORS:
+        raise QueryTooComplexError(f"检索式中的运算符过多：最多 {MAX_QUERY_OPERATORS} 个，请精简检索式")
+    depth = 0
+    for tok in toks:
+        if tok.kind == "lparen":
+            depth += 1
+            if depth > MAX_QUERY_DEPTH:
+                raise QueryTooComplexError(f"括号嵌套过深：最多 {MAX_QUERY_DEPTH} 层")
+        elif tok.kind == "rparen":
+            depth = max(0, depth - 1)
 
 
 def _read_quoted(text: str, start: int) -> tuple[str, int]:
@@ -273,6 +308,7 @@ class _Parser:
         self.toks = toks
         self.pos = 0
         self.segmenter = segmenter
+        self.tokens = 0  # normalised tokens produced so far
 
     def peek(self) -> str:
         return self.toks[self.pos].kind if self.pos < len(self.toks) else "end"
@@ -316,13 +352,17 @@ class _Parser:
         return items[0] if len(items) == 1 else And(tuple(items))
 
     def parse_unary(self) -> Node | None:
-        if self.peek() in ("minus", "not"):
+        # A loop, not recursion: a run of negations is only counted.
+        negations = 0
+        while self.peek() in ("minus", "not"):
             self.take()
+            negations += 1
             if self.peek() in ("end", "rparen", "or", "and"):
                 return None
-            operand = self.parse_unary()
-            return Not(operand) if operand is not None else None
-        return self.parse_atom()
+        operand = self.parse_atom()
+        if operand is None or negations % 2 == 0:
+            return operand
+        return Not(operand)
 
     def parse_atom(self) -> Node | None:
         tok = self.take()
@@ -344,6 +384,9 @@ class _Parser:
         words = tuple(index_terms([t.text for t in self.segmenter.tokens(text.lower())]))
         if not words:
             return None
+        self.tokens += len(words)
+        if self.tokens > MAX_QUERY_TOKENS:
+            raise QueryTooComplexError(f"检索式过长：分词后最多 {MAX_QUERY_TOKENS} 个词，请精简检索式")
         if len(words) == 1:
             return Term(words[0], field)
         return Phrase(words, field)
@@ -355,7 +398,12 @@ def normalize_query_text(text: str) -> str:
 
 
 def parse_query(text: str, segmenter: Segmenter) -> Node:
-    """Parse a user's query into a normalised tree; raise QuerySyntaxError on bad syntax."""
+    """Parse a user's query into a normalised tree; raise QuerySyntaxError on bad syntax.
+
+    A query beyond the bounds (MAX_QUERY_CHARS and friends) raises QueryTooComplexError.
+    """
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryTooComplexError(f"检索式过长：最多 {MAX_QUERY_CHARS} 个字符，请精简检索式")
     return _Parser(_lex(normalize_query_text(text)), segmenter).parse()
 
 

@@ -27,7 +27,7 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -447,6 +447,16 @@ class TantivyBackend(SearchBackend):
                 for doc in chunk:
                     writer.delete_documents_by_term("id", doc.id)
                     writer.add_document(_document(doc))
+
+    def sync(self, ids: Sequence[int], load: Callable[[Sequence[int]], Iterable[IndexDoc]]) -> None:
+        """Replace the documents `load` returns and remove the other ids, all under the writer lock."""
+        if not ids:
+            return
+        with self._writing() as writer:
+            for key in ids:
+                writer.delete_documents_by_term("id", int(key))
+            for doc in load(ids):
+                writer.add_document(_document(doc))
 
     def delete(self, ids: Iterable[int]) -> None:
         """Remove these documents and commit."""

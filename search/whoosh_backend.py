@@ -18,7 +18,7 @@ import threading
 import time
 import warnings
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
@@ -501,9 +501,7 @@ class WhooshBackend(SearchBackend):
         count = 0
         try:
             for doc in docs:
-                fields = _document(doc)
-                if outdated:
-                    fields = {name: value for name, value in fields.items() if name in known}
+                fields = self._fields(doc, known, outdated)
                 if replace:
                     writer.update_document(**fields)
                 else:
@@ -518,6 +516,13 @@ class WhooshBackend(SearchBackend):
             raise
         return count
 
+    @staticmethod
+    def _fields(doc: IndexDoc, known: set[str], outdated: bool) -> dict[str, Any]:
+        fields = _document(doc)
+        if outdated:
+            fields = {name: value for name, value in fields.items() if name in known}
+        return fields
+
     def index(self, docs: Iterable[IndexDoc]) -> None:
         """Add or replace these documents (by id) and commit."""
         batch = list(docs)
@@ -525,6 +530,27 @@ class WhooshBackend(SearchBackend):
             return
         with self._write_lock:
             self._commit(batch, replace=True)
+
+    def sync(self, ids: Sequence[int], load: Callable[[Sequence[int]], Iterable[IndexDoc]]) -> None:
+        """Replace the documents `load` returns and remove the other ids, all under the writer lock."""
+        if not ids:
+            return
+        with self._write_lock:
+            ix = self._index()
+            writer = self._writer(ix)
+            known = set(ix.schema.names())
+            outdated = known != set(build_schema().names())
+            try:
+                kept = set()
+                for doc in load(ids):
+                    writer.update_document(**self._fields(doc, known, outdated))
+                    kept.add(doc.id)
+                for gone in set(ids) - kept:
+                    writer.delete_by_term("id", str(gone))
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
 
     def delete(self, ids: Iterable[int]) -> None:
         """Remove these documents and commit."""

@@ -220,7 +220,7 @@ def test_user_administration_and_own_password(app: Flask) -> None:
     assert "必须属于一个报送单位" in missing_unit.get_data(as_text=True)
     assert (
         login(app.test_client(), "editor").post("/admin/users", data={**form, "username": "x"}).status_code
-        == 200
+        == 403
     )
     assert (
         db.session.scalar(db.select(User).where(User.username == "x")) is None

@@ -7,7 +7,7 @@ import io
 import docx
 from flask import Flask
 
-from tests.conftest import login
+from tests.conftest import PASSWORD, login
 
 BIG5_TEXT = "市農業農村局推進高標準農田建設，新建農田3.5萬畝，帶動農民增收。經驗做法獲省辦採用。"
 
@@ -108,6 +108,6 @@ def test_pages_need_login_and_reporters_cannot_compose(app: Flask) -> None:
 def test_login_redirect_stays_on_site(app: Flask) -> None:
     client = app.test_client()
     response = client.post(
-        "/login?next=https://evil.example/", data={"username": "editor", "password": "xinxi2026"}
+        "/login?next=https://evil.example/", data={"username": "editor", "password": PASSWORD}
     )
     assert response.headers["Location"] == "/"

@@ -20,11 +20,12 @@ from flask import Flask
 from nlp import Segmenter
 from tests.conftest import close_app, make_app
 from webapp import build_search
-from webapp.services import demo, users
+from webapp.services import demo, indexing, users
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 SUBMITTERS, EACH = 8, 5
+ADOPTED = 12  # items adopted into two publications at once
 
 
 def _free_port() -> int:
@@ -97,6 +98,22 @@ def test_gunicorn_workers_lose_no_index_update(backend: str, tmp_path: Path, seg
         assert statuses == [201] * SUBMITTERS * EACH
         status, body = _request(f"{base}/search?q=%E5%B9%B6%E5%8F%91%E6%8A%A5%E9%80%81&per_page=1", token)
         assert status == 200 and b'"total":40' in body.replace(b" ", b"")
+
+        # Two editors adopt the same items into two publications at the same moment (different
+        # workers): the index must end with both publications, not the view of whichever wrote last.
+        def adopt(job: tuple[int, str]) -> int:
+            item_id, publication = job
+            body = json.dumps({"action": "adopt", "publication": publication}).encode()
+            return _request(f"{base}/items/{item_id}/review", token, body)[0]
+
+        jobs = [(item_id, pub) for item_id in range(1, ADOPTED + 1) for pub in ("mrkb", "yqxx")]
+        with ThreadPoolExecutor(SUBMITTERS) as pool:
+            adopted = list(pool.map(adopt, jobs))
+        assert adopted == [200] * len(jobs)
+        query = "/search?q=%E5%B9%B6%E5%8F%91%E6%8A%A5%E9%80%81&per_page=1&publication="
+        for publication in ("mrkb", "yqxx"):
+            status, body = _request(f"{base}{query}{publication}", token)
+            assert status == 200 and f'"total":{ADOPTED}'.encode() in body.replace(b" ", b""), body
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -105,4 +122,7 @@ def test_gunicorn_workers_lose_no_index_update(backend: str, tmp_path: Path, seg
     with app.app_context():
         index = build_search(app, segmenter, backend)
         assert index.count() == SUBMITTERS * EACH
+        app.extensions["xinxi"].search = index
+        report = indexing.check_index()
+        assert report.clean, report
         index.close()

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from nlp import Analyzer, Segmenter, load_idf
 from nlp.kind_model import KindModel, load_model
-from search import SearchBackend
+from search import SearchBackend, SearchError
 from webapp.config import load_config
 from webapp.engines import Engines
 from webapp.extensions import csrf, db, login_manager, migrate
@@ -90,20 +90,54 @@ def create_app(config: dict[str, Any] | None = None, *, segmenter: Segmenter | N
         db.engine.dispose()
     app.extensions["xinxi"].search.close()
 
-    from webapp import cli, errors, views
+    from webapp import cli, errors, security, views
+    from webapp.converters import IdConverter, XinxiRequest
 
+    # Before any rule is added: every <int:...> in the blueprints becomes a bounded id.
+    app.url_map.converters["int"] = IdConverter
+    app.request_class = XinxiRequest
+    security.register(app)
     views.register(app)
     errors.register(app)
     cli.register(app)
     return app
 
 
+def _repair_difference(app: Flask) -> None:
+    """An index older than the database (a run killed between a commit and its index write, a
+    restored copy) gets the difference at start; two aggregates decide whether to look at all."""
+    from sqlalchemy import inspect
+
+    with app.app_context():
+        if not inspect(db.engine).has_table("item"):
+            return
+        from webapp.services.indexing import repair_difference
+
+        try:
+            report = repair_difference()
+        except SQLAlchemyError:
+            db.session.rollback()  # the schema is older than the code: `flask db upgrade` first
+            return
+        except SearchError:
+            log.exception("index repair at start failed; run `flask --app wsgi index-check --fix`")
+            return
+        if report is not None and not report.clean:
+            log.warning(
+                "search index was behind the database: %d missing, %d stale, %d extra, repaired",
+                len(report.missing),
+                len(report.stale),
+                len(report.extra),
+            )
+
+
 def _check_index(app: Flask) -> None:
-    """A missing or corrupted index is rebuilt from the database at start, not met later as a 500."""
+    """A missing or corrupted index is rebuilt from the database at start, not met later as a 500;
+    an index that is readable but behind the database gets the difference."""
     from sqlalchemy import inspect
 
     backend = app.extensions["xinxi"].search
     if backend.check():
+        _repair_difference(app)
         return
     log.warning("search index is unreadable; rebuilding it from the database")
     backend.recreate()

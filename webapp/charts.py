@@ -29,7 +29,7 @@ def bar_chart(bars: Sequence[Bar], *, width: int = 520, row: int = 24, label_wid
     top = max((b.value for b in bars), default=0) or 1
     plot = width - label_width - 50
     height = row * len(bars) + 4
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" style="max-width:{width}px" role="img">']
+    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img">']
     for i, bar in enumerate(bars):
         y = i * row + 2
         baseline = f"{y + row * 0.65:.0f}"
@@ -52,7 +52,7 @@ def stacked_bar(segments: Sequence[Bar], *, width: int = 520, height: int = 22) 
     """One bar split into its parts (e.g. problem / achievement / other), each part a link."""
     total = sum(max(0.0, s.value) for s in segments) or 1
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" style="max-width:{width}px" '
+        f'<svg class="chart" viewBox="0 0 {width} {height}" '
         f'preserveAspectRatio="none" height="{height}" role="img">'
     ]
     x = 0.0

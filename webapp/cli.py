@@ -11,11 +11,13 @@ from flask import Flask, current_app
 from nlp import build_idf, save_idf
 from webapp import build_analyzer
 from webapp.engines import engines
-from webapp.models import KIND_LABELS
-from webapp.services import demo, editing, indexing, items, kind_learning, users
+from webapp.models import DEFAULT_LEVEL, KIND_LABELS, LEVELS
+from webapp.services import backup, demo, editing, indexing, items, kind_learning, users
 from webapp.services.errors import DomainError
 from webapp.services.files import ACCEPTED_SUFFIXES, extract
 from webapp.timeutil import local_today
+
+IMPORT_BATCH = 100
 
 
 def _fail(exc: DomainError) -> None:
@@ -27,14 +29,19 @@ def _fail(exc: DomainError) -> None:
 @click.option("--role", required=True, type=click.Choice(["reporter", "editor", "leader", "admin"]))
 @click.option("--unit", "unit_code", help="报送单位编码（信息员必填）")
 @click.option("--name", "display_name", default="", help="显示名")
-def create_user_command(username: str, role: str, unit_code: str | None, display_name: str) -> None:
+@click.option(
+    "--clearance", type=click.Choice(LEVELS), default=None, help=f"密级权限（默认 {DEFAULT_LEVEL}）"
+)
+def create_user_command(
+    username: str, role: str, unit_code: str | None, display_name: str, clearance: str | None
+) -> None:
     """Create a user; the password is read from standard input."""
     if sys.stdin.isatty():
         password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\n")
     try:
-        users.create_user(username, password, role, unit_code, display_name=display_name)
+        users.create_user(username, password, role, unit_code, display_name=display_name, clearance=clearance)
     except DomainError as exc:
         _fail(exc)
     click.echo(f"已创建用户 {username}（{role}）")
@@ -42,10 +49,12 @@ def create_user_command(username: str, role: str, unit_code: str | None, display
 
 @click.command("api-token")
 @click.argument("username")
-def api_token_command(username: str) -> None:
+@click.option("--name", default="", help="令牌名称（用途）")
+@click.option("--expires-days", type=click.IntRange(min=1), default=None, help="有效天数（默认长期有效）")
+def api_token_command(username: str, name: str, expires_days: int | None) -> None:
     """Print a new API token for a user (only its hash is stored)."""
     try:
-        click.echo(users.issue_api_token(username))
+        click.echo(users.issue_api_token(username, name, expires_days))
     except DomainError as exc:
         _fail(exc)
 
@@ -67,18 +76,38 @@ def _files(paths: tuple[str, ...]) -> list[Path]:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--unit", "unit_code", required=True, help="这些信息的报送单位编码")
 @click.option("--level", default="内部", help="密级（默认 内部）")
-def import_command(paths: tuple[str, ...], unit_code: str, level: str) -> None:
-    """Import .docx/.txt/.html/.md files or folders of them as submitted items."""
+@click.option("--batch", "batch_size", default=IMPORT_BATCH, show_default=True, help="每批提交并索引的条数")
+def import_command(paths: tuple[str, ...], unit_code: str, level: str, batch_size: int) -> None:
+    """Import .docx/.txt/.html/.md files or folders of them as submitted items.
+
+    Resumable: every `--batch` items are committed and indexed together, and a file whose content
+    (unit, normalised title and text) is already stored is skipped, so a rerun after an interruption
+    stores each file once.
+    """
     files = _files(paths)
-    imported, failed = 0, []
-    with click.progressbar(files, label="导入信息", show_pos=True) as bar, indexing.batched():
+    items.backfill_content_hashes()  # archives from before content hashes: once, then a no-op
+    indexing.repair_difference()  # an interrupted run may have committed items it did not index
+    imported, skipped, failed = 0, 0, []
+    pending: list[items.SubmitResult] = []
+    seen: set[str] = set()
+
+    def flush() -> None:
+        items.commit_submissions(pending)
+        pending.clear()
+
+    with click.progressbar(files, label="导入信息", show_pos=True) as bar:
         for path in bar:
             try:
                 extracted = extract(path.name, path.read_bytes())
-                items.submit_item(
+                title = extracted.title or path.stem
+                digest = items.content_hash(unit_code, title, extracted.text)
+                if digest in seen or items.stored_hashes([digest]):
+                    skipped += 1
+                    continue
+                result = items.submit_item(
                     None,
                     items.ItemInput(
-                        title=extracted.title or path.stem,
+                        title=title,
                         text=extracted.text,
                         unit_code=unit_code,
                         event_date=local_today(),
@@ -86,14 +115,21 @@ def import_command(paths: tuple[str, ...], unit_code: str, level: str) -> None:
                         source_filename=extracted.filename,
                         source_encoding=extracted.encoding,
                     ),
+                    commit=False,
                 )
-                imported += 1
             except DomainError as exc:
                 failed.append(f"{path}: {exc.message}")
-    click.echo(f"已导入 {imported} 条，失败 {len(failed)} 条")
+                continue
+            seen.add(digest)
+            pending.append(result)
+            imported += 1
+            if len(pending) >= batch_size:
+                flush()
+        flush()
+    click.echo(f"已导入 {imported} 条，跳过 {skipped} 条已导入，失败 {len(failed)} 条")
     for line in failed:
         click.echo(f"  {line}", err=True)
-    if failed and not imported:
+    if failed and not imported and not skipped:
         raise SystemExit(1)
 
 
@@ -186,6 +222,33 @@ def seed_demo_command(corpus: Path | None) -> None:
         click.echo(f"  {username:<14} {role:<9} {unit or ''}")
 
 
+@click.command("backup")
+@click.argument("dest", type=click.Path(path_type=Path))
+def backup_command(dest: Path) -> None:
+    """Copy the database and the instance files into DEST (a new folder, or a file ending .tar.gz)."""
+    try:
+        manifest = backup.create_backup(dest, progress=lambda step: click.echo(f"备份{step}……"))
+    except DomainError as exc:
+        _fail(exc)
+    figures = "，".join(f"{name} {n}" for name, n in manifest.counts.items())
+    click.echo(f"已备份到 {dest}（{manifest.database}，{figures}；用时 {manifest.seconds} 秒）")
+
+
+@click.command("restore")
+@click.argument("src", type=click.Path(path_type=Path, exists=True))
+@click.option("--force", is_flag=True, help="目标数据库已有数据时仍然覆盖")
+def restore_command(src: Path, force: bool) -> None:
+    """Restore a backup into this instance's (empty) database and rebuild the search index."""
+    try:
+        result = backup.restore_backup(src, force=force, progress=lambda step: click.echo(f"恢复{step}……"))
+    except DomainError as exc:
+        _fail(exc)
+    figures = "，".join(f"{name} {n}" for name, n in result.counts.items())
+    click.echo(f"已从 {src} 恢复（{figures}；索引 {result.indexed} 条；用时 {result.seconds} 秒）")
+    if result.counts != result.manifest.counts:
+        click.echo(f"注意：备份清单中的条数为 {result.manifest.counts}", err=True)
+
+
 def register(app: Flask) -> None:
     """Add the commands to `flask`."""
     for command in (
@@ -198,5 +261,7 @@ def register(app: Flask) -> None:
         refresh_idf_command,
         train_kind_command,
         seed_demo_command,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)

@@ -19,6 +19,13 @@ def _secret_key(instance: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+def _flag(value: object) -> bool:
+    """A boolean setting from the environment ("1", "true", "yes", "on") or a real bool."""
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
 def load_config(instance: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the app configuration: overrides > XINXI_* environment > embedded defaults."""
     env = {key: value for key, value in os.environ.items() if key.startswith(ENV_PREFIX)}
@@ -29,6 +36,7 @@ def load_config(instance: Path, overrides: dict[str, Any] | None = None) -> dict
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     is_postgres = database_url.startswith("postgresql")
+    secure_cookies = _flag(cfg.get("XINXI_SECURE_COOKIES", "0"))
     config: dict[str, Any] = {
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True} if is_postgres else {},
@@ -50,6 +58,24 @@ def load_config(instance: Path, overrides: dict[str, Any] | None = None) -> dict
         "MAX_CONTENT_LENGTH": int(cfg.get("XINXI_MAX_UPLOAD_MB", 10)) * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "JSON_AS_ASCII": False,
+        # The session cookie is out of reach of scripts and of other sites' forms; Secure once the
+        # site is served over HTTPS (XINXI_SECURE_COOKIES=1), which also turns on HSTS.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        # Login throttling (Flask-Limiter): counters in memory per process by default; several workers
+        # or hosts share them through Redis (XINXI_RATELIMIT_STORAGE=redis://127.0.0.1:6379/0).
+        "RATELIMIT_ENABLED": _flag(cfg.get("XINXI_RATELIMIT_ENABLED", "1")),
+        "RATELIMIT_STORAGE_URI": cfg.get("XINXI_RATELIMIT_STORAGE") or "memory://",
+        "RATELIMIT_KEY_PREFIX": "xinxi",
+        # Failed logins only: per account (any address) and per client address (any account).
+        "XINXI_LOGIN_LIMIT_ACCOUNT": cfg.get("XINXI_LOGIN_LIMIT_ACCOUNT") or "5/minute;20/hour",
+        "XINXI_LOGIN_LIMIT_ADDRESS": cfg.get("XINXI_LOGIN_LIMIT_ADDRESS") or "30/minute",
+        # Failed API token checks per client address.
+        "XINXI_API_AUTH_LIMIT": cfg.get("XINXI_API_AUTH_LIMIT") or "30/minute",
     }
     # Plain Flask keys (TESTING, WTF_CSRF_ENABLED …) may be passed straight through by callers.
     config.update({k: v for k, v in (overrides or {}).items() if not k.startswith(ENV_PREFIX)})

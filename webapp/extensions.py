@@ -1,9 +1,17 @@
 """Flask extension instances, bound to the app in `create_app`."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, has_app_context, request
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from limits.storage import Storage
+from limits.strategies import RateLimiter
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -27,3 +35,75 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+def client_address() -> str:
+    """The rate-limit key of the client: its address as the WSGI server sees it (behind a reverse
+    proxy, wrap the app in werkzeug's ProxyFix so that this is the real client)."""
+    return request.remote_addr or "unknown"
+
+
+@dataclass(frozen=True)
+class _LimiterState:
+    enabled: bool
+    storage: Storage | None
+    strategy: RateLimiter | None
+
+
+class AppLimiter(Limiter):
+    """Flask-Limiter whose switch, storage and counters belong to the app serving the request.
+
+    Flask-Limiter keeps them on the extension object, so one module-level instance bound to several
+    apps (tests build one per test) would let the last app's counters serve them all; here each app
+    keeps its own, taken at `init_app`.
+    """
+
+    _enabled_default = True
+    _binding = False
+
+    def init_app(self, app: Flask) -> None:
+        """Bind to `app` and keep what Flask-Limiter built for it in the app's extensions."""
+        self._storage = None
+        self._limiter = None
+        self._binding = True  # another app's context may be current: read the attributes
+        try:
+            super().init_app(app)
+        finally:
+            self._binding = False
+        app.extensions["xinxi_limiter"] = _LimiterState(self._enabled_default, self._storage, self._limiter)
+
+    def _state(self) -> _LimiterState | None:
+        if self._binding or not has_app_context():
+            return None
+        state: _LimiterState | None = current_app.extensions.get("xinxi_limiter")
+        return state
+
+    @property  # type: ignore[override]
+    def enabled(self) -> bool:
+        state = self._state()
+        return state.enabled if state is not None else self._enabled_default
+
+    @enabled.setter
+    def enabled(self, value: bool) -> None:
+        self._enabled_default = value
+
+    @property
+    def storage(self) -> Storage:
+        state = self._state()
+        storage = state.storage if state is not None else self._storage
+        assert storage is not None, "rate limiting is off for this app"
+        return storage
+
+    @property
+    def limiter(self) -> RateLimiter:
+        state = self._state()
+        strategy = state.strategy if state is not None else self._limiter
+        assert strategy is not None, "rate limiting is off for this app"
+        return strategy
+
+    def reset(self) -> None:
+        """Forget every counter of the current app."""
+        self.storage.reset()
+
+
+limiter = AppLimiter(key_func=client_address, storage_uri=None, headers_enabled=False)

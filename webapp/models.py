@@ -70,6 +70,8 @@ AUDIT_ACTIONS = {
     "merge": "合并",
     "upward_adoption": "上级采用",
     "instruction": "领导批示",
+    "withdraw": "撤回",
+    "reinstate": "恢复撤回",
 }
 KIND_LABELS = {"problem": "问题性信息", "achievement": "成绩/经验", "other": "其他"}
 
@@ -121,6 +123,8 @@ class Unit(db.Model):  # type: ignore[name-defined,misc]
     category_id: Mapped[int] = mapped_column(ForeignKey("unit_category.id"))
     direct_reporting: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The information office itself: it files the comprehensive items (综合信息) it composes.
+    is_office: Mapped[bool] = mapped_column(Boolean, default=False)
     category: Mapped[UnitCategory] = relationship(back_populates="units")
 
 
@@ -134,10 +138,17 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
-    clearance: Mapped[int] = mapped_column(Integer, default=len(LEVELS) - 1)
+    clearance: Mapped[int] = mapped_column(Integer, default=LEVELS.index(DEFAULT_LEVEL))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Raised by logout, a password, role or clearance change and deactivation: sessions carrying an
+    # older number are void.
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
     unit: Mapped[Unit | None] = relationship()
+
+    def get_id(self) -> str:
+        """Flask-Login's session key: the id and the session version, so old sessions stop working."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -156,8 +167,11 @@ class ApiToken(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     user: Mapped[User] = relationship()
 
 
@@ -207,6 +221,10 @@ class Item(db.Model):  # type: ignore[name-defined,misc]
     # An editor's correction of the tags; re-tagging never overwrites a locked field.
     kind_locked: Mapped[bool] = mapped_column(Boolean, default=False)
     topics_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # SHA-256 of unit + normalised title and text: a rerun of an import skips what is stored.
+    content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Withdrawn by an administrator: hidden from search, figures and bulletins until restored.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     unit: Mapped[Unit] = relationship()
     submitted_by: Mapped[User | None] = relationship()

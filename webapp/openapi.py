@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from webapp.models import LEVELS
+from search.query import MAX_QUERY_CHARS
+from webapp.converters import MAX_ID, MIN_ID
+from webapp.models import LEVELS, STATUS_LABELS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
-ID_PARAM = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+# Ids as the app's URL converter and JSON parsing accept them (see webapp.converters).
+ID = {"type": "integer", "minimum": MIN_ID, "maximum": MAX_ID}
+ID_PARAM = [{"name": "id", "in": "path", "required": True, "schema": ID}]
+# Optional string fields of a JSON body: null is read as absent.
+OPT_STR: dict[str, Any] = {"type": ["string", "null"]}
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
@@ -33,7 +39,7 @@ def _query(name: str, description: str, schema: dict[str, Any] | None = None) ->
 def openapi_spec() -> dict[str, Any]:
     """Build the spec (cheap; built per request so it never drifts from LEVELS and friends)."""
     item = {"$ref": "#/components/schemas/Item"}
-    return {
+    spec: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "Xinxi 信息报送 API", "version": "1"},
         "servers": [{"url": "/api/v1"}],
@@ -50,16 +56,47 @@ def openapi_spec() -> dict[str, Any]:
                     "type": "object",
                     "required": ["title", "text"],
                     "properties": {
-                        "title": {"type": "string", "maxLength": 300},
-                        "text": {"type": "string", "maxLength": 100000},
-                        "unit": {"type": "string", "description": "报送单位编码（信息员可省略）"},
-                        "event_date": {"type": "string", "format": "date"},
-                        "level": {"type": "string", "enum": list(LEVELS), "default": "内部"},
-                        "author": {"type": "string"},
+                        "title": {"type": "string", "minLength": 1, "maxLength": 300},
+                        "text": {"type": "string", "minLength": 1, "maxLength": 100000},
+                        "unit": {**OPT_STR, "description": "报送单位编码（信息员可省略）"},
+                        "event_date": {
+                            "type": ["string", "null"],
+                            "format": "date",
+                            "description": "事件日期，不晚于今天；省略为今天",
+                        },
+                        "level": {"type": ["string", "null"], "enum": [*LEVELS, None], "default": "内部"},
+                        "author": {**OPT_STR, "description": "作者（超过 100 字截断）"},
+                    },
+                },
+                "Hit": {
+                    "type": "object",
+                    "required": [
+                        "id",
+                        "title",
+                        "unit",
+                        "unit_name",
+                        "date",
+                        "kind",
+                        "status",
+                        "snippet",
+                        "score",
+                    ],
+                    "properties": {
+                        "id": ID,
+                        "title": {"type": "string"},
+                        "unit": {"type": "string"},
+                        "unit_name": {"type": "string"},
+                        "date": {"type": "string", "format": "date"},
+                        "kind": {"type": "string"},
+                        "status": {"type": "string", "enum": list(STATUS_LABELS)},
+                        "topics": {"type": "array", "items": {"type": "string"}},
+                        "snippet": {"type": "string"},
+                        "score": {"type": "number"},
                     },
                 },
                 "Topic": {
                     "type": "object",
+                    "required": ["name", "score", "evidence"],
                     "properties": {
                         "name": {"type": "string"},
                         "score": {"type": "number"},
@@ -68,19 +105,38 @@ def openapi_spec() -> dict[str, Any]:
                 },
                 "Item": {
                     "type": "object",
+                    "required": [
+                        "id",
+                        "title",
+                        "text",
+                        "clean_text",
+                        "unit",
+                        "unit_name",
+                        "author",
+                        "event_date",
+                        "submitted_at",
+                        "status",
+                        "level",
+                        "kind",
+                        "kind_score",
+                        "kind_evidence",
+                        "topics",
+                        "keywords",
+                        "publications",
+                        "review_reason",
+                    ],
                     "properties": {
-                        "id": {"type": "integer"},
+                        "id": ID,
                         "title": {"type": "string"},
                         "text": {"type": "string"},
                         "clean_text": {"type": "string"},
                         "unit": {"type": "string"},
                         "unit_name": {"type": "string"},
+                        "author": {"type": "string"},
                         "event_date": {"type": "string", "format": "date"},
                         "submitted_at": {"type": "string", "format": "date-time"},
-                        "status": {
-                            "type": "string",
-                            "enum": ["submitted", "adopted", "rejected", "returned"],
-                        },
+                        "status": {"type": "string", "enum": list(STATUS_LABELS)},
+                        "review_reason": {"type": ["string", "null"]},
                         "level": {"type": "string", "enum": list(LEVELS)},
                         "kind": {"type": "string", "enum": ["problem", "achievement", "other"]},
                         "kind_score": {"type": "number"},
@@ -89,6 +145,11 @@ def openapi_spec() -> dict[str, Any]:
                         "keywords": {"type": "array", "items": {"type": "string"}},
                         "publications": {"type": "array", "items": {"type": "string"}},
                         "duplicates": {"type": "array", "items": {"type": "object"}},
+                        "notices": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "提交时的提示，如正文密级标志使密级上调",
+                        },
                     },
                 },
             },
@@ -126,10 +187,44 @@ def openapi_spec() -> dict[str, Any]:
                                     "required": ["action"],
                                     "properties": {
                                         "action": {"type": "string", "enum": ["adopt", "reject", "return"]},
-                                        "publication": {"type": "string"},
-                                        "reason": {"type": "string"},
+                                        "publication": {**OPT_STR, "description": "采用时必填：刊物编码"},
+                                        "reason": {**OPT_STR, "description": "不采用、退回时必填"},
                                     },
                                 }
+                            }
+                        },
+                    },
+                    "responses": {"200": _json(item), **_errors(400, 401, 403, 404, 409)},
+                }
+            },
+            "/items/{id}/withdraw": {
+                "post": {
+                    "summary": "撤回一条信息（管理员）：移出检索、统计和刊物草稿，可恢复",
+                    "parameters": ID_PARAM,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["reason"],
+                                    "properties": {"reason": {"type": "string"}},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {"200": _json(item), **_errors(400, 401, 403, 404, 409)},
+                }
+            },
+            "/items/{id}/reinstate": {
+                "post": {
+                    "summary": "恢复已撤回的信息（管理员）",
+                    "parameters": ID_PARAM,
+                    "requestBody": {
+                        "required": False,
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "object", "properties": {"reason": {"type": "string"}}}
                             }
                         },
                     },
@@ -143,6 +238,7 @@ def openapi_spec() -> dict[str, Any]:
                         _query(
                             "q",
                             '检索词：空格分隔为“且”，支持 OR、-词、"短语"、unit: topic: kind: status: title:',
+                            {"type": "string", "maxLength": MAX_QUERY_CHARS},
                         ),
                         _query("unit", "报送单位编码"),
                         _query("category", "单位类别编码"),
@@ -152,17 +248,22 @@ def openapi_spec() -> dict[str, Any]:
                         _query("publication", "采用刊物编码"),
                         _query("from", "起始日期", {"type": "string", "format": "date"}),
                         _query("to", "截止日期", {"type": "string", "format": "date"}),
-                        _query("sort", "relevance 或 date"),
-                        _query("page", "页码", {"type": "integer", "minimum": 1}),
+                        _query(
+                            "sort", "relevance 或 date", {"type": "string", "enum": ["relevance", "date"]}
+                        ),
+                        _query("page", "页码（超过 10000 按 10000）", {"type": "integer", "minimum": 1}),
                         _query("per_page", "每页条数", {"type": "integer", "minimum": 1, "maximum": 100}),
                     ],
                     "responses": {
                         "200": _json(
                             {
                                 "type": "object",
+                                "required": ["total", "page", "pages", "hits", "facets"],
                                 "properties": {
-                                    "total": {"type": "integer"},
-                                    "hits": {"type": "array", "items": {"type": "object"}},
+                                    "total": {"type": "integer", "minimum": 0},
+                                    "page": {"type": "integer", "minimum": 1},
+                                    "pages": {"type": "integer", "minimum": 1},
+                                    "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
                                     "facets": {"type": "object"},
                                 },
                             }
@@ -183,8 +284,14 @@ def openapi_spec() -> dict[str, Any]:
                                     "required": ["publication", "item_ids"],
                                     "properties": {
                                         "publication": {"type": "string"},
-                                        "item_ids": {"type": "array", "items": {"type": "integer"}},
-                                        "editor_note": {"type": "string"},
+                                        "item_ids": {"type": "array", "items": ID},
+                                        "columns": {
+                                            "type": ["object", "null"],
+                                            "description": "{信息编号: 栏目}",
+                                            "additionalProperties": {"type": "string"},
+                                        },
+                                        "editor_note": OPT_STR,
+                                        "publish": {"type": "boolean", "default": True},
                                     },
                                 }
                             }
@@ -194,7 +301,24 @@ def openapi_spec() -> dict[str, Any]:
                         "201": _json(
                             {
                                 "type": "object",
-                                "properties": {"id": {"type": "integer"}, "number": {"type": "integer"}},
+                                "required": [
+                                    "id",
+                                    "number",
+                                    "status",
+                                    "year",
+                                    "publication",
+                                    "label",
+                                    "item_ids",
+                                ],
+                                "properties": {
+                                    "id": ID,
+                                    "number": {"type": "integer"},
+                                    "status": {"type": "string"},
+                                    "year": {"type": "integer"},
+                                    "publication": {"type": "string"},
+                                    "label": {"type": "string"},
+                                    "item_ids": {"type": "array", "items": ID},
+                                },
                             }
                         ),
                         **_errors(400, 401, 403, 409),
@@ -265,3 +389,21 @@ def openapi_spec() -> dict[str, Any]:
             },
         },
     }
+    _add_common_errors(spec)
+    return spec
+
+
+def _add_common_errors(spec: dict[str, Any]) -> None:
+    """Document the answers every operation may give: 401 without a valid token (429 after too many
+    failed attempts), 400 for a bad query or body, 404 for an id that names nothing (or is out of
+    range)."""
+    for path, operations in spec["paths"].items():
+        for operation in operations.values():
+            statuses = []
+            if operation.get("security") != []:
+                statuses += [401, 429]
+            if "requestBody" in operation or any(p["in"] == "query" for p in operation.get("parameters", [])):
+                statuses.append(400)
+            if "{id}" in path:
+                statuses.append(404)
+            operation["responses"] = {**_errors(*statuses), **operation["responses"]}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from sqlalchemy import ColumnElement, true
+
 from webapp.extensions import db
 from webapp.models import Item
 
@@ -12,14 +14,23 @@ BATCH = 500
 
 
 def item_batches(
-    *options: Any, size: int = BATCH, progress: Callable[[int], None] | None = None
+    *options: Any,
+    size: int = BATCH,
+    progress: Callable[[int], None] | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> Iterator[list[Item]]:
-    """Yield every item in batches (with these loader options); report each finished batch."""
+    """Yield every item (or those matching `where`) in batches, with these loader options; report
+    each finished batch."""
     last_id = 0
+    condition = where if where is not None else true()
     while True:
         batch = list(
             db.session.scalars(
-                db.select(Item).where(Item.id > last_id).order_by(Item.id).limit(size).options(*options)
+                db.select(Item)
+                .where(Item.id > last_id, condition)
+                .order_by(Item.id)
+                .limit(size)
+                .options(*options)
             )
         )
         if not batch:

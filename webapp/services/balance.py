@@ -12,6 +12,7 @@ from sqlalchemy import or_
 from webapp.extensions import db
 from webapp.models import Adoption, Item, ItemTopic, Unit, UnitCategory, UpwardAdoption
 from webapp.services import requests, scoring
+from webapp.services.access import visible_clause
 from webapp.services.errors import ValidationError
 from webapp.timeutil import SHANGHAI, local_today, to_local
 
@@ -191,6 +192,7 @@ def _items_clause(scope: Scope, unit_ids: list[int]) -> Any:
         Item.event_date >= scope.date_from,
         Item.event_date <= scope.date_to,
         Item.status != "merged",
+        visible_clause(None),  # withdrawn items count nowhere
     )
 
 
@@ -261,7 +263,8 @@ def default_priorities() -> list[dict[str, Any]]:
 
 
 def _latest(column: Any, unit_ids: list[int], *joins: Any) -> dict[int, Any]:
-    query = db.select(Item.unit_id, db.func.max(column)).where(Item.unit_id.in_(unit_ids))
+    query = db.select(Item.unit_id, db.func.max(column))
+    query = query.where(Item.unit_id.in_(unit_ids), visible_clause(None))
     for target, condition in joins:
         query = query.join(target, condition)
     return dict(db.session.execute(query.group_by(Item.unit_id)).all())

@@ -13,7 +13,7 @@ from exports import BulletinData, BulletinItem, Distribution, build_bulletin
 from webapp.extensions import db
 from webapp.models import LEVELS, Adoption, BulletinEntry, BulletinIssue, Item, Publication, User, utcnow
 from webapp.services import audit, scoring
-from webapp.services.access import can_see, is_editor
+from webapp.services.access import can_compose_issue, can_read_issue, can_see, is_editor, is_reader
 from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from webapp.services.indexing import index_items
 from webapp.timeutil import local_today
@@ -78,6 +78,8 @@ def _entries(actor: User | None, entries: Sequence[EntryInput]) -> list[Bulletin
         item = items.get(item_id)
         if item is None or not can_see(actor, item):
             raise NotFound(f"信息 {item_id} 不存在")
+        if item.withdrawn_at is not None:
+            raise Conflict(f"信息 {item_id}（{item.title}）已撤回，不能编入刊物", code="withdrawn")
         if item.status != "adopted":
             raise Conflict(f"信息 {item_id}（{item.title}）尚未采用，不能编入刊物", code="not_adopted")
         column = (entry.column or "").strip()[:50] or None
@@ -119,11 +121,16 @@ def _ids(issue: BulletinIssue) -> list[int]:
     return [entry.item_id for entry in issue.entries]
 
 
-def get_issue(issue_id: int) -> BulletinIssue:
-    """Load an issue or raise NotFound."""
+def get_issue(actor: User | None, issue_id: int, *, compose: bool = False) -> BulletinIssue:
+    """Load an issue the actor may read (or, with `compose`, edit and publish): editors cleared for
+    every item in it; others get 403 with the reason, never the content."""
     issue = db.session.get(BulletinIssue, issue_id)
     if issue is None:
         raise NotFound(f"刊物期次 {issue_id} 不存在")
+    if not (can_compose_issue(actor, issue) if compose else can_read_issue(actor, issue)):
+        if not is_editor(actor) and (compose or not is_reader(actor)):
+            raise Forbidden("只有编辑可以编发刊物")
+        raise Forbidden("该期刊物含有超出您密级权限的信息，不能查看或印发")
     return issue
 
 
@@ -137,7 +144,7 @@ def update_issue(
 ) -> BulletinIssue:
     """Reorder, regroup, add or remove items and set the editor's note of a draft."""
     _require_editor(actor)
-    issue = get_issue(issue_id)
+    issue = get_issue(actor, issue_id, compose=True)
     if issue.status != "draft":
         raise Conflict("已印发的刊物不能修改", code="published")
     new_entries = _entries(actor, entries)
@@ -184,7 +191,7 @@ def publish_issue(actor: User | None, issue_id: int) -> BulletinIssue:
 
 def _publish_once(actor: User | None, issue_id: int) -> tuple[BulletinIssue, list[Item]]:
     """One attempt at numbering and publishing; the unique constraint rejects a taken number."""
-    issue = get_issue(issue_id)
+    issue = get_issue(actor, issue_id, compose=True)
     if issue.status != "draft":
         raise Conflict("该期刊物已印发", code="published")
     if not issue.entries:
@@ -253,13 +260,31 @@ def bulletin_data(issue: BulletinIssue) -> BulletinData:
 
 def export_issue(actor: User | None, issue_id: int) -> tuple[str, bytes]:
     """Build the Word file of an issue; return (file name, bytes). Drafts carry the number to come."""
-    issue = get_issue(issue_id)
-    if actor is not None and not actor.sees_all_units:
-        raise Forbidden("信息员不能下载刊物")
-    if actor is not None and any(not can_see(actor, e.item) for e in issue.entries):
-        raise Forbidden("该期刊物含有超出您密级权限的信息")
+    issue = get_issue(actor, issue_id)
     data = bulletin_data(issue)
     suffix = "" if issue.status == "published" else "（草稿）"
     prefix = "增刊" if issue.supplement else ""
     filename = f"{issue.publication.name}{issue.year}年{prefix}第{data.number}期{suffix}.docx"
     return filename, build_bulletin(data)
+
+
+def drop_from_drafts(item_id: int) -> list[int]:
+    """Take an item out of every draft issue (published issues are frozen); return those drafts' ids.
+
+    The caller commits; later entries move up so positions stay 1, 2, 3 …
+    """
+    drafts = list(
+        db.session.scalars(
+            db.select(BulletinIssue)
+            .join(BulletinEntry, BulletinEntry.issue_id == BulletinIssue.id)
+            .where(BulletinEntry.item_id == item_id, BulletinIssue.status == "draft")
+            .distinct()
+        )
+    )
+    for issue in drafts:
+        for entry in [e for e in issue.entries if e.item_id == item_id]:
+            issue.entries.remove(entry)
+            db.session.delete(entry)
+        for position, entry in enumerate(sorted(issue.entries, key=lambda e: e.position), start=1):
+            entry.position = position
+    return [issue.id for issue in drafts]

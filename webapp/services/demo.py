@@ -17,10 +17,11 @@ from nlp.normalize import to_traditional
 from webapp.extensions import db
 from webapp.models import Item, Publication, Topic, Unit, UnitCategory, User
 from webapp.services import bulletins, editing, indexing, items, requests, scoring, timeliness
+from webapp.services.units import office_unit
 from webapp.services.users import create_user
 from webapp.timeutil import SHANGHAI, local_today
 
-DEMO_PASSWORD = "xinxi2026"
+DEMO_PASSWORD = "xinxi@2026demo"
 SAMPLE_FILE = Path(__file__).resolve().parent.parent / "demo_sample.json"
 DEFAULT_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 TARGET_ITEMS = 160
@@ -178,6 +179,7 @@ def seed_structure() -> None:
         db.session.add(categories[code])
     for code, name, category, direct in UNITS:
         db.session.add(Unit(code=code, name=name, category=categories[category], direct_reporting=direct))
+    office_unit()
     for order, (name, words) in enumerate(load_default_topics().items()):
         db.session.add(Topic(name=name, words=words, sort_order=order))
     for code, name, office, up, peers, down in PUBLICATIONS:

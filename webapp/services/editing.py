@@ -30,7 +30,15 @@ from webapp.services.access import is_editor
 from webapp.services.archive import item_batches
 from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from webapp.services.indexing import batched, index_items
-from webapp.services.items import analyze_item, apply_analysis, get_item, parse_event_date, validated_text
+from webapp.services.items import (
+    analyze_item,
+    apply_analysis,
+    classified_level,
+    get_item,
+    parse_event_date,
+    validated_text,
+)
+from webapp.services.units import office_unit
 
 RETAG_BATCH = 200
 MERGEABLE = frozenset({"submitted", "returned"})
@@ -48,6 +56,7 @@ def _new_version(
 
     The analysis is returned so the index reuses its tokens instead of cutting the text again.
     """
+    item.level, _ = classified_level(item.level, title, text)  # a mark added in the edit raises it
     number = max((v.number for v in item.versions), default=0) + 1
     version = ItemVersion(number=number, title=title, text=text, note=note or None, created_by=actor)
     item.versions.append(version)
@@ -216,7 +225,8 @@ def retag_all(progress: Callable[[int], None] | None = None) -> int:
 
 
 def merge_items(actor: User | None, item_ids: list[int], title: str, text: str = "") -> Item:
-    """Merge several items into one comprehensive item (综合信息) that credits every source unit."""
+    """Merge several items into one comprehensive item (综合信息), filed under the office's own unit at
+    the highest level of its sources; it credits every source unit."""
     _require_editor(actor)
     ids = list(dict.fromkeys(item_ids))
     if len(ids) < 2:
@@ -230,7 +240,7 @@ def merge_items(actor: User | None, item_ids: list[int], title: str, text: str =
     merged = Item(
         title=title,
         original_text=text,
-        unit=sources[0].unit,
+        unit=office_unit(),  # the office's product: no source unit's reporter reads the others' texts
         author="",
         event_date=max(s.event_date for s in sources),
         submitted_by=actor,

@@ -9,13 +9,28 @@ from pathlib import PurePath
 
 import docx
 from docx.oxml.ns import qn
+from lxml import etree
 
 from nlp import DecodeError, decode_bytes
-from nlp.normalize import html_to_text
+from nlp.normalize import html_to_text, strip_unsafe_chars
 from webapp.services.errors import ValidationError
 
 ACCEPTED_SUFFIXES = (".docx", ".txt", ".md", ".html", ".htm")
 MAX_TITLE_GUESS_CHARS = 60
+MAX_FILENAME_CHARS = 255
+
+# A .docx is a zip read by python-docx in full (lxml builds the whole tree, ~5-10x the XML in
+# memory), so the zip's central directory is checked first; the sizes it declares are the most
+# zipfile will ever inflate (it stops there and fails the CRC), so checking them bounds the work.
+# Real files: a long information item (the text limit is 100,000 characters) with heavy formatting
+# has a document.xml of a few MB, and Word's XML deflates 5-20x; images are stored nearly as is.
+MAX_DOCX_MEMBERS = 1_000  # Word writes ~15 parts, plus one per image or embedded object
+MAX_DOCX_UNCOMPRESSED = 50 * 1024 * 1024  # all parts together, images included
+MAX_DOCX_XML_PART = 20 * 1024 * 1024  # one XML part (what lxml must parse)
+MAX_DOCX_RATIO = 100  # uncompressed / compressed, for parts above RATIO_FLOOR
+RATIO_FLOOR = 1024 * 1024  # tiny parts (an empty styles list) may compress better; they cost nothing
+_BAD_DOCX = "无法读取该 Word 文件（仅支持 .docx 格式）"
+_BOMB_DOCX = "该 Word 文件解压后过大或压缩比异常，疑似损坏或恶意文件，已拒绝处理"
 
 
 @dataclass
@@ -28,21 +43,49 @@ class ExtractedText:
     encoding: str
 
 
+def check_docx_archive(data: bytes) -> None:
+    """Refuse a .docx whose zip is unreadable or would inflate past the limits, before parsing it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
+        raise ValidationError(_BAD_DOCX, code="bad_file") from exc
+    if len(members) > MAX_DOCX_MEMBERS:
+        raise ValidationError(f"该 Word 文件包含的部件过多（超过 {MAX_DOCX_MEMBERS} 个）", code="bad_file")
+    total = 0
+    for member in members:
+        size = member.file_size
+        total += size
+        is_xml = member.filename.lower().endswith((".xml", ".rels"))
+        if (
+            total > MAX_DOCX_UNCOMPRESSED
+            or (is_xml and size > MAX_DOCX_XML_PART)
+            or (size > RATIO_FLOOR and size > MAX_DOCX_RATIO * max(member.compress_size, 1))
+        ):
+            raise ValidationError(_BOMB_DOCX, code="docx_too_large")
+
+
 def _docx_text(data: bytes) -> str:
     """Paragraphs and table rows in document order; cells of a row joined by tabs."""
+    check_docx_archive(data)
     try:
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise ValidationError("无法读取该 Word 文件（仅支持 .docx 格式）", code="bad_file") from exc
-    lines: list[str] = []
-    body = document.element.body
-    for child in body.iterchildren():
-        if child.tag == qn("w:p"):
-            lines.append("".join(t.text or "" for t in child.iter(qn("w:t"))))
-        elif child.tag == qn("w:tbl"):
-            for row in child.iter(qn("w:tr")):
-                cells = ["".join(t.text or "" for t in tc.iter(qn("w:t"))) for tc in row.iter(qn("w:tc"))]
-                lines.append("\t".join(cells))
+        lines: list[str] = []
+        for child in document.element.body.iterchildren():
+            if child.tag == qn("w:p"):
+                lines.append("".join(t.text or "" for t in child.iter(qn("w:t"))))
+            elif child.tag == qn("w:tbl"):
+                for row in child.iter(qn("w:tr")):
+                    cells = ["".join(t.text or "" for t in tc.iter(qn("w:t"))) for tc in row.iter(qn("w:tc"))]
+                    lines.append("\t".join(cells))
+    except etree.XMLSyntaxError as exc:
+        raise ValidationError("Word 文件内容已损坏（XML 格式错误），无法读取", code="bad_file") from exc
+    except Exception as exc:
+        # Untrusted bytes meet python-docx, zipfile, zlib and lxml here, each with its own errors
+        # (PackageNotFoundError, KeyError, BadZipFile, zlib.error, NotImplementedError for an
+        # encrypted part, AttributeError for a part missing its body ...): any of them means the
+        # file is not a Word document we can read, which is the user's answer, not a server error.
+        raise ValidationError(_BAD_DOCX, code="bad_file") from exc
     return "\n".join(lines)
 
 
@@ -57,8 +100,10 @@ def _split_title(text: str) -> tuple[str, str]:
 
 def extract(filename: str, data: bytes) -> ExtractedText:
     """Read an uploaded file; raise ValidationError with a Chinese message for what we cannot read."""
-    name = PurePath(filename or "").name
+    name = strip_unsafe_chars(PurePath(filename or "").name)
     suffix = PurePath(name).suffix.lower()
+    if len(name) > MAX_FILENAME_CHARS:  # the stored name has room for 255; keep its end (the suffix)
+        name = name[: MAX_FILENAME_CHARS - 20] + "…" + name[-19:]
     if suffix == ".doc":
         raise ValidationError("请将 .doc 文件另存为 .docx 后上传", code="bad_file")
     if suffix not in ACCEPTED_SUFFIXES:
@@ -76,7 +121,7 @@ def extract(filename: str, data: bytes) -> ExtractedText:
             raise ValidationError(str(exc), code="bad_encoding") from exc
         if suffix in (".html", ".htm"):
             text = html_to_text(text)
-    title, body = _split_title(text)
+    title, body = _split_title(strip_unsafe_chars(text))
     if not body:
         raise ValidationError("文件中没有正文内容", code="bad_file")
     return ExtractedText(name, title, body, encoding)

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
 
 from flask import current_app, g
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.orm import Session, selectinload
 
 from nlp import Analysis
 from search import IndexDoc, SearchBackend, SearchError
 from webapp.engines import engines
 from webapp.extensions import db
 from webapp.models import LEVELS, Adoption, Item, Unit
+from webapp.services.access import visible_clause
 from webapp.services.archive import item_batches
 
 log = logging.getLogger(__name__)
@@ -42,15 +47,18 @@ def doc_stamp(item: Item) -> str:
     return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=12).hexdigest()
 
 
-def to_index_doc(item: Item, analysis: Analysis | None = None, previous: IndexDoc | None = None) -> IndexDoc:
+def to_index_doc(item: Item, analysis: Analysis | None = None) -> IndexDoc:
     """The index's view of an item; reuses tokens already at hand instead of cutting the text again."""
-    if analysis is not None:
+    if (
+        analysis is not None
+        and analysis.simplified_title == item.simplified_title
+        and analysis.simplified_text == item.simplified_text
+    ):
         title_tokens = [t.text for t in analysis.title_tokens]
         body_tokens = [t.text for t in analysis.tokens]
-    elif previous is not None:
-        title_tokens, body_tokens = list(previous.title_tokens), list(previous.body_tokens)
     else:
-        # The tokens are not stored in the database, so cut the stored copies once.
+        # The tokens are not stored in the database (or the text changed since that analysis),
+        # so cut the stored copies once.
         segmenter = engines().segmenter
         title_tokens = segmenter.words(item.simplified_title)
         body_tokens = segmenter.words(item.simplified_text)
@@ -76,45 +84,72 @@ def _index_doc(item: Item, title_tokens: list[str], body_tokens: list[str]) -> I
     )
 
 
-def _write(docs: list[IndexDoc]) -> None:
-    try:
-        engines().search.index(docs)
-    except SearchError:
-        log.exception("indexing items %s failed; run `flask --app wsgi reindex`", [d.id for d in docs])
+def indexed_clause() -> ColumnElement[bool]:
+    """Which items the index holds: what a system job sees (withdrawn items are left out)."""
+    return visible_clause(None)
+
+
+def _fresh_docs(ids: Sequence[int], analyses: dict[int, Analysis]) -> list[IndexDoc]:
+    """Documents for these ids read in a new transaction, so they show every commit made so far
+    (the caller's session may hold an older view); withdrawn and deleted ids yield nothing."""
+    docs: list[IndexDoc] = []
+    with Session(db.engine) as session:
+        for start in range(0, len(ids), REINDEX_BATCH):
+            chunk = list(ids[start : start + REINDEX_BATCH])
+            rows = session.scalars(
+                select(Item).where(Item.id.in_(chunk), indexed_clause()).options(*INDEX_LOADS)
+            )
+            docs.extend(to_index_doc(item, analyses.get(item.id)) for item in rows)
+    return docs
+
+
+def sync_ids(ids: Iterable[int], analyses: dict[int, Analysis] | None = None) -> None:
+    """Make the index agree with the database for these ids (add, replace or remove); a failing
+    index is logged, never loses the stored items (`index-check --fix` repairs it later).
+
+    The documents are read afresh inside the index's writer lock (see `SearchBackend.sync`).
+    """
+    todo = sorted(set(ids))
+    known = analyses or {}
+    for start in range(0, len(todo), REINDEX_BATCH):
+        chunk = todo[start : start + REINDEX_BATCH]
+        try:
+            engines().search.sync(chunk, lambda wanted: _fresh_docs(wanted, known))
+        except SearchError:
+            log.exception("indexing items %s failed; run `flask --app wsgi index-check --fix`", chunk)
 
 
 def index_items(items: Iterable[Item], analyses: dict[int, Analysis] | None = None) -> None:
-    """Index committed items; a failing index is logged, never loses the stored item.
+    """Index committed items (withdrawn ones are removed from the index instead).
 
-    Inside `batched()` the documents wait and are written together when the batch ends.
+    Inside `batched()` the ids wait and are written together when the batch ends.
     """
     analyses = analyses or {}
-    pending: dict[int, IndexDoc] | None = g.get(_BATCH_KEY)
+    pending: dict[int, Analysis | None] | None = g.get(_BATCH_KEY)
+    ids = [item.id for item in items]
     if pending is None:
-        _write([to_index_doc(item, analyses.get(item.id)) for item in items])
+        sync_ids(ids, analyses)
         return
-    for item in items:
-        pending[item.id] = to_index_doc(item, analyses.get(item.id), pending.get(item.id))
+    for item_id in ids:
+        pending[item_id] = analyses.get(item_id) or pending.get(item_id)
 
 
 @contextmanager
 def batched() -> Iterator[None]:
-    """Collect index updates and write them in few large commits (bulk import, demo data).
+    """Collect index updates and write them in few large commits (demo data, retag).
 
     Whoosh pays a segment merge per commit, so one commit per item makes bulk loads crawl.
     """
     if g.get(_BATCH_KEY) is not None:  # already inside a batch
         yield
         return
-    pending: dict[int, IndexDoc] = {}
+    pending: dict[int, Analysis | None] = {}
     g.setdefault(_BATCH_KEY, pending)
     try:
         yield
     finally:
         g.pop(_BATCH_KEY, None)
-        docs = list(pending.values())
-        for start in range(0, len(docs), REINDEX_BATCH):
-            _write(docs[start : start + REINDEX_BATCH])
+        sync_ids(pending, {k: v for k, v in pending.items() if v is not None})
 
 
 # What building an IndexDoc reads, loaded with each batch instead of row by row.
@@ -127,7 +162,8 @@ INDEX_LOADS = (
 
 def _all_docs(progress: Callable[[int], None] | None, workers: int) -> Iterator[IndexDoc]:
     def without_tokens() -> Iterator[IndexDoc]:
-        for batch in item_batches(*INDEX_LOADS, size=REINDEX_BATCH, progress=progress):
+        batches = item_batches(*INDEX_LOADS, size=REINDEX_BATCH, progress=progress, where=indexed_clause())
+        for batch in batches:
             yield from (_index_doc(item, [], []) for item in batch)
             db.session.expunge_all()  # bounded memory over large archives
 
@@ -169,10 +205,10 @@ class IndexReport:
 
 def check_index(fix: bool = False, progress: Callable[[int], None] | None = None) -> IndexReport:
     """Compare the index with the database by stamps; with `fix`, reindex and delete what differs."""
-    backend = engines().search
-    indexed = backend.stamps()
+    indexed = engines().search.stamps()
     missing, stale, seen = [], [], set()
-    for batch in item_batches(*INDEX_LOADS, size=REINDEX_BATCH, progress=progress):
+    batches = item_batches(*INDEX_LOADS, size=REINDEX_BATCH, progress=progress, where=indexed_clause())
+    for batch in batches:
         for item in batch:
             seen.add(item.id)
             stamp = indexed.get(item.id)
@@ -182,14 +218,95 @@ def check_index(fix: bool = False, progress: Callable[[int], None] | None = None
                 stale.append(item.id)
     report = IndexReport(missing, stale, sorted(set(indexed) - seen))
     if fix and not report.clean:
-        todo = missing + stale
-        for start in range(0, len(todo), REINDEX_BATCH):
-            chunk = db.session.scalars(
-                db.select(Item).where(Item.id.in_(todo[start : start + REINDEX_BATCH]))
-            )
-            backend.index([to_index_doc(item) for item in chunk])
-        if report.extra:
-            backend.delete(report.extra)
+        sync_ids(missing + stale + report.extra)
+    return report
+
+
+# --- the start-up check: cheap unless the database moved on since the index last agreed --------
+
+
+@dataclass(frozen=True)
+class Watermark:
+    """How many items the index should hold and the latest change among them."""
+
+    count: int
+    latest: str  # ISO time of the newest `Item.updated_at`, "" for an empty archive
+
+
+def database_watermark() -> Watermark:
+    """The database's side, from two indexed aggregates (no item is loaded)."""
+    count, latest = db.session.execute(
+        db.select(db.func.count(Item.id), db.func.max(Item.updated_at)).where(indexed_clause())
+    ).one()
+    withdrawn_latest = db.session.scalar(db.select(db.func.max(Item.withdrawn_at)))
+    newest = max((t for t in (latest, withdrawn_latest) if t is not None), default=None)
+    return Watermark(int(count or 0), _iso(newest))
+
+
+def _iso(moment: datetime | str | None) -> str:
+    if moment is None:
+        return ""
+    if isinstance(moment, str):  # SQLite aggregates bypass the column type
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
+
+
+def _watermark_file() -> Path:
+    # Beside the index files, not among them: recreating a tantivy index empties its directory.
+    kind = current_app.config["XINXI_SEARCH_BACKEND"]
+    return Path(current_app.config["XINXI_INDEX_DIR"]) / f"watermark-{kind}.json"
+
+
+def _stored_watermark() -> Watermark | None:
+    try:
+        data = json.loads(_watermark_file().read_text("utf-8"))
+        return Watermark(int(data["count"]), str(data["latest"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _store_watermark(mark: Watermark) -> None:
+    path = _watermark_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"count": mark.count, "latest": mark.latest}), "utf-8")
+        tmp.replace(path)
+    except OSError:
+        log.warning("cannot write the index watermark %s", path)
+
+
+def repair_difference() -> IndexReport | None:
+    """Start-up check: when the database changed since the index last agreed with it (count or
+    newest change), fix only the difference; return None when nothing needed a look.
+
+    The difference is every id one side holds and the other lacks, plus the items changed after
+    the stored watermark whose stamps differ. Changes that leave `updated_at` alone and whose
+    index write failed are `index-check --fix`'s job.
+    """
+    mark = database_watermark()
+    stored = _stored_watermark()
+    backend = engines().search
+    if stored == mark and backend.count() == mark.count:
+        return None
+    indexed = backend.stamps()
+    ids = set(db.session.scalars(db.select(Item.id).where(indexed_clause())))
+    missing = sorted(ids - set(indexed))
+    extra = sorted(set(indexed) - ids)
+    stale: list[int] = []
+    if stored is not None and stored.latest:
+        since = datetime.fromisoformat(stored.latest)
+        changed = item_batches(
+            *INDEX_LOADS, size=REINDEX_BATCH, where=and_(indexed_clause(), Item.updated_at >= since)
+        )
+        for batch in changed:
+            stale.extend(i.id for i in batch if i.id in indexed and indexed[i.id] != doc_stamp(i))
+    report = IndexReport(missing, stale, extra)
+    if not report.clean:
+        sync_ids(missing + stale + extra)
+    _store_watermark(mark)
     return report
 
 
@@ -216,3 +333,8 @@ def archive_tokens(progress: Callable[[int], None] | None = None) -> Iterator[li
 def item_count() -> int:
     """How many items the database holds (for progress bars)."""
     return db.session.scalar(db.select(db.func.count(Item.id))) or 0
+
+
+def indexed_count() -> int:
+    """How many items the index should hold (withdrawn ones are not indexed)."""
+    return db.session.scalar(db.select(db.func.count(Item.id)).where(indexed_clause())) or 0

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import selectinload
 
-from nlp import Analysis, similarity
+from nlp import Analysis, clean_text, similarity, to_simplified
 from nlp.analyze import TopicLexicon
-from search import SearchError, SearchQuery
+from nlp.marks import classification_mark
+from nlp.normalize import strip_unsafe_chars
+from search import SearchError
 from webapp.engines import engines
 from webapp.extensions import db
 from webapp.models import (
@@ -28,7 +32,7 @@ from webapp.models import (
     User,
 )
 from webapp.services import audit, requests, scoring
-from webapp.services.access import can_see, is_editor, visible_clause
+from webapp.services.access import can_see, is_admin, is_editor, scoped_query, visible_clause
 from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from webapp.services.indexing import index_items
 from webapp.timeutil import SHANGHAI, local_today, to_local
@@ -82,6 +86,8 @@ class SubmitResult:
 
     item: Item
     duplicates: list[DuplicateWarning] = field(default_factory=list)
+    analysis: Analysis | None = None  # kept for the caller that indexes later (bulk import)
+    notices: list[str] = field(default_factory=list)  # e.g. the level raised by a mark in the text
 
 
 def parse_event_date(value: date | str | None) -> date:
@@ -126,6 +132,20 @@ def _level(value: str | None) -> str:
     return level
 
 
+def classified_level(requested: str | None, title: str, text: str) -> tuple[str, str | None]:
+    """The item's level as chosen, refused for 绝密 whether chosen or marked in the header lines, and
+    raised to a 机密/秘密 mark found there; with a notice for the submitter when it was raised."""
+    level = _level(requested)
+    mark = classification_mark(title, text)
+    if mark == REFUSED_LEVEL:
+        raise ValidationError(
+            "该信息标有绝密标志。绝密信息严禁通过网络报送，本系统不予接收", code="level_refused"
+        )
+    if mark is not None and LEVELS.index(mark) > LEVELS.index(level):
+        return mark, f"信息标有“{mark}”密级标志，密级已由“{level}”调整为“{mark}”"
+    return level, None
+
+
 def _unit_for(actor: User | None, unit_code: str | None) -> Unit:
     if actor is not None and actor.role == "reporter":
         if unit_code and actor.unit is not None and unit_code != actor.unit.code:
@@ -162,12 +182,13 @@ def topic_lexicon() -> TopicLexicon | None:
     return cached
 
 
-def _recent_fingerprints() -> list[tuple[int, str, str, int]]:
+def _recent_fingerprints(viewer: User | None) -> list[tuple[int, str, str, int]]:
+    """Fingerprints of the recent items `viewer` may see (warnings never name any other item)."""
     since = local_today() - timedelta(days=DUPLICATE_WINDOW_DAYS)
     rows = db.session.execute(
         db.select(Item.id, Item.title, Unit.name, Item.fingerprint)
         .join(Unit, Item.unit_id == Unit.id)
-        .where(Item.event_date >= since)
+        .where(Item.event_date >= since, visible_clause(viewer))
     ).all()
     return [tuple(row) for row in rows]  # type: ignore[misc]
 
@@ -183,16 +204,20 @@ def _matches(
     return sorted(found, key=lambda d: -d.similarity)[:5]
 
 
-def find_duplicates(fingerprint: int, exclude_id: int | None = None) -> list[DuplicateWarning]:
-    """Recent items whose fingerprint is at least DUPLICATE_THRESHOLD similar."""
-    return _matches(fingerprint, _recent_fingerprints(), exclude_id)
+def find_duplicates(
+    viewer: User | None, fingerprint: int, exclude_id: int | None = None
+) -> list[DuplicateWarning]:
+    """Recent items `viewer` may see whose fingerprint is at least DUPLICATE_THRESHOLD similar."""
+    return _matches(fingerprint, _recent_fingerprints(viewer), exclude_id)
 
 
-def indexed_duplicates(item: Item, known: list[DuplicateWarning]) -> list[DuplicateWarning]:
+def indexed_duplicates(
+    viewer: User | None, item: Item, known: list[DuplicateWarning]
+) -> list[DuplicateWarning]:
     """Add near-duplicates older than the recent window: the index's "more like this" finds the
-    candidates across the whole archive, the fingerprints confirm them."""
+    candidates across what `viewer` may search, the fingerprints confirm them."""
     try:
-        hits = engines().search.more_like_this(item.id, SearchQuery(), 5)
+        hits = engines().search.more_like_this(item.id, scoped_query(viewer), 5)
     except SearchError:
         return known
     seen = {d.item_id for d in known}
@@ -202,7 +227,7 @@ def indexed_duplicates(item: Item, known: list[DuplicateWarning]) -> list[Duplic
     rows = db.session.execute(
         db.select(Item.id, Item.title, Unit.name, Item.fingerprint)
         .join(Unit, Item.unit_id == Unit.id)
-        .where(Item.id.in_(ids))
+        .where(Item.id.in_(ids), visible_clause(viewer))
     ).all()
     found = _matches(item.fingerprint, [tuple(row) for row in rows], item.id)  # type: ignore[misc]
     return sorted(known + found, key=lambda d: -d.similarity)[:5]
@@ -216,9 +241,10 @@ def count_items(actor: User | None, status: str | None = None) -> int:
     return db.session.scalar(query) or 0
 
 
-def duplicates_for(items: list[Item]) -> dict[int, list[DuplicateWarning]]:
-    """Near-duplicate warnings for a page of items, comparing against recent items loaded once."""
-    recent = _recent_fingerprints()
+def duplicates_for(viewer: User | None, items: list[Item]) -> dict[int, list[DuplicateWarning]]:
+    """Near-duplicate warnings for a page of items, comparing against the recent items `viewer` may
+    see, loaded once."""
+    recent = _recent_fingerprints(viewer)
     return {item.id: found for item in items if (found := _matches(item.fingerprint, recent, item.id))}
 
 
@@ -253,8 +279,8 @@ def analyze_item(title: str, text: str) -> Analysis:
 
 def validated_text(title: str, text: str) -> tuple[str, str]:
     """Check a title and text against the limits; return them tidied (title on one line)."""
-    title = " ".join(title.split())
-    text = text.strip()
+    title = " ".join(strip_unsafe_chars(title).split())
+    text = strip_unsafe_chars(text).strip()
     if not title:
         raise ValidationError("标题不能为空", code="title_required")
     if len(title) > MAX_TITLE_CHARS:
@@ -266,10 +292,56 @@ def validated_text(title: str, text: str) -> tuple[str, str]:
     return title, text
 
 
-def submit_item(actor: User | None, data: ItemInput) -> SubmitResult:
-    """Validate, analyse, store (one transaction, with an audit row) and index a new item."""
+def content_hash(unit_code: str, title: str, text: str) -> str:
+    """SHA-256 of the unit code and the normalised, simplified title and text (what makes a
+    submission the same submission: a rerun of an import skips items whose hash is stored)."""
+    norm_title = " ".join(to_simplified(clean_text(strip_unsafe_chars(title))).split())
+    norm_text = to_simplified(clean_text(strip_unsafe_chars(text)))
+    return hashlib.sha256("\x1f".join((unit_code, norm_title, norm_text)).encode("utf-8")).hexdigest()
+
+
+def stored_hashes(hashes: Iterable[str]) -> set[str]:
+    """Which of these content hashes the archive already holds."""
+    wanted = list(set(hashes))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found.update(db.session.scalars(db.select(Item.content_hash).where(Item.content_hash.in_(chunk))))
+    return found
+
+
+def backfill_content_hashes(batch: int = 500) -> int:
+    """Give items stored before content hashes existed their hash (from the text as submitted)."""
+    done = 0
+    while True:
+        rows = list(
+            db.session.scalars(
+                db.select(Item)
+                .where(Item.content_hash.is_(None))
+                .order_by(Item.id)
+                .limit(batch)
+                .options(selectinload(Item.unit), selectinload(Item.versions))
+            )
+        )
+        if not rows:
+            return done
+        for item in rows:
+            first = item.versions[0] if item.versions else None
+            title = first.title if first is not None else item.title
+            item.content_hash = content_hash(item.unit.code, title, item.original_text)
+        db.session.commit()
+        done += len(rows)
+
+
+def submit_item(actor: User | None, data: ItemInput, *, commit: bool = True) -> SubmitResult:
+    """Validate, analyse, store (one transaction, with an audit row) and index a new item.
+
+    With `commit=False` (bulk import) the caller commits and indexes a batch of items at once.
+    """
     title, text = validated_text(data.title, data.text)
-    level = _level(data.level)
+    original = strip_unsafe_chars(data.text)  # kept as received, but storable everywhere
+    level, level_notice = classified_level(data.level, title, text)
+    notices = [level_notice] if level_notice else []
     unit = _unit_for(actor, data.unit_code)
     if data.genre not in GENRES:
         raise ValidationError(f"信息类别必须是 {'、'.join(GENRES)} 之一", code="invalid_genre")
@@ -277,12 +349,12 @@ def submit_item(actor: User | None, data: ItemInput) -> SubmitResult:
     event_date = parse_event_date(data.event_date or (to_local(event_time).date() if event_time else None))
 
     analysis = analyze_item(title, text)
-    duplicates = find_duplicates(analysis.fingerprint)
+    duplicates = find_duplicates(actor, analysis.fingerprint)
     item = Item(
         title=title,
-        original_text=data.text,
+        original_text=original,
         unit=unit,
-        author=data.author.strip()[:100],
+        author=strip_unsafe_chars(data.author).strip()[:100],
         event_date=event_date,
         submitted_by=actor,
         status="submitted",
@@ -291,7 +363,8 @@ def submit_item(actor: User | None, data: ItemInput) -> SubmitResult:
         source_encoding=data.source_encoding,
         genre=data.genre,
         event_time=event_time,
-        versions=[ItemVersion(number=1, title=title, text=data.text, note="报送原稿", created_by=actor)],
+        content_hash=content_hash(unit.code, title, text),
+        versions=[ItemVersion(number=1, title=title, text=original, note="报送原稿", created_by=actor)],
     )
     apply_analysis(item, analysis)
     requests.link_answer(item, data.request_id)
@@ -301,9 +374,85 @@ def submit_item(actor: User | None, data: ItemInput) -> SubmitResult:
     scoring.rescore_items([item])  # an emergency reported late is penalised from the start
     if item.request is not None:
         scoring.rescore_request(item.request)
+    if not commit:
+        return SubmitResult(item, duplicates, analysis, notices)
     db.session.commit()
     index_items([item], {item.id: analysis})
-    return SubmitResult(item, indexed_duplicates(item, duplicates))
+    return SubmitResult(item, indexed_duplicates(actor, item, duplicates), notices=notices)
+
+
+def commit_submissions(results: list[SubmitResult]) -> None:
+    """Commit items submitted with `commit=False` and index them together (one index commit)."""
+    db.session.commit()
+    analyses = {r.item.id: r.analysis for r in results if r.analysis is not None}
+    index_items([r.item for r in results], analyses)
+
+
+def withdraw_item(actor: User | None, item_id: int, reason: str = "") -> Item:
+    """Withdraw an item (administrators): kept in the database but out of lists, search, figures and
+    bulletin drafts until reinstated; published issues keep their frozen copy."""
+    from webapp.services import bulletins
+
+    item = _for_admin(actor, item_id)
+    if item.withdrawn_at is not None:
+        raise Conflict("该信息已撤回", code="already_withdrawn")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("撤回信息时请填写理由", code="reason_required")
+    item.withdrawn_at = datetime.now(UTC)
+    drafts = bulletins.drop_from_drafts(item.id)
+    audit.record(
+        actor,
+        "item",
+        item.id,
+        "withdraw",
+        from_state=item.status,
+        to_state=item.status,
+        reason=reason,
+        details={"drafts": drafts} if drafts else None,
+    )
+    scoring.rescore_items([item])  # its ledger rows go, and with them its points in every ranking
+    db.session.commit()
+    index_items([item])  # removes it from the index
+    return item
+
+
+def reinstate_item(actor: User | None, item_id: int, reason: str = "") -> Item:
+    """Bring a withdrawn item back: searchable, scored and counted again (administrators)."""
+    item = _for_admin(actor, item_id)
+    if item.withdrawn_at is None:
+        raise Conflict("该信息未被撤回", code="not_withdrawn")
+    item.withdrawn_at = None
+    state, why = item.status, reason.strip() or None
+    audit.record(actor, "item", item.id, "reinstate", from_state=state, to_state=state, reason=why)
+    scoring.rescore_items([item])
+    db.session.commit()
+    index_items([item])
+    return item
+
+
+def _for_admin(actor: User | None, item_id: int) -> Item:
+    if not is_admin(actor):
+        raise Forbidden("只有管理员可以撤回或恢复信息")
+    item = db.session.get(Item, item_id)
+    if item is None:
+        raise NotFound(f"信息 {item_id} 不存在")
+    return item
+
+
+def list_withdrawn(actor: User | None, limit: int = 200) -> list[Item]:
+    """Withdrawn items, most recently withdrawn first (administrators)."""
+    if not is_admin(actor):
+        raise Forbidden("只有管理员可以查看已撤回的信息")
+    return list(
+        db.session.scalars(
+            db.select(Item)
+            .where(Item.withdrawn_at.is_not(None))
+            .order_by(Item.withdrawn_at.desc(), Item.id.desc())
+            .limit(limit)
+            .options(selectinload(Item.unit))
+        )
+    )
 
 
 def get_item(actor: User | None, item_id: int) -> Item:

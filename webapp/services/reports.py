@@ -10,8 +10,9 @@ from openpyxl.styles import Alignment, Font
 
 from exports import RankingReport, RankingRow, RankingSection, build_ranking_report
 from webapp.extensions import db
-from webapp.models import UnitCategory
+from webapp.models import UnitCategory, User
 from webapp.services import scoring, timeliness
+from webapp.services.access import visible_title
 from webapp.services.scoring import Period
 from webapp.timeutil import local_today
 
@@ -43,8 +44,9 @@ def sections(period: Period) -> list[tuple[UnitCategory, list[scoring.RankingRow
     return [(category, scoring.ranking(category.code, period)) for category in _categories()]
 
 
-def ranking_report(period: Period) -> RankingReport:
-    """The plain data of the 通报: rankings per category, 先进单位 for a year, 迟报/漏报 notes."""
+def ranking_report(period: Period, viewer: User | None) -> RankingReport:
+    """The plain data of the 通报: rankings per category, 先进单位 for a year, 迟报/漏报 notes (quoting
+    only titles `viewer` may see)."""
     parts = sections(period)
     excellent: list[str] = []
     if len(period.key) == 4:
@@ -55,7 +57,7 @@ def ranking_report(period: Period) -> RankingReport:
             )
     unit_ids = [row.unit.id for _, rows in parts for row in rows]
     notes = [
-        f"{r.item.unit.name}：{r.item.title}（迟报 {r.hours:.1f} 小时）"
+        f"{r.item.unit.name}：{visible_title(viewer, r.item) or '一条信息'}（迟报 {r.hours:.1f} 小时）"
         for r in timeliness.late_reports(unit_ids, period.start, period.end)
     ] + [
         f"{m.unit.name}：{m.event_date} {m.description}（漏报）"
@@ -93,9 +95,9 @@ def ranking_report(period: Period) -> RankingReport:
     )
 
 
-def ranking_docx(period: Period) -> tuple[str, bytes]:
+def ranking_docx(period: Period, viewer: User | None) -> tuple[str, bytes]:
     """The 通报 as a Word file."""
-    return f"{period.label}信息工作通报.docx", build_ranking_report(ranking_report(period))
+    return f"{period.label}信息工作通报.docx", build_ranking_report(ranking_report(period, viewer))
 
 
 def _rows(period: Period) -> list[list[object]]:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from webapp.extensions import db
 from webapp.models import Item, Request, RequestTarget, Unit, UnitCategory, User
 from webapp.services import audit, scoring
-from webapp.services.access import is_editor
+from webapp.services.access import is_editor, visible_requests_clause
 from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from webapp.timeutil import local_today, to_local
 
@@ -128,8 +128,7 @@ def list_requests(actor: User | None, include_closed: bool = True) -> list[Reque
             selectinload(Request.targets).selectinload(RequestTarget.unit), selectinload(Request.answers)
         )
     )
-    if actor is not None and not actor.sees_all_units:
-        query = query.where(Request.targets.any(RequestTarget.unit_id == actor.unit_id))
+    query = query.where(visible_requests_clause(actor))
     if not include_closed:
         query = query.where(Request.closed.is_(False))
     return list(db.session.scalars(query))

@@ -27,7 +27,7 @@ from webapp.models import (
     User,
 )
 from webapp.services import audit
-from webapp.services.access import is_editor
+from webapp.services.access import is_editor, visible_clause
 from webapp.services.archive import item_batches
 from webapp.services.errors import Forbidden, NotFound, ValidationError
 from webapp.timeutil import local_today, to_local
@@ -135,8 +135,9 @@ def _entry(unit_id: int, day: date, points: float, cause: str, rule: int | None,
 
 
 def item_entries(item: Item, book: RuleBook) -> list[ScoreEntry]:
-    """The ledger rows one item earns its credited units (none for items merged into another)."""
-    if item.status == "merged":
+    """The ledger rows one item earns its credited units (none for items merged into another or
+    withdrawn; reinstating rescored the item and brings its rows back)."""
+    if item.status == "merged" or item.withdrawn_at is not None:
         return []
     outlets: list[tuple[date, float, str, int, str]] = []  # (day, points, cause, source id, note)
     for adoption in item.adoptions:
@@ -464,6 +465,7 @@ def _submitted(unit_ids: Sequence[int], period: Period) -> tuple[dict[int, int],
             Item.submitted_at >= start,
             Item.submitted_at < end,
             Item.is_comprehensive.is_(False),
+            visible_clause(None),  # withdrawn items count nowhere
         )
         .group_by(Item.unit_id, Item.kind)
     ).all()

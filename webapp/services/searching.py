@@ -12,9 +12,11 @@ from search import Hit, SearchQuery
 from webapp.engines import engines
 from webapp.extensions import db
 from webapp.models import Item, SavedSearch, User, utcnow
+from webapp.services.access import can_see, scoped_query
 from webapp.services.errors import NotFound, ValidationError
 
 MAX_PER_PAGE = 100
+MAX_PAGE = 10_000  # deeper pages are never read, and a huge offset overflows the engines
 
 
 @dataclass
@@ -60,11 +62,10 @@ def _positive_int(value: str | None, default: int, name: str) -> int:
     return number
 
 
-def build_query(
-    actor_unit: str | None, clearance: int, params: Mapping[str, str], want_facets: bool = False
-) -> SearchQuery:
-    """Turn request parameters into a SearchQuery with the user's permission scope."""
-    return SearchQuery(
+def build_query(viewer: User | None, params: Mapping[str, str], want_facets: bool = False) -> SearchQuery:
+    """Turn request parameters into a SearchQuery with the viewer's permission scope."""
+    return scoped_query(
+        viewer,
         text=(params.get("q") or "").strip(),
         unit=params.get("unit") or None,
         unit_category=params.get("category") or None,
@@ -74,10 +75,8 @@ def build_query(
         publication=params.get("publication") or None,
         date_from=_date(params.get("from"), "起始"),
         date_to=_date(params.get("to"), "截止"),
-        allowed_units=frozenset({actor_unit}) if actor_unit else None,
-        max_level=clearance,
         sort="date" if params.get("sort") == "date" else "relevance",
-        page=_positive_int(params.get("page"), 1, "页码"),
+        page=min(_positive_int(params.get("page"), 1, "页码"), MAX_PAGE),
         per_page=min(_positive_int(params.get("per_page"), 20, "每页条数"), MAX_PER_PAGE),
         want_facets=want_facets,
     )
@@ -85,10 +84,7 @@ def build_query(
 
 def search_items(actor: User, params: Mapping[str, str], facets: bool = False) -> SearchPage:
     """Run a search as `actor` (reporters see only their own unit, everyone only within clearance)."""
-    own_unit = None
-    if not actor.sees_all_units:
-        own_unit = actor.unit.code if actor.unit else "-"
-    query = build_query(own_unit, actor.clearance, params, want_facets=facets)
+    query = build_query(actor, params, want_facets=facets)
     result = engines().search.search(query)
     ids = [hit.id for hit in result.hits]
     items = {
@@ -99,8 +95,13 @@ def search_items(actor: User, params: Mapping[str, str], facets: bool = False) -
             .options(selectinload(Item.unit), selectinload(Item.topics))
         )
     }
-    # An id the index still has but the database lost is skipped: the database is the truth.
-    rows = [SearchRow(items[hit.id], hit) for hit in result.hits if hit.id in items]
+    # An id the index still has but the database lost (or that the viewer may no longer see, e.g.
+    # withdrawn) is skipped: the database is the truth.
+    rows = [
+        SearchRow(items[hit.id], hit)
+        for hit in result.hits
+        if hit.id in items and can_see(actor, items[hit.id])
+    ]
     return SearchPage(query, result.total, rows, result.facets)
 
 
@@ -178,14 +179,11 @@ def delete_saved(actor: User, saved_id: int) -> None:
 
 def similar_items(actor: User, item: Item, limit: int = 5) -> list[SearchRow]:
     """Items like this one ("more like this"), within what the actor may see."""
-    own_unit = None
-    if not actor.sees_all_units:
-        own_unit = actor.unit.code if actor.unit else "-"
-    hits = engines().search.more_like_this(item.id, build_query(own_unit, actor.clearance, {}), limit)
+    hits = engines().search.more_like_this(item.id, scoped_query(actor), limit)
     found = {
         i.id: i
         for i in db.session.scalars(
             db.select(Item).where(Item.id.in_([h.id for h in hits])).options(selectinload(Item.unit))
         )
     }
-    return [SearchRow(found[h.id], h) for h in hits if h.id in found]
+    return [SearchRow(found[h.id], h) for h in hits if h.id in found and can_see(actor, found[h.id])]

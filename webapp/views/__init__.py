@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, url_for
+from flask_login import current_user
+from markupsafe import Markup, escape
 
 from webapp.extensions import db, login_manager
 from webapp.models import (
@@ -17,16 +19,36 @@ from webapp.models import (
     SCORE_CAUSES,
     STATUS_LABELS,
     UPWARD_LEVELS,
+    Item,
     User,
 )
+from webapp.services.access import TEMPLATE_PREDICATES, visible_title
 from webapp.textmarks import marked_paragraphs
 from webapp.timeutil import to_local
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """Flask-Login's session lookup."""
-    return db.session.get(User, int(user_id))
+def load_user(session_key: str) -> User | None:
+    """Flask-Login's session lookup: a session from before the user's last logout, password, role or
+    clearance change (an older session version) finds nobody."""
+    raw_id, _, version = session_key.partition(":")
+    if not raw_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(raw_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
+
+
+HIDDEN_TITLE = "（超出您的查看权限的信息）"
+
+
+def item_link(item: Item) -> Markup:
+    """A link to an item titled as it is, or a neutral placeholder when the viewer may not see it."""
+    title = visible_title(current_user, item)
+    if title is None:
+        return Markup('<span class="muted">{}</span>').format(HIDDEN_TITLE)
+    return Markup('<a href="{}">{}</a>').format(url_for("pages.item", item_id=item.id), escape(title))
 
 
 def register(app: Flask) -> None:
@@ -44,6 +66,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(api.bp)
 
     app.jinja_env.globals["marked_paragraphs"] = marked_paragraphs
+    app.jinja_env.globals.update(TEMPLATE_PREDICATES, item_link=item_link)
     app.jinja_env.filters["local"] = lambda moment: to_local(moment).strftime("%Y-%m-%d %H:%M")
     app.jinja_env.globals.update(
         AUDIT_ACTIONS=AUDIT_ACTIONS,

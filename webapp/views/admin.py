@@ -1,4 +1,4 @@
-"""Configuration pages: publications (editors and admins) and topic word lists (admins)."""
+"""Configuration pages: publications and topic word lists (editors and admins), users (admins)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from webapp.extensions import db
-from webapp.models import Publication, Unit
-from webapp.services import bulletins, settings, users
-from webapp.services.access import is_editor
+from webapp.models import DEFAULT_LEVEL, Publication, Unit
+from webapp.services import bulletins, items, settings, users
+from webapp.services.access import is_admin, is_editor
 from webapp.services.errors import DomainError, Forbidden
 from webapp.views.flashing import attempt
 
@@ -38,8 +38,14 @@ def publications() -> str | Response:
     )
 
 
+def _admins_only() -> None:
+    if not is_admin(current_user):
+        raise Forbidden("只有管理员可以管理用户")
+
+
 @bp.route("/users", methods=["GET", "POST"])
 def user_list() -> str | Response:
+    _admins_only()
     form = request.form
     if request.method == "POST" and attempt(
         lambda: users.create_user(
@@ -55,19 +61,35 @@ def user_list() -> str | Response:
     ):
         return redirect(url_for("admin.user_list"))
     units = list(db.session.scalars(db.select(Unit).order_by(Unit.code)))
-    return render_template("admin_users.html", users=users.list_users(), units=units)
+    return render_template(
+        "admin_users.html", users=users.list_users(current_user), units=units, default_level=DEFAULT_LEVEL
+    )
 
 
 @bp.route("/users/<int:user_id>", methods=["POST"])
 def administer(user_id: int) -> Response:
+    _admins_only()
     form = request.form
-    active = {"activate": True, "deactivate": False}.get(form.get("action", ""))
-    attempt(
-        lambda: users.administer_user(
-            current_user, user_id, active=active, password=form.get("password", "")
-        ),
-        "已保存",
-    )
+    action = form.get("action", "")
+    if action == "update":
+        attempt(
+            lambda: users.update_user(
+                current_user,
+                user_id,
+                role=form.get("role", ""),
+                unit_code=form.get("unit") or None,
+                clearance=form.get("clearance", ""),
+            ),
+            "已保存，该用户需重新登录",
+        )
+    else:
+        active = {"activate": True, "deactivate": False}.get(action)
+        attempt(
+            lambda: users.administer_user(
+                current_user, user_id, active=active, password=form.get("password", "")
+            ),
+            "已保存",
+        )
     return redirect(url_for("admin.user_list"))
 
 
@@ -92,3 +114,24 @@ def topics() -> str | Response:
     return render_template(
         "admin_topics.html", topics=settings.list_topics(), format_words=settings.format_word_list
     )
+
+
+@bp.route("/withdrawn")
+def withdrawn() -> str:
+    return render_template("admin_withdrawn.html", items=items.list_withdrawn(current_user))
+
+
+@bp.route("/items/<int:item_id>/withdraw", methods=["POST"])
+def withdraw(item_id: int) -> Response:
+    attempt(
+        lambda: items.withdraw_item(current_user, item_id, request.form.get("reason", "")), "已撤回该信息"
+    )
+    return redirect(url_for("pages.item", item_id=item_id))
+
+
+@bp.route("/items/<int:item_id>/reinstate", methods=["POST"])
+def reinstate(item_id: int) -> Response:
+    attempt(
+        lambda: items.reinstate_item(current_user, item_id, request.form.get("reason", "")), "已恢复该信息"
+    )
+    return redirect(url_for("pages.item", item_id=item_id))

@@ -6,19 +6,28 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.wrappers import Response
 
-from webapp.extensions import csrf, db
+from webapp.converters import MAX_ID, parse_id
+from webapp.extensions import client_address, csrf, db, limiter
 from webapp.models import Item, Unit
 from webapp.openapi import openapi_spec
 from webapp.services import balance, bulletins, items, scoring, searching
+from webapp.services.access import is_reader
 from webapp.services.errors import DomainError, Forbidden, ValidationError
 from webapp.services.users import user_for_token
 from webapp.views.bulletins import docx_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+# Failed token checks per client address, over the whole API (XINXI_API_AUTH_LIMIT); JSON 429 beyond.
+limiter.shared_limit(
+    lambda: current_app.config["XINXI_API_AUTH_LIMIT"],
+    scope="api-auth",
+    key_func=client_address,
+    deduct_when=lambda response: response.status_code == 401,
+)(bp)
 
 
 class Unauthorized(DomainError):
@@ -107,6 +116,7 @@ def create_item() -> tuple[Response, int]:
         {"id": d.item_id, "title": d.title, "unit": d.unit, "similarity": d.similarity}
         for d in result.duplicates
     ]
+    payload["notices"] = result.notices
     return jsonify(payload), 201
 
 
@@ -128,6 +138,20 @@ def review_item(item_id: int) -> Response:
         _str_field(body, "reason"),
     )
     return jsonify(item_json(item))
+
+
+@bp.post("/items/<int:item_id>/withdraw")
+@token_required
+def withdraw_item(item_id: int) -> Response:
+    item = items.withdraw_item(g.user, item_id, _str_field(_json_body(), "reason"))
+    return jsonify(item_json(item))
+
+
+@bp.post("/items/<int:item_id>/reinstate")
+@token_required
+def reinstate_item(item_id: int) -> Response:
+    body = _json_body() if request.get_data() else {}
+    return jsonify(item_json(items.reinstate_item(g.user, item_id, _str_field(body, "reason"))))
 
 
 @bp.get("/search")
@@ -162,10 +186,10 @@ def search() -> Response:
 def create_bulletin() -> tuple[Response, int]:
     body = _json_body()
     item_ids = body.get("item_ids")
-    if not isinstance(item_ids, list) or not all(isinstance(i, int) for i in item_ids):
-        raise ValidationError("item_ids 必须是信息编号（整数）的列表", code="invalid_field")
+    if not isinstance(item_ids, list) or not all(parse_id(i) == i for i in item_ids):
+        raise ValidationError(f"item_ids 必须是信息编号（1 至 {MAX_ID} 的整数）的列表", code="invalid_field")
     columns = body.get("columns") or {}
-    if not isinstance(columns, dict):
+    if not isinstance(columns, dict) or not all(isinstance(c, str) for c in columns.values()):
         raise ValidationError("columns 必须是 {信息编号: 栏目} 对象", code="invalid_field")
     entries = [bulletins.EntryInput(i, columns.get(str(i))) for i in item_ids]
     issue = bulletins.create_issue(
@@ -191,7 +215,7 @@ def bulletin_docx(issue_id: int) -> Response:
 
 
 def _stats_reader() -> None:
-    if not g.user.sees_all_units:
+    if not is_reader(g.user):
         raise Forbidden("统计数据只对编辑、领导和管理员开放")
 
 

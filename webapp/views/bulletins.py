@@ -9,8 +9,9 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from webapp.converters import parse_id, parse_ids
 from webapp.services import bulletins, items
-from webapp.services.access import is_editor
+from webapp.services.access import is_editor, is_reader
 from webapp.services.bulletins import EntryInput
 from webapp.services.errors import DomainError, Forbidden
 
@@ -23,15 +24,21 @@ def docx_response(filename: str, data: bytes) -> Response:
     return send_file(BytesIO(data), mimetype=DOCX_MIMETYPE, as_attachment=True, download_name=filename)
 
 
+READER_ENDPOINTS = frozenset({"bulletins.preview", "bulletins.download"})
+
+
 @bp.before_request
 @login_required
 def editors_only() -> None:
-    if not is_editor(current_user):
+    """Composing is the editors'; leaders may read (preview, download) published issues, which the
+    service checks issue by issue against every reader's clearance."""
+    allowed = is_reader if request.endpoint in READER_ENDPOINTS else is_editor
+    if not allowed(current_user):
         raise Forbidden("只有编辑可以编发刊物")
 
 
 def _ints(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit()]
+    return parse_ids(values)
 
 
 def _composed(form: MultiDict[str, str]) -> list[EntryInput]:
@@ -40,8 +47,8 @@ def _composed(form: MultiDict[str, str]) -> list[EntryInput]:
     move = form.get("move", "")
     if ":" in move:
         direction, _, raw = move.partition(":")
-        if raw.isdigit() and int(raw) in order:
-            i = order.index(int(raw))
+        if (moved := parse_id(raw)) is not None and moved in order:
+            i = order.index(moved)
             j = i - 1 if direction == "up" else i + 1
             if 0 <= j < len(order):
                 order[i], order[j] = order[j], order[i]
@@ -84,7 +91,7 @@ def show(issue_id: int) -> str | Response:
         except DomainError as exc:
             flash(exc.message, "error")
         return redirect(url_for("bulletins.show", issue_id=issue_id))
-    issue = bulletins.get_issue(issue_id)
+    issue = bulletins.get_issue(current_user, issue_id, compose=True)
     in_issue = {entry.item_id for entry in issue.entries}
     candidates = [
         i for i in items.list_items(current_user, status="adopted", limit=200) if i.id not in in_issue
@@ -98,6 +105,8 @@ def show(issue_id: int) -> str | Response:
 def publish(issue_id: int) -> Response:
     try:
         issue = bulletins.publish_issue(current_user, issue_id)
+    except Forbidden:
+        raise
     except DomainError as exc:
         flash(exc.message, "error")
     else:
@@ -107,7 +116,7 @@ def publish(issue_id: int) -> Response:
 
 @bp.route("/<int:issue_id>/preview")
 def preview(issue_id: int) -> str:
-    issue = bulletins.get_issue(issue_id)
+    issue = bulletins.get_issue(current_user, issue_id)
     return render_template("bulletin_preview.html", issue=issue, data=bulletins.bulletin_data(issue))
 
 

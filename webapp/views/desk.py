@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from webapp.converters import parse_ids
 from webapp.extensions import db
 from webapp.models import Topic, Unit
 from webapp.services import bulletins, editing, items
@@ -26,7 +27,7 @@ def editors_only() -> None:
 
 
 def _ids(name: str = "item_ids") -> list[int]:
-    return [int(v) for v in request.form.getlist(name) if v.isdigit()]
+    return parse_ids(request.form.getlist(name))
 
 
 def _back_to_item(item_id: int) -> Response:
@@ -46,7 +47,7 @@ def queue() -> str:
     return render_template(
         "review_queue.html",
         rows=rows,
-        duplicates=items.duplicates_for(rows),
+        duplicates=items.duplicates_for(current_user, rows),
         args=request.args,
         filters=filters,
         units=list(db.session.scalars(db.select(Unit).where(Unit.active).order_by(Unit.code))),

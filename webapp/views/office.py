@@ -15,7 +15,7 @@ from webapp import charts
 from webapp.extensions import db
 from webapp.models import GENRES, KIND_LABELS, SCORE_CAUSES, Unit, UnitCategory
 from webapp.services import balance, reports, requests, scoring, timeliness
-from webapp.services.access import is_editor
+from webapp.services.access import can_see_request, can_see_unit_record, is_admin, is_reader
 from webapp.services.errors import DomainError, Forbidden, NotFound, ValidationError
 from webapp.timeutil import local_today
 from webapp.views.flashing import attempt
@@ -28,8 +28,8 @@ EXPORT_TYPES = {
 }
 
 
-def _require_editor() -> None:
-    if not is_editor(current_user) and current_user.role != "leader":
+def _require_reader() -> None:
+    if not is_reader(current_user):
         raise Forbidden("没有权限")
 
 
@@ -47,7 +47,7 @@ def _unit(code: str) -> Unit:
 @bp.route("/dashboard")
 @login_required
 def dashboard() -> str:
-    _require_editor()
+    _require_reader()
     args = request.args
     scope = balance.build_scope(args.get("from"), args.get("to"), args.get("category"), args.get("unit"))
     figures = balance.balance(scope)
@@ -105,7 +105,7 @@ def _dashboard_charts(figures: balance.Balance) -> dict[str, object]:
 @bp.route("/rankings")
 @login_required
 def rankings() -> str:
-    _require_editor()
+    _require_reader()
     period = scoring.parse_period(request.args.get("period") or f"{local_today():%Y-%m}")
     return render_template(
         "rankings.html",
@@ -126,12 +126,14 @@ def _year_points(period: scoring.Period) -> dict[int, float]:
 @bp.route("/rankings/export.<kind>")
 @login_required
 def export_ranking(kind: str) -> Response:
-    _require_editor()
+    _require_reader()
     if kind not in EXPORT_TYPES:
         raise NotFound("不支持的导出格式")
     period = scoring.parse_period(request.args.get("period") or f"{local_today():%Y-%m}")
-    build = {"docx": reports.ranking_docx, "csv": reports.ranking_csv, "xlsx": reports.ranking_xlsx}[kind]
-    filename, data = build(period)
+    if kind == "docx":
+        filename, data = reports.ranking_docx(period, current_user)
+    else:
+        filename, data = (reports.ranking_csv if kind == "csv" else reports.ranking_xlsx)(period)
     return send_file(BytesIO(data), mimetype=EXPORT_TYPES[kind], as_attachment=True, download_name=filename)
 
 
@@ -139,7 +141,7 @@ def export_ranking(kind: str) -> Response:
 @login_required
 def unit_record(code: str) -> str:
     unit = _unit(code)
-    if not current_user.sees_all_units and current_user.unit_id != unit.id:
+    if not can_see_unit_record(current_user, unit):
         raise Forbidden("只能查看本单位的记录")
     period = scoring.parse_period(request.args.get("period") or str(local_today().year))
     ledger = scoring.ledger(code, period, request.args.get("cause") or None)
@@ -228,9 +230,7 @@ def request_list() -> str | Response:
 @login_required
 def request_detail(request_id: int) -> str:
     commissioned = requests.get_request(request_id)
-    if not current_user.sees_all_units and not any(
-        t.unit_id == current_user.unit_id for t in commissioned.targets
-    ):
+    if not can_see_request(current_user, commissioned):
         raise NotFound(f"约稿 {request_id} 不存在")
     return render_template(
         "request.html",
@@ -268,7 +268,8 @@ def _parse_points(text: str, name: str) -> dict[str, float]:
 @bp.route("/admin/scoring", methods=["GET", "POST"])
 @login_required
 def scoring_settings() -> str | Response:
-    _require_editor()
+    if not is_admin(current_user):
+        raise Forbidden("只有管理员可以修改计分规则和设置")
     form = request.form
     if request.method == "POST":
         try:

@@ -7,11 +7,13 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from search import SearchError
+from webapp.converters import parse_id
 from webapp.extensions import db
 from webapp.models import KIND_LABELS, STATUS_LABELS, Topic, Unit, UnitCategory
 from webapp.services import audit, bulletins, editing, items, requests, searching
 from webapp.services.access import is_editor
-from webapp.services.errors import DomainError
+from webapp.services.errors import DomainError, ValidationError
 from webapp.services.files import extract
 from webapp.views.flashing import attempt
 
@@ -58,7 +60,7 @@ def new_item() -> str | Response:
             author=form.get("author", ""),
             genre=form.get("genre") or "dynamic",
             event_time=form.get("event_time") or None,
-            request_id=int(form["request_id"]) if form.get("request_id", "").isdigit() else None,
+            request_id=parse_id(form.get("request_id", "")),
         )
         upload = request.files.get("file")
         try:
@@ -73,6 +75,8 @@ def new_item() -> str | Response:
             flash(exc.message, "error")
             return render_template("item_new.html", **_form_context(form)), exc.status  # type: ignore[return-value]
         flash("报送成功", "success")
+        for notice in result.notices:
+            flash(notice, "warning")
         for dup in result.duplicates:
             flash(
                 f"疑似重复：与“{dup.title}”（{dup.unit}）相似度 {dup.similarity:.0%}",
@@ -103,7 +107,7 @@ def item(item_id: int) -> str:
         topics=list(db.session.scalars(db.select(Topic.name).where(Topic.active).order_by(Topic.sort_order))),
         history=audit.history("item", record.id),
         publications=bulletins.list_publications(),
-        duplicates=items.find_duplicates(record.fingerprint, exclude_id=record.id),
+        duplicates=items.find_duplicates(current_user, record.fingerprint, exclude_id=record.id),
         similar=searching.similar_items(current_user, record),
     )
 
@@ -144,18 +148,27 @@ def resubmit(item_id: int) -> Response:
 
 @bp.route("/search")
 @login_required
-def search() -> str:
-    page = None
+def search() -> tuple[str, int]:
+    """The search page; a query it cannot run (bad syntax, too long, bad date) is explained inline."""
+    page, error, status = None, None, 200
     if request.args:
-        page = searching.search_items(current_user, request.args, facets=True)
+        try:
+            page = searching.search_items(current_user, request.args, facets=True)
+        except SearchError as exc:
+            if exc.status_hint != 400:  # a busy or broken index is the error page's business
+                raise
+            error, status = str(exc), 400
+        except ValidationError as exc:
+            error, status = exc.message, exc.status
     return render_template(
         "search.html",
         page=page,
+        error=error,
         args=request.args,
         units=_units(),
         facet_labels=FACET_LABELS,
         facet_names=_facet_names(),
-    )
+    ), status
 
 
 # Facet name → (search parameter that filters by it, or "" for none; heading).

@@ -1,0 +1,22 @@
+// Behaviour wired by data attributes: the Content-Security-Policy allows no inline script or handler.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  // <input type="checkbox" data-check-all="NAME">: ticks or clears every checkbox named NAME in its form.
+  for (const master of document.querySelectorAll("input[data-check-all]")) {
+    master.addEventListener("change", () => {
+      const scope = master.form || document;
+      for (const box of scope.querySelectorAll(`input[type=checkbox][name="${master.dataset.checkAll}"]`)) {
+        box.checked = master.checked;
+      }
+    });
+  }
+  // <button data-confirm="…">: asks before submitting.
+  for (const button of document.querySelectorAll("[data-confirm]")) {
+    button.addEventListener("click", (event) => {
+      if (!window.confirm(button.dataset.confirm)) {
+        event.preventDefault();
+      }
+    });
+  }
+});
