@@ -43,8 +43,9 @@ class RankingRow:
     adoption_rate: float
     problem_share: float
     target: float | None
-    target_met: bool | None
+    target_met: bool | None  # the year-end verdict; None outside a yearly report
     rank_change: int | None  # places gained since the last report (+2 → ↑2); None: not ranked then
+    progress: float | None = None  # share of the yearly target reached so far (outside a yearly report)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class RankingReport:
     notes: Sequence[str] = ()
     excellent_units: Sequence[str] = ()
     late_or_missing: Sequence[str] = ()
+    unqualified_units: Sequence[str] = ()
+    yearly: bool = True  # the last column is the verdict (是否达标); else the target progress (年度进度)
 
 
 def build_ranking_report(report: RankingReport) -> bytes:
@@ -95,10 +98,12 @@ def _percent(fraction: float) -> str:
 
 def ranking_cells(row: RankingRow) -> list[str]:
     """Return the texts of the nine cells of `row`, in the order of layout.RANKING_COLUMNS."""
-    if row.target_met is None:
-        met = layout.NOT_APPLICABLE
-    else:
+    if row.target_met is not None:
         met = layout.TARGET_MET if row.target_met else layout.TARGET_MISSED
+    elif row.progress is not None:
+        met = _percent(row.progress)
+    else:
+        met = layout.NOT_APPLICABLE
     return [
         format_rank(row.rank, row.rank_change),
         _one_line(row.unit),
@@ -142,6 +147,8 @@ def _validate(report: RankingReport) -> None:
             for name in ("adoption_rate", "problem_share"):
                 if not 0.0 <= getattr(row, name) <= 1.0:
                     raise InvalidReportError(f"{where}: {name} must be a fraction between 0 and 1")
+            if row.progress is not None and not (math.isfinite(row.progress) and row.progress >= 0):
+                raise InvalidReportError(f"{where}: progress must be a non-negative number")
             if row.target is not None and not math.isfinite(row.target):
                 raise InvalidReportError(f"{where}: target is not a number")
 
@@ -182,10 +189,12 @@ def _column_twips() -> list[int]:
     return widths
 
 
-def _table(rows: Sequence[RankingRow], f: dh.ElementFactory) -> BaseOxmlElement:
+def _table(rows: Sequence[RankingRow], f: dh.ElementFactory, yearly: bool) -> BaseOxmlElement:
+    names = [name for name, _ in layout.RANKING_COLUMNS]
+    if not yearly:
+        names[-1] = layout.RANKING_PROGRESS_HEADER
     header = [
-        [f.paragraph(layout.RANKING_CELL_PARA, [(name, layout.RANKING_HEADER_CELL_RUN)])]
-        for name, _ in layout.RANKING_COLUMNS
+        [f.paragraph(layout.RANKING_CELL_PARA, [(name, layout.RANKING_HEADER_CELL_RUN)])] for name in names
     ]
     body = [
         [
@@ -220,10 +229,13 @@ def _report_elements(report: RankingReport, f: dh.ElementFactory) -> Iterator[Ba
 
     headings = [_one_line(section.category) for section in report.sections]
     excellent = [_one_line(unit) for unit in report.excellent_units if _one_line(unit)]
+    unqualified = [_one_line(unit) for unit in report.unqualified_units if _one_line(unit)]
     late = [_one_line(line) for line in report.late_or_missing if _one_line(line)]
     notes = [_one_line(line) for line in report.notes if _one_line(line)]
     if excellent:
         headings.append(layout.RANKING_EXCELLENT_HEADING)
+    if unqualified:
+        headings.append(layout.RANKING_UNQUALIFIED_HEADING)
     if late:
         headings.append(layout.RANKING_LATE_HEADING)
     if notes:
@@ -238,7 +250,7 @@ def _report_elements(report: RankingReport, f: dh.ElementFactory) -> Iterator[Ba
         yield heading(index)
         index += 1
         if section.rows:
-            yield _table(section.rows, f)
+            yield _table(section.rows, f, report.yearly)
         else:
             yield f.paragraph(layout.BODY_PARA, [(layout.RANKING_EMPTY_SECTION, layout.BODY_RUN)])
     if excellent:
@@ -246,6 +258,12 @@ def _report_elements(report: RankingReport, f: dh.ElementFactory) -> Iterator[Ba
         index += 1
         yield f.paragraph(
             layout.BODY_PARA, [(layout.RANKING_LIST_SEPARATOR.join(excellent) + "。", layout.BODY_RUN)]
+        )
+    if unqualified:
+        yield heading(index)
+        index += 1
+        yield f.paragraph(
+            layout.BODY_PARA, [(layout.RANKING_LIST_SEPARATOR.join(unqualified) + "。", layout.BODY_RUN)]
         )
     if late:
         yield heading(index)

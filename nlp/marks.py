@@ -26,7 +26,7 @@ _LABELLED = re.compile(rf"^密\s*级\s*[:：]?\s*{_LEVEL}")
 
 def _line_mark(line: str) -> str | None:
     line = line.strip().replace("\u3000", " ")
-    if not line or len(line) > MAX_HEADER_LINE_CHARS and not _PREFIX.match(line):
+    if not line or (len(line) > MAX_HEADER_LINE_CHARS and not _PREFIX.match(line)):
         return None
     for pattern in (_WHOLE_LINE, _PREFIX, _LABELLED):
         match = pattern.match(line)

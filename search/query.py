@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import repeat
 
-from nlp.normalize import to_simplified
+from nlp.normalize import strip_unsafe_chars, to_simplified
 from nlp.segment import Segmenter
 from search.base import QuerySyntaxError
 
@@ -393,8 +393,12 @@ class _Parser:
 
 
 def normalize_query_text(text: str) -> str:
-    """Fold widths and convert to simplified script, as the index's text was before segmenting."""
-    return to_simplified(fold_width(text))
+    """Fold widths and convert to simplified script, as the index's text was before segmenting.
+
+    Characters no text of the index holds (NUL, controls, lone surrogates, which OpenCC cannot even
+    encode) are dropped first.
+    """
+    return to_simplified(fold_width(strip_unsafe_chars(text)))
 
 
 def parse_query(text: str, segmenter: Segmenter) -> Node:

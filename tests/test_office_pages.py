@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 
 import docx
 import openpyxl
+import pytest
 from flask import Flask
 
-from tests.conftest import bearer, login, submit, user
+from nlp import Segmenter
+from tests.conftest import bearer, close_app, login, make_app, submit, user
 from webapp.extensions import db
-from webapp.services import balance, editing, items, scoring
+from webapp.services import balance, demo, editing, items, reports, scoring
 from webapp.timeutil import local_today
 
 PROBLEM = "部分乡镇农村生活污水处理设施存在建而不用问题，运维经费缺口较大，管网配套滞后，群众反映强烈。"
@@ -201,3 +205,51 @@ def test_manual_corrections_and_target_overrides(app: Flask) -> None:
     editor = login(app.test_client(), "editor")
     editor.post("/units/yx/score", data={"action": "target", "year": str(year), "points": "1"})
     assert scoring.yearly_targets("xq", year)[user("reporter").unit_id] == 12.0  # admins only
+
+
+@pytest.fixture
+def demo_app(tmp_path: Path, segmenter: Segmenter) -> Iterator[Flask]:
+    """A fresh demo office from the built-in sample (fast, and the same on every machine)."""
+    app = make_app(tmp_path, segmenter, WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        demo.seed_demo(tmp_path / "no-corpus")
+        yield app
+        close_app(app)
+
+
+def test_every_period_kind_exports_on_a_fresh_demo(demo_app: Flask) -> None:
+    """Month, quarter, year, year to date and a span of months: the 通报 in Word, CSV and XLSX; no
+    采用率 above 100 %; 先进 within a quota below the category's size and never 不合格."""
+    client = login(demo_app.test_client(), "editor")
+    today = local_today()
+    periods = [
+        f"{today:%Y-%m}",
+        f"{today.year}-Q{(today.month - 1) // 3 + 1}",
+        str(today.year),
+        f"{today.year}-ytd",
+        f"{today.year - 1}-09-01~{today.year}-01-31",
+    ]
+    for period in periods:
+        for kind in ("docx", "csv", "xlsx"):
+            response = client.get(f"/rankings/export.{kind}", query_string={"period": period})
+            assert response.status_code == 200, (period, kind, response.get_data(as_text=True)[:300])
+        assert client.get("/rankings", query_string={"period": period}).status_code == 200
+        for category, rows in reports.sections(scoring.parse_period(period)):
+            assert all(0.0 <= r.adoption_rate <= 1.0 for r in rows)
+            excellent = [r for r in rows if r.excellent]
+            assert len(excellent) <= scoring.excellent_quota(category.code, len(rows)) < len(rows)
+            assert all(r.target_met is not False for r in excellent)
+    yearly = docx.Document(io.BytesIO(client.get(f"/rankings/export.docx?period={today.year}").data))
+    text = "\n".join(p.text for p in yearly.paragraphs)
+    assert "说明" in text and "采用率为本期报送的信息中已被采用" in text
+    monthly = docx.Document(io.BytesIO(client.get(f"/rankings/export.docx?period={today:%Y-%m}").data))
+    header = [cell.text for cell in monthly.tables[0].rows[0].cells]
+    assert "年度进度" in header and "是否达标" not in header
+    api = client.get(f"/api/v1/stats/ranking?period={today.year}", headers=bearer("editor")).get_json()
+    assert {c["category"] for c in api["categories"]} >= {"xq", "szbm", "zddw"}
+    row = api["categories"][0]["rows"][0]
+    assert isinstance(row["excellent"], bool) and row["qualified"] in (True, False, None)
+    monthly_api = client.get(
+        f"/api/v1/stats/ranking?period={today:%Y-%m}&category=xq", headers=bearer("editor")
+    )
+    assert all(r["qualified"] is None for r in monthly_api.get_json()["rows"])

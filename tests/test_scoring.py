@@ -112,7 +112,14 @@ def test_ranking_with_ties_points_and_rates(office: Flask) -> None:
     assert [r.rank_change for r in rows] == [0, -1, -1, -3, -4, -5]  # September: all tied at 1
     ledger = scoring.ledger("yx", scoring.parse_period("2026-10"))
     assert sum(e.points for e in ledger) == 11.0
-    assert sorted(e.cause for e in ledger) == ["adoption", "instruction", "problem_bonus", "upward"]
+    # b scored 1 when 每日快报 took it, and the province's higher outlet adds the 2 more on its own day.
+    assert sorted(e.cause for e in ledger) == [
+        "adoption",
+        "adoption",
+        "instruction",
+        "problem_bonus",
+        "upward",
+    ]
     assert {e.cause for e in scoring.ledger("jq", scoring.parse_period("2026-10"))} == {
         "request_missing",
         "missed_report",
@@ -129,7 +136,12 @@ def test_targets_and_excellent_units(office: Flask) -> None:
     assert (rows["cq"].target, rows["cq"].target_met) == (1.0, True)
     assert rows["gxq"].target_met is False
     scoring.save_setting(None, "excellent_counts", {"xq": 2})
-    assert [r.unit.code for r in scoring.excellent_units("xq", 2026)] == ["yx", "cq", "pdx"]  # a tie at 2
+    # yx has the most points but is short of its target (不合格): never 先进.
+    assert [r.unit.code for r in scoring.excellent_units("xq", 2026)] == ["cq", "pdx"]
+    scoring.save_setting(None, "excellent_counts", {"xq": 1})
+    assert scoring.excellent_units("xq", 2026) == []  # cq and pdx tie at the cut-off: neither is named
+    with pytest.raises(ValidationError):
+        scoring.save_setting(None, "excellent_counts", {"xq": 6})  # the category has 6 units
 
 
 def test_rules_change_on_new_year_leaves_last_year_alone(office: Flask) -> None:
@@ -208,3 +220,111 @@ def test_rules_are_validated(app: Flask) -> None:
     with pytest.raises(ValidationError):
         scoring.save_rules(None, date(2026, 1, 1), {"multi_outlet": "sometimes"})
     assert db.session.scalar(db.select(db.func.count(Request.id))) == 0
+
+
+# --- figures an office can sign (issue #11): each contradiction, named -------------------------------
+
+
+def test_adoption_rate_never_exceeds_one_when_adoptions_come_later(app: Flask) -> None:
+    """An item submitted in September and adopted in October: October's rate is not 200 %."""
+    for day in ("2026-09-28", "2026-09-29"):
+        adopt(make_item("yx", day), "mrkb", "2026-10-03")
+    adopt(make_item("yx", "2026-10-05"), "mrkb", "2026-10-06")
+    make_item("yx", "2026-10-07")
+    october = {r.unit.code: r for r in scoring.ranking("xq", scoring.parse_period("2026-10"))}["yx"]
+    assert (october.adopted, october.submitted, october.adopted_of_submitted) == (3, 2, 1)
+    assert october.adoption_rate == 0.5
+    september = {r.unit.code: r for r in scoring.ranking("xq", scoring.parse_period("2026-09"))}["yx"]
+    assert (september.adopted, september.adoption_rate) == (0, 1.0)  # both adopted, in October
+
+
+def test_any_date_range_is_a_period() -> None:
+    span = scoring.parse_period("2026-01-01~2026-05-31")
+    assert (span.start, span.end, span.label, span.is_year) == (
+        date(2026, 1, 1),
+        date(2026, 6, 1),
+        "2026年1–5月",
+        False,
+    )
+    across = scoring.parse_period("2025-09-01~2026-01-31")
+    assert across.label == "2025年9月至2026年1月"
+    assert across.previous().end == across.start
+    assert scoring.parse_period("2026-03-05~2026-03-20").label == "2026年3月5日至3月20日"
+    ytd = scoring.parse_period(f"{local_today().year}-ytd")
+    assert ytd.start == date(local_today().year, 1, 1) and ytd.end == local_today() + timedelta(days=1)
+    for bad in ("2026-05-31~2026-01-01", "2026-02-30~2026-03-01", "0000", "2026-01-01~2046-01-01"):
+        with pytest.raises(ValidationError):
+            scoring.parse_period(bad)
+
+
+def test_a_later_higher_outlet_does_not_move_credit_between_periods(office: Flask) -> None:
+    """ "Only the highest outlet counts" used to move item b's credit from one period to another when
+    a higher outlet came later; now each adoption scores its increment on its own day."""
+    september = [(r.unit.code, r.points) for r in scoring.ranking("xq", scoring.parse_period("2026-09"))]
+    editor = user("editor")
+    b = db.session.scalar(db.select(Item).where(Item.title == "yx2026-10-11信息"))
+    assert b is not None
+    editing.record_upward_adoption(editor, b.id, "central", "国办采用", "2026-11-03")
+    scoring.rescore_all()
+    october = {r.unit.code: r.points for r in scoring.ranking("xq", scoring.parse_period("2026-10"))}
+    november = {r.unit.code: r.points for r in scoring.ranking("xq", scoring.parse_period("2026-11"))}
+    assert october["yx"] == 11.0 and november["yx"] == 3.0  # 6 for 国办 less the 3 already scored
+    assert [
+        (r.unit.code, r.points) for r in scoring.ranking("xq", scoring.parse_period("2026-09"))
+    ] == september
+
+
+def test_a_rule_set_effective_today_leaves_last_month_alone(office: Flask) -> None:
+    last_month = scoring.parse_period(f"{local_today():%Y-%m}").previous()
+    before = [(r.unit.code, r.rank, r.points) for r in scoring.ranking("xq", last_month)]
+    october = [
+        (r.unit.code, r.rank, r.points) for r in scoring.ranking("xq", scoring.parse_period("2026-10"))
+    ]
+    scoring.save_rules(
+        None,
+        local_today(),
+        {**RULES_2025, "upward_points": {"province": 30, "central": 60}, "multi_outlet": "each"},
+    )
+    assert [(r.unit.code, r.rank, r.points) for r in scoring.ranking("xq", last_month)] == before
+    assert [
+        (r.unit.code, r.rank, r.points) for r in scoring.ranking("xq", scoring.parse_period("2026-10"))
+    ] == october
+
+
+def test_upward_adoption_cannot_predate_the_item(office: Flask) -> None:
+    b = db.session.scalar(db.select(Item).where(Item.title == "yx2026-10-11信息"))
+    assert b is not None
+    with pytest.raises(ValidationError):
+        editing.record_upward_adoption(
+            user("editor"), b.id, "province", "省委办公厅《每日要情》", "2026-10-01"
+        )
+
+
+def test_monthly_rankings_pass_no_verdict_and_name_no_excellent_units(office: Flask) -> None:
+    scoring.set_target(None, "yx", 2026, 20)
+    month = scoring.ranking("xq", scoring.parse_period("2026-10"))
+    assert all(r.target_met is None and not r.excellent for r in month)
+    yx = next(r for r in month if r.unit.code == "yx")
+    assert yx.progress == pytest.approx(11.0 / 20)
+    year = {r.unit.code: r for r in scoring.ranking("xq", scoring.parse_period("2026"))}
+    assert year["yx"].target_met is False and not year["yx"].excellent
+
+
+def test_default_excellent_quota_is_below_the_category_size(office: Flask) -> None:
+    for code, size in (("xq", 6), ("zddw", 3)):
+        quota = scoring.excellent_quota(code, size)
+        assert 0 < quota < size
+    named = scoring.excellent_units("xq", 2026)
+    assert len(named) <= scoring.excellent_quota("xq", 6)
+    assert all(r.target_met is not False for r in named)
+
+
+def test_ignored_request_is_penalised_at_its_deadline_without_closing(app: Flask) -> None:
+    editor = user("editor")
+    request = requests.create_request(
+        editor, "冬季供暖", "请报送供暖保障情况", local_today() + timedelta(days=2), unit_codes=["jq"]
+    )
+    request.deadline = local_today() - timedelta(days=3)  # the deadline passed; nobody touched it since
+    db.session.commit()
+    jq = scoring.ledger("jq", scoring.parse_period(str(request.deadline.year)))
+    assert [(e.cause, e.occurred_on) for e in jq] == [("request_missing", request.deadline)]

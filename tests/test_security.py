@@ -196,7 +196,7 @@ def test_own_password_change_keeps_this_session_and_ends_the_others(app: Flask) 
         {"action": "password", "password": NEW_PASSWORD},
         {"action": "deactivate"},
         {"action": "update", "role": "reporter", "unit": "yx", "clearance": "内部"},
-        {"action": "update", "role": "editor", "unit": "", "clearance": "秘密"},
+        {"action": "update", "role": "editor", "unit": "", "clearance": "机密"},
         {"action": "update", "role": "editor", "unit": "yx", "clearance": "内部"},
     ],
     ids=["password-reset", "deactivation", "role", "clearance", "unit"],
@@ -513,3 +513,16 @@ def test_main_pages_raise_no_csp_violation(live_server: tuple[str, int]) -> None
             assert problems == []
         finally:
             browser.close()
+
+
+def test_unreachable_rate_limit_storage_does_not_lock_everyone_out(
+    tmp_path: Path, segmenter: Segmenter
+) -> None:
+    app = make_app(
+        tmp_path, segmenter, WTF_CSRF_ENABLED=False, XINXI_RATELIMIT_STORAGE="redis://127.0.0.1:1/0"
+    )
+    with app.app_context():
+        demo.seed_structure()
+        assert _attempt(app.test_client(), "editor") == 200
+        login(app.test_client(), "editor")
+        close_app(app)

@@ -126,11 +126,18 @@ def import_command(paths: tuple[str, ...], unit_code: str, level: str, batch_siz
             if len(pending) >= batch_size:
                 flush()
         flush()
-    click.echo(f"已导入 {imported} 条，跳过 {skipped} 条已导入，失败 {len(failed)} 条")
+    skipped_note = f"跳过 {skipped} 条已导入，" if skipped else ""
+    click.echo(f"已导入 {imported} 条，{skipped_note}失败 {len(failed)} 条")
     for line in failed:
         click.echo(f"  {line}", err=True)
     if failed and not imported and not skipped:
         raise SystemExit(1)
+
+
+@click.command("items-hash")
+def items_hash_command() -> None:
+    """Give items stored before content hashes their hash (`import` also does this first)."""
+    click.echo(f"已为 {items.backfill_content_hashes()} 条信息补算内容指纹")
 
 
 @click.command("reindex")
@@ -255,6 +262,7 @@ def register(app: Flask) -> None:
         create_user_command,
         api_token_command,
         import_command,
+        items_hash_command,
         reindex_command,
         index_check_command,
         retag_command,

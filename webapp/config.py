@@ -71,6 +71,8 @@ def load_config(instance: Path, overrides: dict[str, Any] | None = None) -> dict
         "RATELIMIT_ENABLED": _flag(cfg.get("XINXI_RATELIMIT_ENABLED", "1")),
         "RATELIMIT_STORAGE_URI": cfg.get("XINXI_RATELIMIT_STORAGE") or "memory://",
         "RATELIMIT_KEY_PREFIX": "xinxi",
+        # A Redis outage is logged and lets logins through rather than locking everyone out.
+        "RATELIMIT_SWALLOW_ERRORS": True,
         # Failed logins only: per account (any address) and per client address (any account).
         "XINXI_LOGIN_LIMIT_ACCOUNT": cfg.get("XINXI_LOGIN_LIMIT_ACCOUNT") or "5/minute;20/hour",
         "XINXI_LOGIN_LIMIT_ADDRESS": cfg.get("XINXI_LOGIN_LIMIT_ADDRESS") or "30/minute",

@@ -78,7 +78,7 @@ class AppLimiter(Limiter):
         state: _LimiterState | None = current_app.extensions.get("xinxi_limiter")
         return state
 
-    @property  # type: ignore[override]
+    @property
     def enabled(self) -> bool:
         state = self._state()
         return state.enabled if state is not None else self._enabled_default

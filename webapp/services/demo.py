@@ -195,7 +195,9 @@ def seed_structure() -> None:
         )
     db.session.commit()
     for username, display, role, unit in USERS:
-        create_user(username, DEMO_PASSWORD, role, unit, display_name=display)
+        # The demo office handles 秘密 items (see _submit_and_review); its reporters keep the default.
+        clearance = None if role == "reporter" else "秘密"
+        create_user(username, DEMO_PASSWORD, role, unit, display_name=display, clearance=clearance)
 
 
 def _submit_and_review(

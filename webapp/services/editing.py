@@ -39,6 +39,7 @@ from webapp.services.items import (
     validated_text,
 )
 from webapp.services.units import office_unit
+from webapp.timeutil import to_local
 
 RETAG_BATCH = 200
 MERGEABLE = frozenset({"submitted", "returned"})
@@ -281,11 +282,14 @@ def record_upward_adoption(
     outlet = outlet.strip()
     if not outlet:
         raise ValidationError("请填写采用刊物或渠道，如《昨日要情》", code="outlet_required")
+    day = parse_event_date(adopted_on)
+    if day < to_local(item.submitted_at).date():
+        raise ValidationError("上级采用日期不能早于该信息的报送日期", code="invalid_date")
     row = UpwardAdoption(
         item_id=item.id,
         level=level,
         outlet=outlet[:100],
-        adopted_on=parse_event_date(adopted_on),
+        adopted_on=day,
         recorded_by_id=actor.id if actor else None,
     )
     item.upward_adoptions.append(row)

@@ -27,8 +27,11 @@ HEADERS = (
     "采用率",
     "问题信息占比",
     "年度目标",
-    "是否达标",
+    "年度进度",
+    "是否达标（仅年度）",
+    "先进单位（仅年度）",
 )
+ADOPTION_RATE_NOTE = "采用率为本期报送的信息中已被采用（含上级采用）的比例；“采用”列为本期计分的采用条数。"
 OFFICE_SETTING = "report_office"
 DEFAULT_OFFICE = "市委办公室信息科"
 
@@ -41,20 +44,26 @@ def _categories() -> list[UnitCategory]:
 
 def sections(period: Period) -> list[tuple[UnitCategory, list[scoring.RankingRow]]]:
     """Each category with its ranking for the period."""
-    return [(category, scoring.ranking(category.code, period)) for category in _categories()]
+    return [
+        (category, scoring.ranking(category.code, period))
+        for category in _categories()
+        if not category.units or not all(unit.is_office for unit in category.units)
+    ]
 
 
 def ranking_report(period: Period, viewer: User | None) -> RankingReport:
     """The plain data of the 通报: rankings per category, 先进单位 for a year, 迟报/漏报 notes (quoting
     only titles `viewer` may see)."""
     parts = sections(period)
-    excellent: list[str] = []
-    if len(period.key) == 4:
-        for category, _ in parts:
-            excellent.extend(
-                f"{category.name}：{row.unit.name}"
-                for row in scoring.excellent_units(category.code, period.year)
-            )
+    excellent = [
+        f"{category.name}：{row.unit.name}" for category, rows in parts for row in rows if row.excellent
+    ]
+    unqualified = [
+        f"{category.name}：{row.unit.name}"
+        for category, rows in parts
+        for row in rows
+        if row.target_met is False
+    ]
     unit_ids = [row.unit.id for _, rows in parts for row in rows]
     notes = [
         f"{r.item.unit.name}：{visible_title(viewer, r.item) or '一条信息'}（迟报 {r.hours:.1f} 小时）"
@@ -84,6 +93,7 @@ def ranking_report(period: Period, viewer: User | None) -> RankingReport:
                         target=row.target,
                         target_met=row.target_met,
                         rank_change=row.rank_change,
+                        progress=None if period.is_year else row.progress,
                     )
                     for row in rows
                 ],
@@ -91,7 +101,10 @@ def ranking_report(period: Period, viewer: User | None) -> RankingReport:
             for category, rows in parts
         ],
         excellent_units=excellent,
+        unqualified_units=unqualified,
         late_or_missing=notes,
+        yearly=period.is_year,
+        notes=[scoring.EXCELLENT_RULE, ADOPTION_RATE_NOTE] if period.is_year else [ADOPTION_RATE_NOTE],
     )
 
 
@@ -116,7 +129,9 @@ def _rows(period: Period) -> list[list[object]]:
                     round(row.adoption_rate, 4),
                     round(row.problem_share, 4),
                     row.target if row.target is not None else "",
+                    round(row.progress, 4) if row.progress is not None else "",
                     "" if row.target_met is None else ("合格" if row.target_met else "不合格"),
+                    "先进" if row.excellent else "",
                 ]
             )
     return table
@@ -142,10 +157,11 @@ def ranking_xlsx(period: Period) -> tuple[str, bytes]:
         cell.alignment = Alignment(horizontal="center")
     for row in _rows(period):
         sheet.append(row)
-    for column in ("H", "I"):
+    for column in ("H", "I", "K"):
         for cell in sheet[column][1:]:
             cell.number_format = "0.0%"
-    for column, width in zip("ABCDEFGHIJK", (14, 6, 8, 26, 8, 6, 6, 8, 12, 8, 8), strict=True):
+    widths = (14, 6, 8, 26, 8, 6, 6, 8, 12, 8, 8, 12, 10)
+    for column, width in zip("ABCDEFGHIJKLM", widths, strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
     workbook.save(buffer)

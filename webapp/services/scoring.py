@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import selectinload
@@ -33,7 +33,8 @@ from webapp.services.errors import Forbidden, NotFound, ValidationError
 from webapp.timeutil import local_today, to_local
 
 RESCORE_BATCH = 500
-DEFAULT_EXCELLENT = {"xq": 6, "szbm": 10, "zddw": 6}
+SETTLED_KEY = "requests_settled_through"  # the day up to which due request penalties were written
+DEFAULT_EXCELLENT: dict[str, int] = {}  # per category code; unset: about a third of the category
 
 
 @dataclass(frozen=True)
@@ -165,11 +166,11 @@ def item_entries(item: Item, book: RuleBook) -> list[ScoreEntry]:
         )
     rows: list[tuple[date, float, str, int | None, str]] = []
     if outlets:
-        first_day = min(o[0] for o in outlets)
+        outlets.sort(key=lambda o: (o[0], o[2] != "adoption", o[3]))
+        first_day = outlets[0][0]
         _, first_rules = book.at(first_day)
         if first_rules.multi_outlet == "highest":
-            best = max(outlets, key=lambda o: (o[1], -o[0].toordinal()))
-            rows.append(best)
+            rows.extend(_increments(outlets))
         else:
             rows.extend(outlets)
         if item.kind == "problem" and first_rules.problem_bonus:
@@ -205,6 +206,23 @@ def item_entries(item: Item, book: RuleBook) -> list[ScoreEntry]:
             )
         )
     return [e for e in entries if e.points]
+
+
+def _increments(
+    outlets: list[tuple[date, float, str, int, str]],
+) -> list[tuple[date, float, str, int | None, str]]:
+    """ "Only the highest outlet counts", without moving credit between periods: each adoption, in date
+    order, scores what it adds over the best one before it, on its own day. The item's total is its
+    highest outlet, and a later, higher adoption never takes points away from a period already reported."""
+    rows: list[tuple[date, float, str, int | None, str]] = []
+    best = 0.0
+    for day, points, cause, source_id, note in outlets:
+        if points > best:
+            rows.append(
+                (day, points - best, cause, source_id, note if not best else f"{note}（高于此前采用，补差）")
+            )
+            best = points
+    return rows
 
 
 def late_report_hours(item: Item, book: RuleBook | None = None) -> float | None:
@@ -299,6 +317,28 @@ def rescore_missed(missed: MissedReport, book: RuleBook | None = None) -> None:
         db.session.add(entry)
 
 
+def settle_due_requests(today: date | None = None) -> None:
+    """Write the penalties of requests whose deadline has passed since the last settlement: a penalty
+    is due at the deadline, whether or not anyone touches the request again."""
+    today = today or local_today()
+    settled = setting(SETTLED_KEY, None)
+    since = date.fromisoformat(settled) if settled else date(FIRST_YEAR, 1, 1)
+    if since >= today:
+        return
+    due = db.session.scalars(
+        db.select(Request).where(Request.deadline >= since, Request.deadline < today)
+    ).all()
+    book = rule_book() if due else None
+    for request in due:
+        rescore_request(request, book)
+    row = db.session.get(Setting, SETTLED_KEY)
+    if row is None:
+        db.session.add(Setting(key=SETTLED_KEY, value=today.isoformat()))
+    else:
+        row.value = today.isoformat()
+    db.session.commit()
+
+
 def rescore_all(progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the ledger from the facts (rule changes, repairs); return how many items were scored."""
     book = rule_book()
@@ -348,57 +388,126 @@ def add_correction(actor: User | None, unit_code: str, day: date, points: float,
 
 # --- periods, rankings, targets --------------------------------------------------------------------
 
-PERIOD = re.compile(r"^(\d{4})(?:-(\d{2})|-Q([1-4]))?$")
+PERIOD = re.compile(r"^(\d{4})(?:-(\d{2})|-Q([1-4])|-(ytd))?$", re.IGNORECASE)
+RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*[~～至]\s*(\d{4}-\d{2}-\d{2})$")
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+MAX_RANGE_DAYS = 366 * 10
+PERIOD_HELP = "统计期间格式应为 YYYY、YYYY-MM、YYYY-Qn、YYYY-ytd（年初至今）或 YYYY-MM-DD~YYYY-MM-DD"
 
 
 @dataclass(frozen=True)
 class Period:
-    """A month (2026-10), a quarter (2026-Q3) or a year (2026), as a half-open date range."""
+    """A month (2026-10), a quarter (2026-Q3), a year (2026) or any span of days
+    (2026-01-01~2026-05-31, year to date: 2026-ytd), as a half-open date range."""
 
     key: str
     start: date
     end: date  # exclusive
     label: str
+    kind: str = "year"  # month | quarter | year | range
 
     @property
     def year(self) -> int:
         return self.start.year
 
+    @property
+    def is_year(self) -> bool:
+        """A whole calendar year: the only period with a 合格/不合格 verdict and 先进单位."""
+        return self.kind == "year"
+
     def previous(self) -> Period:
         """The period of the same length just before this one."""
-        if len(self.key) == 4:
+        if self.kind == "year":
             return parse_period(str(self.year - 1))
-        if "Q" in self.key:
+        if self.kind == "quarter":
             quarter = int(self.key[-1])
             return parse_period(f"{self.year - 1}-Q4" if quarter == 1 else f"{self.year}-Q{quarter - 1}")
-        month = self.start.month
-        return parse_period(f"{self.year - 1}-12" if month == 1 else f"{self.year}-{month - 1:02d}")
+        if self.kind == "month":
+            month = self.start.month
+            return parse_period(f"{self.year - 1}-12" if month == 1 else f"{self.year}-{month - 1:02d}")
+        length = self.end - self.start
+        return date_range(self.start - length, self.start - timedelta(days=1))
+
+
+def _range_label(start: date, last: date) -> str:
+    """1–5月 style labels for whole months, else day by day."""
+    whole_months = start.day == 1 and (last + timedelta(days=1)).day == 1
+    if whole_months and start.year == last.year:
+        months = f"{start.month}月" if start.month == last.month else f"{start.month}–{last.month}月"
+        return f"{start.year}年{months}"
+    if whole_months:
+        return f"{start.year}年{start.month}月至{last.year}年{last.month}月"
+    tail = (
+        f"{last.month}月{last.day}日"
+        if last.year == start.year
+        else f"{last.year}年{last.month}月{last.day}日"
+    )
+    return f"{start.year}年{start.month}月{start.day}日至{tail}"
+
+
+def date_range(start: date, last: date, key: str | None = None) -> Period:
+    """A span of days from `start` to `last`, both included."""
+    if last < start:
+        raise ValidationError("统计期间的结束日期不能早于开始日期", code="invalid_period")
+    if (last - start).days > MAX_RANGE_DAYS or not FIRST_YEAR <= start.year <= last.year <= LAST_YEAR:
+        raise ValidationError(
+            f"统计期间应在 {FIRST_YEAR}–{LAST_YEAR} 年之间、不超过十年", code="invalid_period"
+        )
+    return Period(
+        key or f"{start.isoformat()}~{last.isoformat()}",
+        start,
+        last + timedelta(days=1),
+        _range_label(start, last),
+        "range",
+    )
 
 
 def parse_period(text: str) -> Period:
-    """Parse YYYY, YYYY-MM or YYYY-Qn."""
-    match = PERIOD.match((text or "").strip())
+    """Parse YYYY, YYYY-MM, YYYY-Qn, YYYY-ytd or YYYY-MM-DD~YYYY-MM-DD."""
+    text = (text or "").strip()
+    span = RANGE.match(text)
+    if span:
+        try:
+            first, last = date.fromisoformat(span.group(1)), date.fromisoformat(span.group(2))
+        except ValueError:
+            raise ValidationError("统计期间中的日期无效", code="invalid_period") from None
+        return date_range(first, last)
+    match = PERIOD.match(text)
     if not match:
-        raise ValidationError("统计期间格式应为 YYYY、YYYY-MM 或 YYYY-Qn", code="invalid_period")
+        raise ValidationError(PERIOD_HELP, code="invalid_period")
     year = int(match.group(1))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValidationError(f"年份应在 {FIRST_YEAR}–{LAST_YEAR} 之间", code="invalid_period")
     if match.group(2):
         month = int(match.group(2))
         if not 1 <= month <= 12:
             raise ValidationError("月份应在 01–12 之间", code="invalid_period")
         end = date(year + (month == 12), month % 12 + 1, 1)
-        return Period(text, date(year, month, 1), end, f"{year}年{month}月")
+        return Period(text, date(year, month, 1), end, f"{year}年{month}月", "month")
     if match.group(3):
         quarter = int(match.group(3))
         start = date(year, 3 * quarter - 2, 1)
         end = date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1)
         names = "一二三四"
-        return Period(text, start, end, f"{year}年第{names[quarter - 1]}季度")
-    return Period(text, date(year, 1, 1), date(year + 1, 1, 1), f"{year}年度")
+        return Period(text, start, end, f"{year}年第{names[quarter - 1]}季度", "quarter")
+    if match.group(4):
+        today = local_today()
+        last = min(date(year, 12, 31), today) if year <= today.year else date(year, 1, 1)
+        period = date_range(date(year, 1, 1), last, key=f"{year}-ytd")
+        return Period(
+            period.key, period.start, period.end, f"{year}年1月1日至{last.month}月{last.day}日", "range"
+        )
+    return Period(text, date(year, 1, 1), date(year + 1, 1, 1), f"{year}年度", "year")
 
 
 @dataclass
 class RankingRow:
-    """One unit's figures for a period."""
+    """One unit's figures for a period.
+
+    `adopted` counts the items whose adoption scored in the period (the points' basis);
+    `adopted_of_submitted` counts the items submitted in the period that have been adopted, whenever:
+    the adoption rate is that share of `submitted`, so it is a fraction by construction.
+    """
 
     rank: int
     unit: Unit
@@ -406,17 +515,25 @@ class RankingRow:
     adopted: int
     submitted: int
     problem: int
+    adopted_of_submitted: int = 0
     target: float | None = None
-    target_met: bool | None = None
+    year_points: float = 0.0  # the calendar year's points up to the period's end (target progress)
+    target_met: bool | None = None  # the year-end verdict (合格): only for a whole-year period
     rank_change: int | None = None
+    excellent: bool = False
 
     @property
     def adoption_rate(self) -> float:
-        return self.adopted / self.submitted if self.submitted else 0.0
+        return self.adopted_of_submitted / self.submitted if self.submitted else 0.0
 
     @property
     def problem_share(self) -> float:
         return self.problem / self.submitted if self.submitted else 0.0
+
+    @property
+    def progress(self) -> float | None:
+        """Share of the yearly target reached (may pass 1.0), or None without a target."""
+        return self.year_points / self.target if self.target else None
 
 
 def _utc_bounds(period: Period) -> tuple[datetime, datetime]:
@@ -455,11 +572,15 @@ def _adopted(unit_ids: Sequence[int], period: Period) -> dict[int, int]:
     return dict(rows)
 
 
-def _submitted(unit_ids: Sequence[int], period: Period) -> tuple[dict[int, int], dict[int, int]]:
-    """Items each unit submitted in the period (comprehensive items are the office's, not a unit's)."""
+def _submitted(
+    unit_ids: Sequence[int], period: Period
+) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
+    """Items each unit submitted in the period, the problem items among them, and those of them that
+    were adopted (locally or upward, whenever). Comprehensive items are the office's, not a unit's."""
     start, end = _utc_bounds(period)
+    adopted = Item.adoptions.any() | Item.upward_adoptions.any()
     rows = db.session.execute(
-        db.select(Item.unit_id, Item.kind, db.func.count(Item.id))
+        db.select(Item.unit_id, Item.kind, adopted, db.func.count(Item.id))
         .where(
             Item.unit_id.in_(unit_ids),
             Item.submitted_at >= start,
@@ -467,15 +588,18 @@ def _submitted(unit_ids: Sequence[int], period: Period) -> tuple[dict[int, int],
             Item.is_comprehensive.is_(False),
             visible_clause(None),  # withdrawn items count nowhere
         )
-        .group_by(Item.unit_id, Item.kind)
+        .group_by(Item.unit_id, Item.kind, adopted)
     ).all()
     submitted: Counter[int] = Counter()
     problem: Counter[int] = Counter()
-    for unit_id, kind, count in rows:
+    used: Counter[int] = Counter()
+    for unit_id, kind, was_adopted, count in rows:
         submitted[unit_id] += count
         if kind == "problem":
             problem[unit_id] += count
-    return dict(submitted), dict(problem)
+        if was_adopted:
+            used[unit_id] += count
+    return dict(submitted), dict(problem), dict(used)
 
 
 def competition_ranks(values: Sequence[float]) -> list[int]:
@@ -496,10 +620,16 @@ def category_units(category_code: str) -> tuple[UnitCategory, list[Unit]]:
 def _ranked(units: list[Unit], period: Period) -> list[RankingRow]:
     ids = [u.id for u in units]
     points, adopted = _points(ids, period), _adopted(ids, period)
-    submitted, problem = _submitted(ids, period)
+    submitted, problem, used = _submitted(ids, period)
     rows = [
         RankingRow(
-            0, u, points.get(u.id, 0.0), adopted.get(u.id, 0), submitted.get(u.id, 0), problem.get(u.id, 0)
+            0,
+            u,
+            points.get(u.id, 0.0),
+            adopted.get(u.id, 0),
+            submitted.get(u.id, 0),
+            problem.get(u.id, 0),
+            used.get(u.id, 0),
         )
         for u in units
     ]
@@ -510,17 +640,25 @@ def _ranked(units: list[Unit], period: Period) -> list[RankingRow]:
 
 
 def ranking(category_code: str, period: Period) -> list[RankingRow]:
-    """The ranking of one unit category for a period, with rank changes and yearly targets."""
+    """The ranking of one unit category for a period, with rank changes, progress towards the yearly
+    target, and for a whole year the verdict (合格) and the 先进单位."""
+    settle_due_requests()
     _, units = category_units(category_code)
     rows = _ranked(units, period)
     before = {r.unit.id: r.rank for r in _ranked(units, period.previous())}
     targets = yearly_targets(category_code, period.year)
-    year_points = _points([u.id for u in units], parse_period(str(period.year)))
+    year = parse_period(str(period.year))
+    to_date = date_range(year.start, min(period.end, year.end) - timedelta(days=1))
+    year_points = _points([u.id for u in units], to_date)
     for row in rows:
         row.rank_change = before[row.unit.id] - row.rank if row.unit.id in before else None
         row.target = targets.get(row.unit.id)
-        if row.target is not None:
-            row.target_met = year_points.get(row.unit.id, 0.0) >= row.target
+        row.year_points = year_points.get(row.unit.id, 0.0)
+        if row.target is not None and period.is_year:
+            row.target_met = row.year_points >= row.target
+    if period.is_year:
+        for row in _excellent(category_code, rows):
+            row.excellent = True
     return rows
 
 
@@ -565,17 +703,61 @@ def set_target(actor: User | None, unit_code: str, year: int, points: float | No
     db.session.commit()
 
 
-def excellent_units(category_code: str, year: int) -> list[RankingRow]:
-    """The year's best units of a category (先进单位), the configured top N by points."""
+def _check_excellent_counts(value: Any) -> None:
+    """先进 quotas: whole numbers per known category, each below the category's number of units."""
+    if not isinstance(value, dict):
+        raise ValidationError("先进单位名额应为 {类别编码: 名额}", code="invalid_setting")
+    for code, quota in value.items():
+        category = db.session.scalar(db.select(UnitCategory).where(UnitCategory.code == code))
+        if category is None:
+            raise ValidationError(f"没有编码为 {code} 的单位类别", code="invalid_setting")
+        if not isinstance(quota, int) or isinstance(quota, bool) or quota < 0:
+            raise ValidationError(f"“{category.name}”的先进单位名额应为非负整数", code="invalid_setting")
+        size = sum(1 for unit in category.units if unit.active)
+        if quota >= size:
+            raise ValidationError(
+                f"“{category.name}”共 {size} 个单位，先进单位名额应少于 {size}（现为 {quota}）",
+                code="invalid_setting",
+            )
+
+
+def excellent_quota(category_code: str, size: int) -> int:
+    """How many 先进单位 a category names: the configured quota, else about a third of it; always
+    fewer than the category has units, so that the title means something."""
     counts = setting("excellent_counts", DEFAULT_EXCELLENT)
-    top = int(counts.get(category_code, 0))
-    return [
-        row for row in ranking(category_code, parse_period(str(year))) if row.rank <= top and row.points > 0
-    ]
+    quota = int(counts[category_code]) if category_code in counts else round(size / 3)
+    return max(0, min(quota, size - 1))
+
+
+def _excellent(category_code: str, rows: list[RankingRow]) -> list[RankingRow]:
+    """The stated rule: by points, then adopted items; no unit with no points or short of its target
+    (不合格); and a tie that straddles the quota's cut-off is left out whole rather than drawn by lot."""
+    quota = excellent_quota(category_code, len(rows))
+    eligible = sorted(
+        (r for r in rows if r.points > 0 and r.target_met is not False), key=lambda r: (-r.points, -r.adopted)
+    )
+    chosen = eligible[:quota]
+    if chosen and len(eligible) > quota:
+        cut = (chosen[-1].points, chosen[-1].adopted)
+        if (eligible[quota].points, eligible[quota].adopted) == cut:
+            chosen = [r for r in chosen if (r.points, r.adopted) != cut]
+    return chosen
+
+
+EXCELLENT_RULE = (
+    "先进单位按年度得分排序、同分比采用条数，名额少于该类别单位数；年度目标未完成（不合格）或无得分的单位"
+    "不列入；名额线上同分同采用数的单位均不列入。"
+)
+
+
+def excellent_units(category_code: str, year: int) -> list[RankingRow]:
+    """The year's best units of a category (先进单位), by the stated rule (EXCELLENT_RULE)."""
+    return [row for row in ranking(category_code, parse_period(str(year))) if row.excellent]
 
 
 def ledger(unit_code: str, period: Period, cause: str | None = None) -> list[ScoreEntry]:
     """The ledger rows behind a unit's figure for a period (what a click on a number shows)."""
+    settle_due_requests()
     unit = db.session.scalar(db.select(Unit).where(Unit.code == unit_code))
     if unit is None:
         raise NotFound(f"没有编码为 {unit_code} 的报送单位")
@@ -601,9 +783,11 @@ def setting(key: str, default: Any) -> Any:
 
 
 def save_setting(actor: User | None, key: str, value: Any) -> None:
-    """Store an office setting (administrators only)."""
+    """Store an office setting (administrators only), checked where the office's rules constrain it."""
     if actor is not None and actor.role != "admin":
         raise Forbidden("只有管理员可以修改设置")
+    if key == "excellent_counts":
+        _check_excellent_counts(value)
     row = db.session.get(Setting, key)
     if row is None:
         db.session.add(Setting(key=key, value=value))

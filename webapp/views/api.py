@@ -13,10 +13,11 @@ from webapp.converters import MAX_ID, parse_id
 from webapp.extensions import client_address, csrf, db, limiter
 from webapp.models import Item, Unit
 from webapp.openapi import openapi_spec
-from webapp.services import balance, bulletins, items, scoring, searching
+from webapp.services import balance, bulletins, items, reports, scoring, searching
 from webapp.services.access import is_reader
 from webapp.services.errors import DomainError, Forbidden, ValidationError
 from webapp.services.users import user_for_token
+from webapp.timeutil import local_today
 from webapp.views.bulletins import docx_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -231,33 +232,42 @@ def stats_balance() -> Response:
 @bp.get("/stats/ranking")
 @token_required
 def stats_ranking() -> Response:
+    """Rankings for a period: one category (`category`), or every category when it is omitted."""
     _stats_reader()
-    category = request.args.get("category")
-    if not category:
-        raise ValidationError("请指定单位类别 category", code="category_required")
-    period = scoring.parse_period(request.args.get("period", ""))
-    rows = scoring.ranking(category, period)
-    return jsonify(
-        period=period.key,
-        label=period.label,
-        category=category,
-        rows=[
-            {
-                "rank": r.rank,
-                "unit": r.unit.code,
-                "unit_name": r.unit.name,
-                "points": r.points,
-                "adopted": r.adopted,
-                "submitted": r.submitted,
-                "adoption_rate": round(r.adoption_rate, 4),
-                "problem_share": round(r.problem_share, 4),
-                "rank_change": r.rank_change,
-                "target": r.target,
-                "target_met": r.target_met,
-            }
-            for r in rows
-        ],
+    period = scoring.parse_period(request.args.get("period") or f"{local_today():%Y-%m}")
+    code = request.args.get("category")
+    parts = (
+        [(scoring.category_units(code)[0], scoring.ranking(code, period))]
+        if code
+        else reports.sections(period)
     )
+    listed = [
+        {"category": c.code, "name": c.name, "rows": [_ranking_json(r) for r in rows]} for c, rows in parts
+    ]
+    body: dict[str, Any] = {"period": period.key, "label": period.label, "categories": listed}
+    if code:
+        body.update(category=code, rows=listed[0]["rows"])
+    return jsonify(body)
+
+
+def _ranking_json(row: scoring.RankingRow) -> dict[str, Any]:
+    return {
+        "rank": row.rank,
+        "unit": row.unit.code,
+        "unit_name": row.unit.name,
+        "points": row.points,
+        "adopted": row.adopted,
+        "submitted": row.submitted,
+        "adopted_of_submitted": row.adopted_of_submitted,
+        "adoption_rate": round(row.adoption_rate, 4),
+        "problem_share": round(row.problem_share, 4),
+        "rank_change": row.rank_change,
+        "target": row.target,
+        "progress": None if row.progress is None else round(row.progress, 4),
+        "qualified": row.target_met,
+        "target_met": row.target_met,
+        "excellent": row.excellent,
+    }
 
 
 @bp.get("/publications")

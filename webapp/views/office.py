@@ -112,15 +112,25 @@ def rankings() -> str:
         period=period,
         sections=reports.sections(period),
         charts=charts,
-        year_points=_year_points(period),
+        quick_periods=_quick_periods(),
+        excellent_rule=scoring.EXCELLENT_RULE,
     )
 
 
-def _year_points(period: scoring.Period) -> dict[int, float]:
-    year = scoring.parse_period(str(period.year))
-    return {
-        row.unit.id: row.points for category in _categories() for row in scoring.ranking(category.code, year)
-    }
+def _quick_periods() -> list[tuple[str, str]]:
+    """The periods an office reports most: this month, last month, this quarter, the year so far,
+    last year."""
+    today = local_today()
+    month = scoring.parse_period(f"{today:%Y-%m}")
+    quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    return [
+        (month.key, "本月"),
+        (month.previous().key, "上月"),
+        (quarter, "本季度"),
+        (f"{today.year}-ytd", "年初至今"),
+        (str(today.year), "本年度"),
+        (str(today.year - 1), "上年度"),
+    ]
 
 
 @bp.route("/rankings/export.<kind>")
