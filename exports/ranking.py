@@ -69,6 +69,8 @@ class RankingReport:
     excellent_units: Sequence[str] = ()
     late_or_missing: Sequence[str] = ()
     unqualified_units: Sequence[str] = ()
+    # Further numbered sections after the tables, each (heading, paragraphs): upward reporting, 约稿 …
+    extra_sections: Sequence[tuple[str, Sequence[str]]] = ()
     yearly: bool = True  # the last column is the verdict (是否达标); else the target progress (年度进度)
 
 
@@ -236,6 +238,13 @@ def _report_elements(report: RankingReport, f: dh.ElementFactory) -> Iterator[Ba
         headings.append(layout.RANKING_EXCELLENT_HEADING)
     if unqualified:
         headings.append(layout.RANKING_UNQUALIFIED_HEADING)
+    extras = [
+        (_one_line(title), [_one_line(line) for line in lines if _one_line(line)])
+        for title, lines in report.extra_sections
+        if _one_line(title)
+    ]
+    extras = [(title, lines) for title, lines in extras if lines]
+    headings.extend(title for title, _ in extras)
     if late:
         headings.append(layout.RANKING_LATE_HEADING)
     if notes:
@@ -265,6 +274,11 @@ def _report_elements(report: RankingReport, f: dh.ElementFactory) -> Iterator[Ba
         yield f.paragraph(
             layout.BODY_PARA, [(layout.RANKING_LIST_SEPARATOR.join(unqualified) + "。", layout.BODY_RUN)]
         )
+    for _, lines in extras:
+        yield heading(index)
+        index += 1
+        for line in lines:
+            yield f.paragraph(layout.BODY_PARA, [(line, layout.BODY_RUN)])
     if late:
         yield heading(index)
         index += 1

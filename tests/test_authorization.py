@@ -29,7 +29,7 @@ from nlp import Segmenter
 from tests.conftest import close_app, make_app
 from webapp.extensions import db
 from webapp.models import LEVELS, BulletinIssue, Item, Request, SavedSearch, Unit, User
-from webapp.services import bulletins, demo, editing, items, requests, users
+from webapp.services import bulletins, demo, editing, items, requests, upward, users
 from webapp.services.bulletins import EntryInput
 
 PASSWORD = "Authz-test-Pass-2026"
@@ -135,7 +135,7 @@ def _build_office(app: Flask) -> Office:
     editing.merge_items(editor, [s.id for s in sources], f"{_canary(n + 1)}综合：秋粮收购进展")
     n += 1
     # Upward adoption, a leader's instruction, a late emergency.
-    editing.record_upward_adoption(editor, made["nyj", "机密"].id, "central", "《昨日要情》", None)
+    upward.record_upward(editor, made["nyj", "机密"].id, "zryq", "adopted", None)
     editing.record_instruction(editor, made["yx", "秘密"].id, "张书记", "municipal", None, "请抓好落实")
     n += 1
     _submit(
@@ -169,6 +169,9 @@ def _build_office(app: Flask) -> Office:
             level="公开",
         ),
     )
+    # A withdrawn item: nobody but administrators sees it anywhere.
+    admin = db.session.scalar(db.select(User).where(User.username == "admin_top"))
+    items.withdraw_item(admin, made["yx", "内部"].id, "重复报送")
     # Every item's canary: what it was submitted with (the merge and the request carry their own).
     for item in db.session.scalars(db.select(Item)):
         found = re.findall(r"Qzc\d{4}k", item.title)
@@ -315,7 +318,9 @@ def test_no_route_shows_what_the_user_may_not_see(office: Office, viewer: Viewer
     forbidden = _forbidden(office, viewer)
     client = _client(office, viewer)
     leaks, errors = [], []
-    for endpoint, url in _route_urls(office):
+    urls = _route_urls(office)
+    print(f"{viewer.name}: {len(urls)} URLs of {len({e for e, _ in urls})} GET routes")
+    for endpoint, url in urls:
         status, _, text = _get(office, client, viewer, url)
         if status >= 500:
             errors.append(f"{status} {url}")
@@ -351,6 +356,7 @@ def test_crawl_from_home_shows_nothing_forbidden(office: Office, viewer: Viewer)
                 continue
             if href not in seen:
                 queue.append(href)
+    print(f"{viewer.name}: crawled {len(seen)} pages")
     assert not errors, errors
     assert not leaks, "\n".join(leaks)
     if viewer.role is not None:

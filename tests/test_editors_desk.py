@@ -14,9 +14,10 @@ from nlp import Segmenter, Token
 from tests.conftest import bearer, close_app, login, make_app, submit, user
 from webapp.extensions import db
 from webapp.models import AuditEvent, BulletinIssue, Item
-from webapp.services import audit, bulletins, demo, editing, items
+from webapp.services import audit, bulletins, demo, editing, items, upward
 from webapp.services.bulletins import EntryInput
 from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationError
+from webapp.timeutil import local_today
 
 FARM = "市农业农村局推进高标准农田建设，今年新建高标准农田3.5万亩，带动农民人均增收600余元。"
 SEWAGE = "部分乡镇农村生活污水处理设施存在建而不用问题，运维经费缺口较大，管网配套滞后。"
@@ -86,7 +87,7 @@ def test_merge_credits_every_source_unit(app: Flask) -> None:
     b = submit("平定县推进农田建设", FARM, unit="pdx").item
     merged = editing.merge_items(editor, [a.id, b.id], "全市高标准农田建设综述")
     assert merged.is_comprehensive and merged.status == "submitted"
-    assert {u.code for u in merged.credited_units} == {"yx", "pdx"}
+    assert {u.code for u in merged.source_units} == {"yx", "pdx"}
     assert a.status == b.status == "merged"
     assert "盂县人民政府办公室" in merged.clean_text
     with pytest.raises(Conflict):
@@ -100,15 +101,16 @@ def test_merge_credits_every_source_unit(app: Flask) -> None:
 def test_upward_adoption_and_instruction_are_recorded(app: Flask) -> None:
     editor = user("editor")
     item = _adopted("农田建设经验")
-    editing.record_upward_adoption(editor, item.id, "province", "《昨日要情》", "2026-11-01")
-    editing.record_instruction(editor, item.id, "张省长", "provincial", "2026-11-02", "此经验可推广")
+    today = local_today().isoformat()
+    upward.record_upward(editor, item.id, "zryq", "adopted", today)
+    editing.record_instruction(editor, item.id, "张省长", "provincial", today, "此经验可推广")
     db.session.refresh(item)
-    assert item.upward_adoptions[0].outlet == "《昨日要情》"
+    assert item.upward_reports[0].outlet.name == "国办《昨日要情》"
     assert item.instructions[0].leader == "张省长"
     with pytest.raises(ValidationError):
         editing.record_instruction(editor, item.id, "", "provincial", None)
     with pytest.raises(ValidationError):
-        editing.record_upward_adoption(editor, item.id, "county", "x", None)
+        upward.record_upward(editor, item.id, "county", "adopted", None)
 
 
 def test_bulk_actions_write_one_audit_row_each(app: Flask) -> None:

@@ -10,7 +10,7 @@ from flask import Flask
 from tests.conftest import user
 from webapp.extensions import db
 from webapp.models import Item, Request
-from webapp.services import editing, items, requests, scoring, timeliness
+from webapp.services import editing, items, requests, scoring, timeliness, upward
 from webapp.services.errors import ValidationError
 from webapp.timeutil import SHANGHAI, local_today
 
@@ -69,7 +69,7 @@ def office(any_db_app: Flask) -> Flask:
     adopt(make_item("yx", "2026-10-09", kind="problem"), "yqxx", "2026-10-10")
     b = make_item("yx", "2026-10-11")
     adopt(b, "mrkb", "2026-10-12")
-    editing.record_upward_adoption(editor, b.id, "province", "《昨日要情》", "2026-10-15")
+    upward.record_upward(editor, b.id, "province", "adopted", "2026-10-15")
     editing.record_instruction(editor, b.id, "张省长", "provincial", "2026-10-20", "很好")
     # cq: 阳泉信息 (2) + 每日快报 (1) with a municipal instruction (2): 5 points.
     adopt(make_item("cq", "2026-10-07"), "yqxx", "2026-10-08")
@@ -160,15 +160,25 @@ def test_multi_outlet_each_counts_every_outlet(office: Flask) -> None:
     assert rows["yx"] == 12.0  # item b now scores 每日快报 (1) and the province (3)
 
 
-def test_merged_items_credit_every_source_unit(app: Flask) -> None:
+@pytest.mark.parametrize(
+    ("mode", "each_source", "office"), [("office", 0.0, 1.0), ("shared", 0.5, 0.0), ("each", 1.0, 0.0)]
+)
+def test_merged_item_credit_follows_the_rule(
+    app: Flask, mode: str, each_source: float, office: float
+) -> None:
+    """综合信息 is the office's own work by default (Yangquan's practice); shared or full per source
+    unit when the office says so."""
+    scoring.save_rules(None, date(2025, 1, 1), {**RULES_2025, "merged_credit": mode})
     editor = user("editor")
     a, b = make_item("yx", "2026-10-09"), make_item("pdx", "2026-10-09")
     merged = editing.merge_items(editor, [a.id, b.id], "全市综述")
     adopt(merged, "mrkb", "2026-10-10")
-    rows = {
-        r.unit.code: (r.points, r.adopted) for r in scoring.ranking("xq", scoring.parse_period("2026-10"))
-    }
-    assert rows["yx"] == rows["pdx"] == (1.0, 1)
+    rows = {r.unit.code: r.points for r in scoring.ranking("xq", scoring.parse_period("2026-10"))}
+    assert rows["yx"] == rows["pdx"] == each_source
+    ledger = scoring.ledger(merged.unit.code, scoring.parse_period("2026-10"))
+    assert sum(e.points for e in ledger) == office
+    with pytest.raises(ValidationError):
+        scoring.save_rules(None, date(2025, 1, 1), {**RULES_2025, "merged_credit": "nobody"})
 
 
 def test_requests_states_and_answers(app: Flask) -> None:
@@ -264,7 +274,7 @@ def test_a_later_higher_outlet_does_not_move_credit_between_periods(office: Flas
     editor = user("editor")
     b = db.session.scalar(db.select(Item).where(Item.title == "yx2026-10-11信息"))
     assert b is not None
-    editing.record_upward_adoption(editor, b.id, "central", "国办采用", "2026-11-03")
+    upward.record_upward(editor, b.id, "central", "adopted", "2026-11-03")
     scoring.rescore_all()
     october = {r.unit.code: r.points for r in scoring.ranking("xq", scoring.parse_period("2026-10"))}
     november = {r.unit.code: r.points for r in scoring.ranking("xq", scoring.parse_period("2026-11"))}
@@ -295,9 +305,9 @@ def test_upward_adoption_cannot_predate_the_item(office: Flask) -> None:
     b = db.session.scalar(db.select(Item).where(Item.title == "yx2026-10-11信息"))
     assert b is not None
     with pytest.raises(ValidationError):
-        editing.record_upward_adoption(
-            user("editor"), b.id, "province", "省委办公厅《每日要情》", "2026-10-01"
-        )
+        upward.record_upward(user("editor"), b.id, "province", "adopted", "2026-10-01")
+    with pytest.raises(ValidationError):
+        upward.record_upward(user("editor"), b.id, "province", "sent", "2026-10-01")
 
 
 def test_monthly_rankings_pass_no_verdict_and_name_no_excellent_units(office: Flask) -> None:

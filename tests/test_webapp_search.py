@@ -58,7 +58,8 @@ def test_permissions_are_inside_the_query(app: Flask) -> None:
     submit("秘密农田信息", FARM + "秘密", unit="yx", level="秘密")
     reporter = app.test_client().get("/api/v1/search", query_string={"q": "农田"}, headers=bearer("reporter"))
     body = reporter.get_json()
-    assert body["total"] == 2 and {h["unit"] for h in body["hits"]} == {"yx"}
+    # Own unit only, and within the reporter's clearance (内部 by default): not the 秘密 item.
+    assert body["total"] == 1 and {h["unit"] for h in body["hits"]} == {"yx"}
     assert set(body["facets"]["unit"]) == {"yx"}
     low = user("editor2")
     low.clearance = 1  # 内部

@@ -37,8 +37,16 @@ STATUS_LABELS = {
     "returned": "退回修改",
     "merged": "已合并",
 }
-# Where else an item was adopted (上级采用) and who instructed on it (批示), by level.
-UPWARD_LEVELS = {"province": "省办采用", "central": "国办/中办采用"}
+# The upper offices' outlets by tier; an item is sent up (上报) or adopted there (上级采用).
+OUTLET_TIERS = {"province": "省级", "central": "国家级"}
+UPWARD_KINDS = {"sent": "上报", "adopted": "上级采用"}
+STANDING_MEASURES = {
+    "national_rank": "全国排名",
+    "provincial_rank": "全省排名",
+    "quality_coefficient": "信息质量系数",
+    "direct_point_rank": "直报点排名",
+}
+# Who instructed on an item (批示), by level.
 INSTRUCTION_LEVELS = {"central": "中央领导", "provincial": "省级领导", "municipal": "市级领导"}
 ISSUE_STATUSES = {"draft": "草稿", "published": "已印发"}
 # What sort of item it is (信息类别), beside its kind: research pieces and emergencies score and
@@ -69,6 +77,7 @@ AUDIT_ACTIONS = {
     "assign_topic": "添加主题",
     "merge": "合并",
     "upward_adoption": "上级采用",
+    "upward_sent": "上报",
     "instruction": "领导批示",
     "withdraw": "撤回",
     "reinstate": "恢复撤回",
@@ -238,8 +247,8 @@ class Item(db.Model):  # type: ignore[name-defined,misc]
     sources: Mapped[list[ItemSource]] = relationship(
         foreign_keys="ItemSource.item_id", cascade="all, delete-orphan", order_by="ItemSource.id"
     )
-    upward_adoptions: Mapped[list[UpwardAdoption]] = relationship(
-        cascade="all, delete-orphan", order_by="UpwardAdoption.adopted_on"
+    upward_reports: Mapped[list[UpwardReport]] = relationship(
+        cascade="all, delete-orphan", order_by="(UpwardReport.reported_on, UpwardReport.id)"
     )
     instructions: Mapped[list[Instruction]] = relationship(
         cascade="all, delete-orphan", order_by="Instruction.instructed_on"
@@ -247,8 +256,9 @@ class Item(db.Model):  # type: ignore[name-defined,misc]
     request: Mapped[Request | None] = relationship(back_populates="answers")
 
     @property
-    def credited_units(self) -> list[Unit]:
-        """The units that earn credit for this item: every source unit of a comprehensive item."""
+    def source_units(self) -> list[Unit]:
+        """The units whose work the item carries: every source unit of a comprehensive item (for
+        attribution; who earns the credit is a scoring rule)."""
         if not self.sources:
             return [self.unit]
         units: dict[int, Unit] = {}
@@ -306,15 +316,48 @@ class ItemSource(db.Model):  # type: ignore[name-defined,misc]
     source: Mapped[Item] = relationship(foreign_keys=[source_id])
 
 
-class UpwardAdoption(db.Model):  # type: ignore[name-defined,misc]
-    """An item adopted by a higher office (省办, 国办/中办), e.g. into 《昨日要情》."""
+class Outlet(db.Model):  # type: ignore[name-defined,misc]
+    """An upper office's outlet (上级刊物或渠道): 省委/省政府办公厅's publications, 国办/中办 采用, 国办
+    《昨日要情》 …; its points are score rules (by outlet code, with effective dates)."""
 
-    __tablename__ = "upward_adoption"
+    __tablename__ = "outlet"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    tier: Mapped[str] = mapped_column(String(16))  # OUTLET_TIERS
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class UpwardReport(db.Model):  # type: ignore[name-defined,misc]
+    """An item sent up to an outlet (上报) or adopted by it (上级采用), on a date; the upper office's
+    own points for it may be recorded as awarded."""
+
+    __tablename__ = "upward_report"
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
-    level: Mapped[str] = mapped_column(String(16))
-    outlet: Mapped[str] = mapped_column(String(100))
-    adopted_on: Mapped[date] = mapped_column(Date)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlet.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # UPWARD_KINDS
+    reported_on: Mapped[date] = mapped_column(Date, index=True)
+    awarded_points: Mapped[float | None] = mapped_column()
+    note: Mapped[str] = mapped_column(String(200), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    outlet: Mapped[Outlet] = relationship()
+
+
+class ExternalStanding(db.Model):  # type: ignore[name-defined,misc]
+    """A figure the upper offices publish about this office for a period: a national or provincial
+    rank, a 质量系数, a rank among N direct-reporting points."""
+
+    __tablename__ = "external_standing"
+    __table_args__ = (UniqueConstraint("period", "measure"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(32), index=True)  # a period key: 2026-05, 2026-Q2, 2026
+    measure: Mapped[str] = mapped_column(String(32))  # STANDING_MEASURES
+    value: Mapped[float] = mapped_column()
+    out_of: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(200), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

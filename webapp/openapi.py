@@ -6,9 +6,13 @@ from typing import Any
 
 from search.query import MAX_QUERY_CHARS
 from webapp.converters import MAX_ID, MIN_ID
-from webapp.models import LEVELS, STATUS_LABELS
+from webapp.models import GENRES, LEVELS, OUTLET_TIERS, STATUS_LABELS, UPWARD_KINDS
+from webapp.services.scoring import PERIOD_HELP
 
 ERROR = {"$ref": "#/components/schemas/Error"}
+OUTLET = {"$ref": "#/components/schemas/Outlet"}
+UPWARD = {"$ref": "#/components/schemas/Upward"}
+RANKING_ROW = {"$ref": "#/components/schemas/RankingRow"}
 # Ids as the app's URL converter and JSON parsing accept them (see webapp.converters).
 ID = {"type": "integer", "minimum": MIN_ID, "maximum": MAX_ID}
 ID_PARAM = [{"name": "id", "in": "path", "required": True, "schema": ID}]
@@ -66,6 +70,87 @@ def openapi_spec() -> dict[str, Any]:
                         },
                         "level": {"type": ["string", "null"], "enum": [*LEVELS, None], "default": "内部"},
                         "author": {**OPT_STR, "description": "作者（超过 100 字截断）"},
+                        "genre": {
+                            "type": ["string", "null"],
+                            "enum": [*GENRES, None],
+                            "default": "dynamic",
+                            "description": "信息类别：dynamic 动态、research 调研、emergency 突发事件",
+                        },
+                        "event_time": {
+                            "type": ["string", "null"],
+                            "description": "突发事件发生时间（北京时间），必填，用于判定迟报",
+                            "examples": ["2026-11-20T08:30"],
+                        },
+                        "request_id": {
+                            "type": ["integer", "null"],
+                            "minimum": MIN_ID,
+                            "maximum": MAX_ID,
+                            "description": "所答复的约稿编号",
+                        },
+                    },
+                    "examples": [
+                        {
+                            "title": "我县突降暴雨致两村受灾",
+                            "text": "11月20日凌晨，我县突降暴雨……",
+                            "unit": "yx",
+                            "genre": "emergency",
+                            "event_time": "2026-11-20T05:30",
+                            "level": "内部",
+                        }
+                    ],
+                },
+                "Outlet": {
+                    "type": "object",
+                    "required": ["code", "name", "tier", "points", "active"],
+                    "properties": {
+                        "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"},
+                        "name": {"type": "string", "minLength": 1, "maxLength": 100},
+                        "tier": {"type": "string", "enum": list(OUTLET_TIERS)},
+                        "points": {"type": "number", "minimum": 0, "maximum": 1000},
+                        "active": {"type": "boolean"},
+                    },
+                },
+                "Upward": {
+                    "type": "object",
+                    "required": ["id", "item", "outlet", "kind", "date", "points", "note"],
+                    "properties": {
+                        "id": ID,
+                        "item": ID,
+                        "outlet": {"type": "string"},
+                        "kind": {"type": "string", "enum": list(UPWARD_KINDS)},
+                        "date": {"type": "string", "format": "date"},
+                        "points": {"type": ["number", "null"]},
+                        "note": {"type": "string"},
+                    },
+                },
+                "RankingRow": {
+                    "type": "object",
+                    "required": ["rank", "unit", "points", "adoption_rate", "excellent", "qualified"],
+                    "properties": {
+                        "rank": {"type": "integer", "minimum": 1},
+                        "unit": {"type": "string"},
+                        "unit_name": {"type": "string"},
+                        "points": {"type": "number"},
+                        "adopted": {"type": "integer", "description": "本期计分的采用条数"},
+                        "submitted": {"type": "integer"},
+                        "adopted_of_submitted": {
+                            "type": "integer",
+                            "description": "本期报送且已被采用的条数",
+                        },
+                        "adoption_rate": {"type": "number", "minimum": 0, "maximum": 1},
+                        "problem_share": {"type": "number", "minimum": 0, "maximum": 1},
+                        "rank_change": {"type": ["integer", "null"]},
+                        "target": {"type": ["number", "null"]},
+                        "progress": {
+                            "type": ["number", "null"],
+                            "description": "年度目标完成进度（截至期末）",
+                        },
+                        "qualified": {
+                            "type": ["boolean", "null"],
+                            "description": "年度考核是否合格；非年度期间为 null",
+                        },
+                        "target_met": {"type": ["boolean", "null"]},
+                        "excellent": {"type": "boolean", "description": "是否先进单位（仅年度）"},
                     },
                 },
                 "Hit": {
@@ -144,6 +229,10 @@ def openapi_spec() -> dict[str, Any]:
                         "topics": {"type": "array", "items": {"$ref": "#/components/schemas/Topic"}},
                         "keywords": {"type": "array", "items": {"type": "string"}},
                         "publications": {"type": "array", "items": {"type": "string"}},
+                        "genre": {"type": "string", "enum": list(GENRES)},
+                        "event_time": {"type": ["string", "null"], "format": "date-time"},
+                        "request_id": {"type": ["integer", "null"]},
+                        "upward": {"type": "array", "items": UPWARD},
                         "duplicates": {"type": "array", "items": {"type": "object"}},
                         "notices": {
                             "type": "array",
@@ -369,15 +458,157 @@ def openapi_spec() -> dict[str, Any]:
             },
             "/stats/ranking": {
                 "get": {
-                    "summary": "单位排名（按类别、按月/季/年）",
+                    "summary": "单位排名：一个类别，或省略 category 时全部类别",
                     "parameters": [
-                        _query("period", "YYYY-MM、YYYY-Qn 或 YYYY"),
-                        _query("category", "单位类别编码"),
+                        _query(
+                            "period",
+                            PERIOD_HELP,
+                            {"type": "string", "examples": ["2026-05", "2026-01-01~2026-05-31"]},
+                        ),
+                        _query("category", "单位类别编码（省略则返回全部类别）"),
                     ],
                     "responses": {
-                        "200": _json({"type": "object", "properties": {"rows": {"type": "array"}}}),
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["period", "label", "categories"],
+                                "properties": {
+                                    "period": {"type": "string"},
+                                    "label": {"type": "string"},
+                                    "categories": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["category", "name", "rows"],
+                                            "properties": {
+                                                "category": {"type": "string"},
+                                                "name": {"type": "string"},
+                                                "rows": {"type": "array", "items": RANKING_ROW},
+                                            },
+                                        },
+                                    },
+                                    "rows": {"type": "array", "items": RANKING_ROW},
+                                },
+                            }
+                        ),
                         **_errors(400, 401, 403),
                     },
+                }
+            },
+            "/stats/upward": {
+                "get": {
+                    "summary": "上报与上级采用：各渠道条数、全市上级采用计分、各单位分数及占全市比重",
+                    "parameters": [_query("period", PERIOD_HELP + "；省略为年初至今")],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["period", "total_points", "units", "outlets"],
+                                "properties": {
+                                    "period": {"type": "string"},
+                                    "total_points": {"type": "number"},
+                                    "sent": {"type": "integer"},
+                                    "adopted": {"type": "integer"},
+                                    "units": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["unit", "points", "share"],
+                                            "properties": {
+                                                "unit": {"type": "string"},
+                                                "points": {"type": "number"},
+                                                "share": {"type": "number", "minimum": 0, "maximum": 1},
+                                            },
+                                        },
+                                    },
+                                    "outlets": {"type": "array", "items": {"type": "object"}},
+                                },
+                            }
+                        ),
+                        **_errors(400, 401, 403),
+                    },
+                }
+            },
+            "/outlets": {
+                "get": {
+                    "summary": "上级刊物或渠道及其分值",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["outlets"],
+                                "properties": {"outlets": {"type": "array", "items": OUTLET}},
+                            }
+                        )
+                    },
+                },
+                "post": {
+                    "summary": "新增或修改上级刊物或渠道（管理员）；分值自 effective_from 起生效",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["code", "name", "tier"],
+                                    "properties": {
+                                        "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"},
+                                        "name": {"type": "string", "minLength": 1, "maxLength": 100},
+                                        "tier": {"type": "string", "enum": list(OUTLET_TIERS)},
+                                        "points": {"type": ["number", "null"], "minimum": 0, "maximum": 1000},
+                                        "effective_from": {"type": ["string", "null"], "format": "date"},
+                                        "active": {"type": "boolean"},
+                                    },
+                                },
+                                "examples": {
+                                    "zryq": {
+                                        "value": {
+                                            "code": "zryq",
+                                            "name": "国办《昨日要情》",
+                                            "tier": "central",
+                                            "points": 10,
+                                        }
+                                    }
+                                },
+                            }
+                        },
+                    },
+                    "responses": {"201": _json(OUTLET), **_errors(400, 401, 403)},
+                },
+            },
+            "/items/{id}/upward": {
+                "post": {
+                    "summary": "登记上报（sent）或上级采用（adopted）",
+                    "parameters": ID_PARAM,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["outlet", "kind"],
+                                    "properties": {
+                                        "outlet": {"type": "string", "minLength": 1},
+                                        "kind": {"type": "string", "enum": list(UPWARD_KINDS)},
+                                        "date": {"type": ["string", "null"], "format": "date"},
+                                        "points": {"type": ["number", "null"], "minimum": 0, "maximum": 1000},
+                                        "note": OPT_STR,
+                                    },
+                                },
+                                "examples": {
+                                    "adopted": {
+                                        "value": {
+                                            "outlet": "zryq",
+                                            "kind": "adopted",
+                                            "date": "2026-05-12",
+                                            "points": 3,
+                                        }
+                                    }
+                                },
+                            }
+                        },
+                    },
+                    "responses": {"201": _json(UPWARD), **_errors(400, 401, 403, 404)},
                 }
             },
             "/publications": {

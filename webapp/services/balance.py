@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import or_
 
 from webapp.extensions import db
-from webapp.models import Adoption, Item, ItemTopic, Unit, UnitCategory, UpwardAdoption
+from webapp.models import Adoption, Item, ItemTopic, Unit, UnitCategory, UpwardReport
 from webapp.services import requests, scoring
 from webapp.services.access import visible_clause
 from webapp.services.errors import ValidationError
@@ -18,7 +18,7 @@ from webapp.timeutil import SHANGHAI, local_today, to_local
 
 KINDS = ("problem", "achievement", "other")
 DEFAULT_BAND = {"problem_low": 0.15, "problem_high": 0.25}
-DEFAULT_SILENCE = {"days_without_submission": 30, "months_without_adoption": 5}
+DEFAULT_SILENCE = {"days_without_submission": 30, "months_without_adoption": 5, "months_without_upward": 5}
 # Grassroots bodies offices want covered besides government work, and words that name them.
 GRASSROOTS = {
     "企业": ("企业", "公司", "厂"),
@@ -63,7 +63,7 @@ class SilentUnit:
 
     unit: Unit
     reason: str
-    kind: str  # no_submission | no_adoption | request_overdue
+    kind: str  # no_submission | no_adoption | no_upward | request_overdue
 
 
 @dataclass
@@ -279,8 +279,12 @@ def silent_units(units: list[Unit], today: date | None = None) -> list[SilentUni
     last_submitted = _latest(Item.submitted_at, unit_ids)
     last_adopted = _latest(Adoption.adopted_at, unit_ids, (Adoption, Adoption.item_id == Item.id))
     last_upward = _latest(
-        UpwardAdoption.adopted_on, unit_ids, (UpwardAdoption, UpwardAdoption.item_id == Item.id)
+        UpwardReport.reported_on,
+        unit_ids,
+        (UpwardReport, (UpwardReport.item_id == Item.id) & (UpwardReport.kind == "adopted")),
     )
+    upward_months = int(silence["months_without_upward"])
+    upward_cutoff = today - timedelta(days=round(upward_months * 30.4))
     submission_cutoff = datetime.combine(today - timedelta(days=days), datetime.min.time(), SHANGHAI)
     adoption_cutoff = today - timedelta(days=round(months * 30.4))
     found: list[SilentUnit] = []
@@ -292,6 +296,13 @@ def silent_units(units: list[Unit], today: date | None = None) -> list[SilentUni
         if not adopted_days or max(adopted_days) < adoption_cutoff:
             point = "（直报点）" if unit.direct_reporting else ""
             found.append(SilentUnit(unit, f"{months} 个月以上无信息被采用{point}", "no_adoption"))
+        # A direct-reporting point exists to report upward: local adoptions do not reset this.
+        upward = last_upward.get(unit.id)
+        if unit.direct_reporting and (upward is None or upward < upward_cutoff):
+            since = f"（最近一次 {upward}）" if upward else "（从未被上级采用）"
+            found.append(
+                SilentUnit(unit, f"直报点 {upward_months} 个月以上无信息被上级采用{since}", "no_upward")
+            )
     in_scope = set(unit_ids)
     for request, unit in requests.overdue_targets(today):
         if unit.id in in_scope and not request.closed:

@@ -219,7 +219,7 @@ def _freeze(actor: User | None, issue: BulletinIssue) -> list[Item]:
     for entry in issue.entries:
         item = entry.item
         entry.title, entry.body = item.title, item.clean_text
-        entry.unit_name = "、".join(unit.name for unit in item.credited_units)
+        entry.unit_name = "、".join(unit.name for unit in item.source_units)
         if not any(a.publication_id == issue.publication_id for a in item.adoptions):
             item.adoptions.append(Adoption(publication_id=issue.publication_id, adopted_by=actor))
             touched.append(item)
@@ -244,7 +244,7 @@ def bulletin_data(issue: BulletinIssue) -> BulletinData:
             BulletinItem(
                 title=e.title or e.item.title,
                 body=e.body or e.item.clean_text,
-                unit_name=e.unit_name or "、".join(u.name for u in e.item.credited_units),
+                unit_name=e.unit_name or "、".join(u.name for u in e.item.source_units),
                 column=e.column,
             )
             for e in issue.entries

@@ -16,10 +16,10 @@ from nlp import load_default_topics
 from nlp.normalize import to_traditional
 from webapp.extensions import db
 from webapp.models import Item, Publication, Topic, Unit, UnitCategory, User
-from webapp.services import bulletins, editing, indexing, items, requests, scoring, timeliness
+from webapp.services import bulletins, editing, indexing, items, requests, scoring, timeliness, upward
 from webapp.services.units import office_unit
 from webapp.services.users import create_user
-from webapp.timeutil import SHANGHAI, local_today
+from webapp.timeutil import SHANGHAI, local_today, to_local
 
 DEMO_PASSWORD = "xinxi@2026demo"
 SAMPLE_FILE = Path(__file__).resolve().parent.parent / "demo_sample.json"
@@ -244,11 +244,13 @@ def _office_life(editor: User | None, adopted: list[Item], rng: random.Random) -
     """Upward adoptions, leaders' instructions, requests (answered, late, unanswered), an emergency
     reported late and a missed report, so the dashboard and rankings have something to show."""
     today = local_today()
-    for item in adopted[: max(1, len(adopted) // 6)]:
-        day = min(today, item.event_date + timedelta(days=rng.randint(2, 10)))
-        level = rng.choice(["province", "province", "central"])
-        outlet = "《昨日要情》" if level == "province" else "《国办信息》"
-        editing.record_upward_adoption(editor, item.id, level, outlet, day)
+    for item in adopted[: max(1, len(adopted) // 3)]:
+        sent = max(to_local(item.submitted_at).date(), min(today, item.event_date + timedelta(days=1)))
+        upward.record_upward(editor, item.id, "province", "sent", sent)
+        if rng.random() < 0.5:
+            day = min(today, sent + timedelta(days=rng.randint(1, 7)))
+            outlet = rng.choice(["province", "province", "central", "zryq"])
+            upward.record_upward(editor, item.id, outlet, "adopted", day)
     for item in adopted[: max(1, len(adopted) // 10)]:
         day = min(today, item.event_date + timedelta(days=rng.randint(1, 5)))
         editing.record_instruction(

@@ -15,14 +15,12 @@ from webapp.models import (
     INSTRUCTION_LEVELS,
     KIND_LABELS,
     LEVELS,
-    UPWARD_LEVELS,
     Instruction,
     Item,
     ItemSource,
     ItemTopic,
     ItemVersion,
     Topic,
-    UpwardAdoption,
     User,
 )
 from webapp.services import audit, scoring
@@ -39,7 +37,6 @@ from webapp.services.items import (
     validated_text,
 )
 from webapp.services.units import office_unit
-from webapp.timeutil import to_local
 
 RETAG_BATCH = 200
 MERGEABLE = frozenset({"submitted", "returned"})
@@ -269,34 +266,6 @@ def merge_items(actor: User | None, item_ids: list[int], title: str, text: str =
     db.session.commit()
     index_items([merged, *sources], {merged.id: analysis})
     return merged
-
-
-def record_upward_adoption(
-    actor: User | None, item_id: int, level: str, outlet: str, adopted_on: date | str | None
-) -> UpwardAdoption:
-    """Record that a higher office (省办, 国办/中办) adopted the item, e.g. into 《昨日要情》."""
-    _require_editor(actor)
-    item = get_item(actor, item_id)
-    if level not in UPWARD_LEVELS:
-        raise ValidationError("采用层级必须是 province（省办）或 central（国办/中办）", code="invalid_level")
-    outlet = outlet.strip()
-    if not outlet:
-        raise ValidationError("请填写采用刊物或渠道，如《昨日要情》", code="outlet_required")
-    day = parse_event_date(adopted_on)
-    if day < to_local(item.submitted_at).date():
-        raise ValidationError("上级采用日期不能早于该信息的报送日期", code="invalid_date")
-    row = UpwardAdoption(
-        item_id=item.id,
-        level=level,
-        outlet=outlet[:100],
-        adopted_on=day,
-        recorded_by_id=actor.id if actor else None,
-    )
-    item.upward_adoptions.append(row)
-    audit.record(actor, "item", item.id, "upward_adoption", details={"level": level, "outlet": outlet})
-    scoring.rescore_items([item])
-    db.session.commit()
-    return row
 
 
 def record_instruction(

@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment, Font
 from exports import RankingReport, RankingRow, RankingSection, build_ranking_report
 from webapp.extensions import db
 from webapp.models import UnitCategory, User
-from webapp.services import scoring, timeliness
+from webapp.services import scoring, timeliness, upward
 from webapp.services.access import visible_title
 from webapp.services.scoring import Period
 from webapp.timeutil import local_today
@@ -102,10 +102,35 @@ def ranking_report(period: Period, viewer: User | None) -> RankingReport:
         ],
         excellent_units=excellent,
         unqualified_units=unqualified,
+        extra_sections=[("上报与上级采用", upward_lines(upward.upward_figures(period)))],
         late_or_missing=notes,
         yearly=period.is_year,
         notes=[scoring.EXCELLENT_RULE, ADOPTION_RATE_NOTE] if period.is_year else [ADOPTION_RATE_NOTE],
     )
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def upward_lines(figures: upward.UpwardFigures) -> list[str]:
+    """The 通报's upward paragraph: counts by outlet, the city's points, the shares that matter."""
+    if not figures.sent and not figures.adopted:
+        return [f"{figures.period.label}未登记上报和上级采用信息。"]
+    outlets = "，".join(f"{o.outlet.name}{o.adopted}条" for o in figures.outlets if o.adopted)
+    lines = [
+        f"{figures.period.label}共上报信息{figures.sent}条，被上级采用{figures.adopted}条"
+        + (f"（{outlets}）" if outlets else "")
+        + f"，上级采用计分{figures.total_points:g}分。"
+    ]
+    office = [u for u in figures.units if u.unit.is_office]
+    if office:
+        lines.append(f"本办综合信息得分{office[0].points:g}分，占全市{_percent(office[0].share)}。")
+    direct = figures.direct_points
+    if direct:
+        shares = "，".join(f"{u.unit.name}{u.points:g}分、占{_percent(u.share)}" for u in direct)
+        lines.append(f"直报点：{shares}。")
+    return lines
 
 
 def ranking_docx(period: Period, viewer: User | None) -> tuple[str, bytes]:

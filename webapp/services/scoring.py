@@ -17,6 +17,7 @@ from webapp.models import (
     Adoption,
     Item,
     MissedReport,
+    Outlet,
     Request,
     ScoreEntry,
     ScoreRuleSet,
@@ -24,6 +25,7 @@ from webapp.models import (
     Unit,
     UnitCategory,
     UnitTarget,
+    UpwardReport,
     User,
 )
 from webapp.services import audit
@@ -42,7 +44,10 @@ class ScoreRules:
     """Points per case; an administrator edits them as data with an effective-from date."""
 
     adoption_points: dict[str, float] = field(default_factory=lambda: {"*": 1.0})  # by publication code
-    upward_points: dict[str, float] = field(default_factory=lambda: {"province": 3.0, "central": 6.0})
+    # By outlet code; an outlet without its own entry scores its tier's (province, central).
+    upward_points: dict[str, float] = field(
+        default_factory=lambda: {"province": 3.0, "central": 6.0, "zryq": 10.0}
+    )
     instruction_points: dict[str, float] = field(
         default_factory=lambda: {"central": 10.0, "provincial": 5.0, "municipal": 2.0}
     )
@@ -55,6 +60,9 @@ class ScoreRules:
     multi_outlet: str = "highest"  # "highest": an item scores once, at its best outlet; "each": every outlet
     points_per_item: float = 1.0  # targets: last year's category average of adopted items × this
     emergency_limit_hours: float = 2.0  # a first report of an emergency later than this is 迟报
+    # A comprehensive item's credit: "office" (the office's own work, as Yangquan counts it), "shared"
+    # among its source units, or "each" source unit in full.
+    merged_credit: str = "office"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScoreRules:
@@ -65,7 +73,12 @@ class ScoreRules:
     def adoption(self, publication_code: str) -> float:
         return float(self.adoption_points.get(publication_code, self.adoption_points.get("*", 0.0)))
 
+    def upward(self, outlet: Outlet) -> float:
+        """Points for an adoption by an upper office's outlet: its own, else its tier's."""
+        return float(self.upward_points.get(outlet.code, self.upward_points.get(outlet.tier, 0.0)))
 
+
+MERGED_CREDIT = {"office": "全部计入本办", "shared": "来源单位平分", "each": "每个来源单位全额"}
 NUMERIC_RULES = tuple(f.name for f in fields(ScoreRules) if f.type == "float")
 
 
@@ -97,11 +110,13 @@ def _checked_rules(values: dict[str, Any]) -> ScoreRules:
         raise ValidationError(f"计分规则格式有误：{exc}", code="invalid_rules") from None
     for f in fields(rules):
         value = getattr(rules, f.name)
-        numbers = value.values() if isinstance(value, dict) else [] if f.name == "multi_outlet" else [value]
+        numbers = value.values() if isinstance(value, dict) else [] if f.type == "str" else [value]
         if not all(isinstance(n, int | float) and not isinstance(n, bool) for n in numbers):
             raise ValidationError(f"计分规则“{f.name}”必须是数值", code="invalid_rules")
     if rules.multi_outlet not in ("highest", "each"):
         raise ValidationError("multi_outlet 必须是 highest 或 each", code="invalid_rules")
+    if rules.merged_credit not in MERGED_CREDIT:
+        raise ValidationError("merged_credit 必须是 office、shared 或 each", code="invalid_rules")
     return rules
 
 
@@ -153,16 +168,12 @@ def item_entries(item: Item, book: RuleBook) -> list[ScoreEntry]:
                 f"《{adoption.publication.name}》采用",
             )
         )
-    for upward in item.upward_adoptions:
-        _, rules = book.at(upward.adopted_on)
+    for upward in item.upward_reports:
+        if upward.kind != "adopted":
+            continue
+        _, rules = book.at(upward.reported_on)
         outlets.append(
-            (
-                upward.adopted_on,
-                float(rules.upward_points.get(upward.level, 0.0)),
-                "upward",
-                upward.id,
-                upward.outlet,
-            )
+            (upward.reported_on, rules.upward(upward.outlet), "upward", upward.id, upward.outlet.name)
         )
     rows: list[tuple[date, float, str, int | None, str]] = []
     if outlets:
@@ -184,11 +195,20 @@ def item_entries(item: Item, book: RuleBook) -> list[ScoreEntry]:
             (instruction.instructed_on, points, "instruction", instruction.id, f"{instruction.leader}批示")
         )
     entries = []
-    for unit in item.credited_units:
-        for day, points, cause, source_id, note in rows:
-            rule_id, _ = book.at(day)
+    for day, points, cause, source_id, note in rows:
+        rule_id, rules = book.at(day)
+        for unit_id, share in credited_units(item, rules):
             entries.append(
-                _entry(unit.id, day, points, cause, rule_id, item_id=item.id, source_id=source_id, note=note)
+                _entry(
+                    unit_id,
+                    day,
+                    round(points * share, 4),
+                    cause,
+                    rule_id,
+                    item_id=item.id,
+                    source_id=source_id,
+                    note=note,
+                )
             )
     late = late_report_hours(item, book)
     if late is not None:
@@ -206,6 +226,17 @@ def item_entries(item: Item, book: RuleBook) -> list[ScoreEntry]:
             )
         )
     return [e for e in entries if e.points]
+
+
+def credited_units(item: Item, rules: ScoreRules) -> list[tuple[int, float]]:
+    """Who earns an item's credit, with each one's share: its unit; for a comprehensive item
+    (综合信息) the office alone, its source units sharing it, or each source unit in full, as the
+    rules in force say (`merged_credit`)."""
+    if not item.sources or rules.merged_credit == "office":
+        return [(item.unit_id, 1.0)]
+    units = list(dict.fromkeys(link.source.unit_id for link in item.sources))
+    share = 1.0 / len(units) if rules.merged_credit == "shared" else 1.0
+    return [(unit_id, share) for unit_id in units]
 
 
 def _increments(
@@ -345,7 +376,7 @@ def rescore_all(progress: Callable[[int], None] | None = None) -> int:
     written = 0
     loads = (
         selectinload(Item.adoptions).selectinload(Adoption.publication),
-        selectinload(Item.upward_adoptions),
+        selectinload(Item.upward_reports).selectinload(UpwardReport.outlet),
         selectinload(Item.instructions),
         selectinload(Item.sources),
     )
@@ -578,7 +609,7 @@ def _submitted(
     """Items each unit submitted in the period, the problem items among them, and those of them that
     were adopted (locally or upward, whenever). Comprehensive items are the office's, not a unit's."""
     start, end = _utc_bounds(period)
-    adopted = Item.adoptions.any() | Item.upward_adoptions.any()
+    adopted = Item.adoptions.any() | Item.upward_reports.any(UpwardReport.kind == "adopted")
     rows = db.session.execute(
         db.select(Item.unit_id, Item.kind, adopted, db.func.count(Item.id))
         .where(

@@ -11,9 +11,9 @@ from werkzeug.wrappers import Response
 
 from webapp.converters import MAX_ID, parse_id
 from webapp.extensions import client_address, csrf, db, limiter
-from webapp.models import Item, Unit
+from webapp.models import Item, Outlet, Unit, UpwardReport
 from webapp.openapi import openapi_spec
-from webapp.services import balance, bulletins, items, reports, scoring, searching
+from webapp.services import balance, bulletins, items, reports, scoring, searching, upward
 from webapp.services.access import is_reader
 from webapp.services.errors import DomainError, Forbidden, ValidationError
 from webapp.services.users import user_for_token
@@ -68,6 +68,17 @@ def _str_field(body: dict[str, Any], name: str, default: str = "") -> str:
     return value
 
 
+def _id_field(body: dict[str, Any], name: str) -> int | None:
+    """An optional id field: absent or null, else an id in range (a clear 400 otherwise)."""
+    value = body.get(name)
+    if value is None:
+        return None
+    number = parse_id(value)
+    if number is None:
+        raise ValidationError(f"字段 {name} 必须是 1–{MAX_ID} 之间的整数", code="invalid_field")
+    return number
+
+
 def item_json(item: Item) -> dict[str, Any]:
     """The API's representation of an item."""
     return {
@@ -89,6 +100,10 @@ def item_json(item: Item) -> dict[str, Any]:
         "keywords": item.keywords,
         "publications": [a.publication.code for a in item.adoptions],
         "review_reason": item.review_reason,
+        "genre": item.genre,
+        "event_time": item.event_time.isoformat() if item.event_time else None,
+        "request_id": item.request_id,
+        "upward": [_upward_json(row) for row in item.upward_reports],
     }
 
 
@@ -110,6 +125,9 @@ def create_item() -> tuple[Response, int]:
             event_date=_str_field(body, "event_date") or None,
             level=_str_field(body, "level") or None,
             author=_str_field(body, "author"),
+            genre=_str_field(body, "genre") or "dynamic",
+            event_time=_str_field(body, "event_time") or None,
+            request_id=_id_field(body, "request_id"),
         ),
     )
     payload = item_json(result.item)
@@ -297,3 +315,80 @@ def units() -> Response:
             for u in rows
         ]
     )
+
+
+def _outlet_json(outlet: Outlet, rules: scoring.ScoreRules) -> dict[str, Any]:
+    return {
+        "code": outlet.code,
+        "name": outlet.name,
+        "tier": outlet.tier,
+        "points": rules.upward(outlet),
+        "active": outlet.active,
+    }
+
+
+@bp.get("/outlets")
+@token_required
+def outlets() -> Response:
+    _, rules = scoring.rule_book().at(local_today())
+    return jsonify(outlets=[_outlet_json(o, rules) for o in upward.list_outlets(include_inactive=True)])
+
+
+@bp.post("/outlets")
+@token_required
+def save_outlet() -> tuple[Response, int]:
+    body = _json_body()
+    points = body.get("points")
+    if points is not None and (isinstance(points, bool) or not isinstance(points, int | float)):
+        raise ValidationError("字段 points 必须是数值", code="invalid_field")
+    effective = _str_field(body, "effective_from")
+    outlet = upward.save_outlet(
+        g.user,
+        _str_field(body, "code"),
+        _str_field(body, "name"),
+        _str_field(body, "tier"),
+        points=points,
+        effective_from=items.parse_event_date(effective) if effective else None,
+        active=body.get("active", True) is not False,
+    )
+    _, rules = scoring.rule_book().at(local_today())
+    return jsonify(_outlet_json(outlet, rules)), 201
+
+
+@bp.post("/items/<int:item_id>/upward")
+@token_required
+def record_upward(item_id: int) -> tuple[Response, int]:
+    body = _json_body()
+    points = body.get("points")
+    if points is not None and (isinstance(points, bool) or not isinstance(points, int | float)):
+        raise ValidationError("字段 points 必须是数值", code="invalid_field")
+    row = upward.record_upward(
+        g.user,
+        item_id,
+        _str_field(body, "outlet"),
+        _str_field(body, "kind"),
+        _str_field(body, "date") or None,
+        points,
+        _str_field(body, "note"),
+    )
+    return jsonify(_upward_json(row)), 201
+
+
+def _upward_json(row: UpwardReport) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "item": row.item_id,
+        "outlet": row.outlet.code,
+        "kind": row.kind,
+        "date": row.reported_on.isoformat(),
+        "points": row.awarded_points,
+        "note": row.note,
+    }
+
+
+@bp.get("/stats/upward")
+@token_required
+def stats_upward() -> Response:
+    _stats_reader()
+    period = scoring.parse_period(request.args.get("period") or f"{local_today().year}-ytd")
+    return jsonify(upward.upward_figures(period).as_json())

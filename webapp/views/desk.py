@@ -9,8 +9,8 @@ from werkzeug.wrappers import Response
 
 from webapp.converters import parse_ids
 from webapp.extensions import db
-from webapp.models import Topic, Unit
-from webapp.services import bulletins, editing, items
+from webapp.models import UPWARD_KINDS, Topic, Unit
+from webapp.services import bulletins, editing, items, upward
 from webapp.services.access import is_editor
 from webapp.services.errors import DomainError, Forbidden
 from webapp.views.flashing import attempt
@@ -122,14 +122,21 @@ def tags(item_id: int) -> Response:
     return _back_to_item(item_id)
 
 
-@bp.route("/items/<int:item_id>/upward", methods=["POST"])
-def upward(item_id: int) -> Response:
+@bp.route("/items/<int:item_id>/upward", methods=["POST"], endpoint="upward")
+def record_upward(item_id: int) -> Response:
     form = request.form
+    kind = form.get("kind", "adopted")
     attempt(
-        lambda: editing.record_upward_adoption(
-            current_user, item_id, form.get("level", ""), form.get("outlet", ""), form.get("adopted_on")
+        lambda: upward.record_upward(
+            current_user,
+            item_id,
+            form.get("outlet", ""),
+            kind,
+            form.get("day"),
+            form.get("awarded_points"),
+            form.get("note", ""),
         ),
-        "已登记上级采用",
+        f"已登记{UPWARD_KINDS.get(kind, '')}",
     )
     return _back_to_item(item_id)
 

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from webapp import charts
 from webapp.extensions import db
 from webapp.models import GENRES, KIND_LABELS, SCORE_CAUSES, Unit, UnitCategory
-from webapp.services import balance, reports, requests, scoring, timeliness
+from webapp.services import balance, reports, requests, scoring, timeliness, upward
 from webapp.services.access import can_see_request, can_see_unit_record, is_admin, is_reader
 from webapp.services.errors import DomainError, Forbidden, NotFound, ValidationError
 from webapp.timeutil import local_today
@@ -131,6 +131,77 @@ def _quick_periods() -> list[tuple[str, str]]:
         (str(today.year), "本年度"),
         (str(today.year - 1), "上年度"),
     ]
+
+
+@bp.route("/upward")
+@login_required
+def upward_page() -> str:
+    _require_reader()
+    period = scoring.parse_period(request.args.get("period") or f"{local_today().year}-ytd")
+    direct = list(db.session.scalars(db.select(Unit).where(Unit.active, Unit.direct_reporting)))
+    return render_template(
+        "upward.html",
+        figures=upward.upward_figures(period),
+        standings=upward.standings(),
+        quick_periods=_quick_periods(),
+        direct_silent=[s for s in balance.silent_units(direct) if s.kind == "no_upward"],
+    )
+
+
+@bp.route("/upward/standings", methods=["POST"])
+@login_required
+def record_standing() -> Response:
+    form = request.form
+    attempt(
+        lambda: upward.record_standing(
+            current_user,
+            form.get("period", ""),
+            form.get("measure", ""),
+            form.get("value", ""),
+            form.get("out_of"),
+            form.get("note", ""),
+        ),
+        "已登记",
+    )
+    return redirect(url_for("office.upward_page"))
+
+
+@bp.route("/upward/standings/<int:standing_id>/delete", methods=["POST"])
+@login_required
+def delete_standing(standing_id: int) -> Response:
+    attempt(lambda: upward.delete_standing(current_user, standing_id), "已删除")
+    return redirect(url_for("office.upward_page"))
+
+
+@bp.route("/admin/outlets", methods=["GET", "POST"])
+@login_required
+def outlets() -> str | Response:
+    if not is_admin(current_user):
+        raise Forbidden("只有管理员可以管理上级刊物和分值")
+    form = request.form
+    if request.method == "POST":
+        try:
+            effective = date.fromisoformat(form.get("effective_from") or local_today().isoformat())
+        except ValueError:
+            flash("生效日期格式应为 YYYY-MM-DD", "error")
+        else:
+            attempt(
+                lambda: upward.save_outlet(
+                    current_user,
+                    form.get("code", ""),
+                    form.get("name", ""),
+                    form.get("tier", ""),
+                    points=form.get("points"),
+                    effective_from=effective,
+                    active=form.get("active", "1") == "1",
+                ),
+                "已保存上级刊物或渠道",
+            )
+        return redirect(url_for("office.outlets"))
+    _, rules = scoring.rule_book().at(local_today())
+    return render_template(
+        "admin_outlets.html", outlets=upward.list_outlets(include_inactive=True), rules=rules
+    )
 
 
 @bp.route("/rankings/export.<kind>")
@@ -289,6 +360,7 @@ def scoring_settings() -> str | Response:
                     "upward_points": _parse_points(form.get("upward_points", ""), "上级采用"),
                     "instruction_points": _parse_points(form.get("instruction_points", ""), "领导批示"),
                     "multi_outlet": form.get("multi_outlet", "highest"),
+                    "merged_credit": form.get("merged_credit", "office"),
                 }
                 for name in scoring.NUMERIC_RULES:
                     try:
@@ -320,4 +392,5 @@ def scoring_settings() -> str | Response:
         json=json,
         genres=GENRES,
         rule_sets=scoring.rule_book().sets,
+        merged_credit=scoring.MERGED_CREDIT,
     )

@@ -11,7 +11,7 @@ from search import SearchError
 from webapp.converters import parse_id
 from webapp.extensions import db
 from webapp.models import KIND_LABELS, STATUS_LABELS, Topic, Unit, UnitCategory
-from webapp.services import audit, bulletins, editing, items, requests, searching
+from webapp.services import audit, bulletins, editing, items, requests, searching, upward
 from webapp.services.access import is_editor
 from webapp.services.errors import DomainError, ValidationError
 from webapp.services.files import extract
@@ -107,6 +107,7 @@ def item(item_id: int) -> str:
         topics=list(db.session.scalars(db.select(Topic.name).where(Topic.active).order_by(Topic.sort_order))),
         history=audit.history("item", record.id),
         publications=bulletins.list_publications(),
+        outlets=upward.list_outlets(),
         duplicates=items.find_duplicates(current_user, record.fingerprint, exclude_id=record.id),
         similar=searching.similar_items(current_user, record),
     )
