@@ -52,6 +52,19 @@ ISSUE_STATUSES = {"draft": "草稿", "published": "已印发"}
 # What sort of item it is (信息类别), beside its kind: research pieces and emergencies score and
 # are timed differently; answers to commissioned requests link to the request.
 GENRES = {"dynamic": "动态信息", "research": "调研信息", "emergency": "突发事件信息"}
+# An editor's verdict on an answer to a request (约稿): only the first two fulfil it.
+REQUEST_VERDICTS = {
+    "adopted": "采用",
+    "partly": "部分采用",
+    "off_topic": "答非所问",
+    "evasive": "避重就轻",
+    "empty": "空话套话",
+    "rejected": "不采用",
+}
+ACCEPTED_VERDICTS = frozenset({"adopted", "partly"})
+# Emergencies by grade (国家突发事件分级): the time limit for the first report is a score rule per grade.
+EVENT_GRADES = {"major": "特别重大、重大", "large": "较大", "general": "一般"}
+MISSED_KINDS = {"missed": "漏报", "unreported": "不报"}
 REQUEST_STATES = {"open": "征集中", "answered": "已报送", "overdue": "已逾期", "closed": "已结束"}
 SCORE_CAUSES = {
     "adoption": "本级采用",
@@ -169,6 +182,23 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
         return self.role != "reporter"
 
 
+class Writer(db.Model):  # type: ignore[name-defined,misc]
+    """A unit's information writer (信息员) on its roster."""
+
+    __tablename__ = "writer"
+    __table_args__ = (UniqueConstraint("unit_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    full_time: Mapped[bool] = mapped_column(Boolean, default=False)  # 专职 (else 兼职)
+    leader_in_charge: Mapped[str] = mapped_column(String(50), default="")  # 分管领导
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    in_post: Mapped[bool] = mapped_column(Boolean, default=True)
+    trainings: Mapped[list[str]] = mapped_column(JSON, default=list)  # trainings attended
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    unit: Mapped[Unit] = relationship()
+
+
 class ApiToken(db.Model):  # type: ignore[name-defined,misc]
     """A per-user API token; only its SHA-256 is stored."""
 
@@ -230,6 +260,13 @@ class Item(db.Model):  # type: ignore[name-defined,misc]
     # An editor's correction of the tags; re-tagging never overwrites a locked field.
     kind_locked: Mapped[bool] = mapped_column(Boolean, default=False)
     topics_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    writer_id: Mapped[int | None] = mapped_column(ForeignKey("writer.id"), index=True)  # the 信息员
+    request_verdict: Mapped[str | None] = mapped_column(String(16))  # REQUEST_VERDICTS, on an answer
+    event_grade: Mapped[str | None] = mapped_column(String(16))  # EVENT_GRADES, for emergencies
+    # Tables of an uploaded Word file, in order: each a list of rows, each a list of cell texts.
+    tables: Mapped[list[list[list[str]]] | None] = mapped_column(JSON)
+    # An item of another kind whose text also reports a problem ("但也存在…问题"): counted apart.
+    contains_problems: Mapped[bool] = mapped_column(Boolean, default=False)
     # SHA-256 of unit + normalised title and text: a rerun of an import skips what is stored.
     content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     # Withdrawn by an administrator: hidden from search, figures and bulletins until restored.
@@ -237,6 +274,7 @@ class Item(db.Model):  # type: ignore[name-defined,misc]
 
     unit: Mapped[Unit] = relationship()
     submitted_by: Mapped[User | None] = relationship()
+    writer: Mapped[Writer | None] = relationship()
     topics: Mapped[list[ItemTopic]] = relationship(
         back_populates="item", cascade="all, delete-orphan", order_by="ItemTopic.score.desc()"
     )
@@ -494,13 +532,15 @@ class RequestTarget(db.Model):  # type: ignore[name-defined,misc]
 
 
 class MissedReport(db.Model):  # type: ignore[name-defined,misc]
-    """An event a unit never reported (漏报), learned elsewhere and recorded by an editor."""
+    """An event a unit failed to report, learned elsewhere and recorded by an editor: 漏报 (reported
+    incompletely or only in part) or 不报 (never reported at all), by `kind`."""
 
     __tablename__ = "missed_report"
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     event_date: Mapped[date] = mapped_column(Date, index=True)
     description: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), default="missed")  # MISSED_KINDS
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     unit: Mapped[Unit] = relationship()

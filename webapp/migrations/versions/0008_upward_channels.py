@@ -82,7 +82,7 @@ def upgrade():
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['recorded_by_id'], ['user.id'], name=op.f('fk_external_standing_recorded_by_id_user')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_external_standing')),
-        sa.UniqueConstraint('period', 'measure', name=op.f('uq_external_standing_period')),
+        sa.UniqueConstraint('period', 'measure', name=op.f('uq_external_standing_period_measure')),
     )
     with op.batch_alter_table('external_standing', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_external_standing_period'), ['period'], unique=False)
