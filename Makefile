@@ -18,7 +18,7 @@ install: $(BIN)/.installed
 run: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed-demo
-	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $${PORT:-5000}
 
 lint: install
 	$(BIN)/ruff check .

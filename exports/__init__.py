@@ -1,6 +1,13 @@
 """Word exports (GB/T 9704-2012 layout): bulletin issues and ranking reports; plain data in, .docx out."""
 
-from exports.bulletin import BulletinData, BulletinItem, Distribution, build_bulletin
+from exports.bulletin import (
+    BulletinData,
+    BulletinItem,
+    Distribution,
+    build_bulletin,
+    is_data_table,
+    item_blocks,
+)
 from exports.errors import (
     EmptyIssueError,
     ExportError,
@@ -24,4 +31,6 @@ __all__ = [
     "RefusedLevelError",
     "build_bulletin",
     "build_ranking_report",
+    "is_data_table",
+    "item_blocks",
 ]

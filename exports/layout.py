@@ -221,7 +221,7 @@ TITLE_RUN: Final = RunSpec(FONT_XIAOBIAOSONG, SIZE_ERHAO_PT)
 TITLE_PARA: Final = ParaSpec(
     align="center",
     space_before_pt=BODY_LINE_SPACING_PT / 2,
-    space_after_pt=BODY_LINE_SPACING_PT / 2,
+    space_after_pt=BODY_LINE_SPACING_PT / 4,
     snap_to_grid=False,
     keep_next=True,
     keep_lines=True,
@@ -239,6 +239,9 @@ UNIT_CREDIT_FORMAT: Final = "（{unit}报送）"
 UNIT_CREDIT_BARE_FORMAT: Final = "（{unit}）"  # when the unit text already says 报送/供稿
 UNIT_CREDIT_RUN: Final = BODY_RUN
 UNIT_CREDIT_PARA: Final = ParaSpec(align="right")
+# The last item's credit keeps with the 版记 (see bulletin._items): when the block must start a page
+# of its own, the credit comes along (keeping a whole paragraph would move it all, leaving a gap).
+UNIT_CREDIT_KEEP_NEXT_PARA: Final = dataclasses.replace(UNIT_CREDIT_PARA, keep_next=True)
 
 # Editor's note (编者按): 楷体 with the label in 黑体.
 EDITOR_NOTE_LABEL: Final = "编者按："
@@ -255,6 +258,19 @@ CONTENTS_HEADING_PARA: Final = ParaSpec(
 )
 CONTENTS_ENTRY_RUN: Final = grid_run(FONT_KAITI)
 CONTENTS_ENTRY_PARA: Final = ParaSpec(align="left", first_line_chars=BODY_FIRST_LINE_CHARS)
+# Numbered like the HTML preview's list: 「1．盂县……」.
+CONTENTS_ENTRY_FORMAT: Final = "{number}．{title}"
+
+# --- tables inside an item (from Word uploads) -------------------------------------------------
+
+# Real Word tables, as wide as the type area, single 0.5 pt lines all round; cells in 仿宋 小四 with
+# the first row (the header, repeated on every page) in 黑体. Column widths follow the longest cell
+# of each column (CJK characters count 1, Latin 0.5), never below ITEM_TABLE_MIN_COLUMN_CHARS.
+ITEM_TABLE_CELL_SIZE_PT: Final = 12.0  # 小四
+ITEM_TABLE_MIN_COLUMN_CHARS: Final = 3.0
+ITEM_TABLE_PADDING_CHARS: Final = 1.0  # cell margins and wider Latin glyphs
+ITEM_TABLE_MAX_COLUMNS: Final = 12  # wider tables are printed as lines of text
+ITEM_TABLE_SPACE_PT: Final = BODY_LINE_SPACING_PT / 2  # space above and below a table
 
 # --- masthead (报头) ---------------------------------------------------------------------------
 
@@ -265,7 +281,9 @@ MARKING_RUN: Final = grid_run(FONT_HEITI)
 MARKING_PARA: Final = ParaSpec(align="left", snap_to_grid=False)
 MARKING_STAR: Final = "★"
 LEVELS: Final = ("公开", "内部", "秘密", "机密")
-PRINTED_LEVELS: Final = ("秘密", "机密")
+PRINTED_LEVELS: Final = ("秘密", "机密")  # 「秘密★1年」, with the 份号 above it
+# Levels marked with a fixed wording instead (no 份号): internal material.
+LEVEL_MARKINGS: Final[dict[str, str]] = {"内部": "内部资料 注意保存"}
 REFUSED_LEVELS: Final = ("绝密",)  # top secret never travels over the network
 
 MASTHEAD_RUN: Final = RunSpec(FONT_XIAOBIAOSONG, MASTHEAD_SIZE_PT, color=COLOR_RED)
@@ -316,9 +334,27 @@ DISTRIBUTION_RULES: Final = TableRules(top=RULE_THICK, bottom=RULE_THICK, inside
 # no room left, the anchor and the block move together to the next page. Set to False to print
 # the block right after the last item instead.
 DISTRIBUTION_AT_PAGE_BOTTOM: Final = True
-DISTRIBUTION_SPACE_BEFORE_PT: Final = BODY_LINE_SPACING_PT  # blank line between the text and the block
+DISTRIBUTION_SPACE_BEFORE_PT: Final = BODY_LINE_SPACING_PT / 2  # between the text and the block
 # The paragraph a floating table hangs on: one point high, so it never makes a page of its own.
 ANCHOR_PARA: Final = ParaSpec(align="left", line_spacing_pt=1.0, snap_to_grid=False)
+
+# --- filling the last page ---------------------------------------------------------------------
+
+# GB/T 9704 puts the 版记 at the foot of the last page. When the text leaves too little room there
+# for it, the issue is set tighter (GB/T 9704 7.3.5.4: "调整行距、字距") rather than given a page that
+# holds only the 版记: body lines of the first of COMPACT_LINE_SPACINGS_PT that makes it fit instead
+# of 28.9 pt, and less space around the titles. Whether the block fits is estimated from the grid
+# (28 characters a line, fixed line heights, titles kept with two lines of their text, paragraphs
+# split with two lines on each side) and these allowances for the lines that are not fixed.
+COMPACT_LINE_SPACINGS_PT: Final = (26.0, 24.0)
+# When no setting makes room, the 版记 starts a page with the last credit and the last paragraph,
+# if that is no longer than this (a longer one would move whole and leave a gap behind it).
+KEEP_WITH_BLOCK_MAX_LINES: Final = 4
+COMPACT_TITLE_SPACE_BEFORE_PT: Final = BODY_LINE_SPACING_PT / 4
+COMPACT_TITLE_SPACE_AFTER_PT: Final = 0.0
+AUTO_LINE_HEIGHT_EM: Final = 1.45  # a single-spaced line, in font sizes (generous: CJK fonts vary)
+TITLE_CHARS_PER_LINE: Final = int(mm_to_pt(TYPE_AREA_WIDTH_MM) // SIZE_ERHAO_PT)  # 20
+DISTRIBUTION_ROW_EXTRA_PT: Final = 1.0  # rules between the rows
 
 # --- footer ------------------------------------------------------------------------------------
 
@@ -346,19 +382,20 @@ RANKING_NOTES_HEADING: Final = "说明"
 RANKING_EMPTY_SECTION: Final = "本期无排名数据。"
 RANKING_LIST_SEPARATOR: Final = "、"
 CHINESE_NUMERALS: Final = "一二三四五六七八九十"
-# (header, relative width): the widths are scaled to fill the type area.
+# (header, width in 小四 characters): wide enough for their longest figure on one line (「100.0%」,
+# 「12 ↑3」, 「1234.5」) with the cell margins; the unit column takes the rest of the type area.
 RANKING_COLUMNS: Final[tuple[tuple[str, float], ...]] = (
-    ("名次", 4.0),
-    ("单位", 8.0),
-    ("得分", 3.5),
-    ("采用", 3.0),
-    ("报送", 3.0),
-    ("采用率", 4.0),
-    ("问题信息占比", 4.0),
-    ("目标", 3.5),
-    ("是否达标", 5.0),
+    ("名次", 3.5),
+    ("单位", 0.0),
+    ("得分", 4.0),
+    ("采用", 2.6),
+    ("报送", 2.6),
+    ("采用率", 4.6),
+    ("问题信息占比", 4.6),
+    ("目标", 4.0),
+    ("是否达标", 4.6),
 )
-RANKING_UNIT_COLUMN: Final = 1  # left-aligned; every other column is centred
+RANKING_UNIT_COLUMN: Final = 1  # left-aligned, the rest of the width; every other column is centred
 TARGET_MET: Final = "合格"
 TARGET_MISSED: Final = "不合格"
 NOT_APPLICABLE: Final = "—"
@@ -377,7 +414,7 @@ RANKING_HEADER_CELL_RUN: Final = RunSpec(FONT_HEITI, SIZE_XIAOSI_PT)
 RANKING_CELL_RUN: Final = RunSpec(FONT_FANGSONG, SIZE_XIAOSI_PT)
 RANKING_CELL_PARA: Final = ParaSpec(align="center", line_spacing_pt=None, snap_to_grid=False)
 RANKING_UNIT_CELL_PARA: Final = ParaSpec(align="left", line_spacing_pt=None, snap_to_grid=False)
-RANKING_CELL_MARGINS_TWIPS: Final = (pt_to_twips(3.0), pt_to_twips(2.0))  # (top/bottom, left/right)
+RANKING_CELL_MARGINS_TWIPS: Final = (pt_to_twips(3.0), pt_to_twips(1.5))  # (top/bottom, left/right)
 RULE_TABLE: Final = Rule(4)  # 0.5 pt grid lines
 RANKING_TABLE_RULES: Final = TableRules(
     top=RULE_TABLE,
@@ -387,5 +424,39 @@ RANKING_TABLE_RULES: Final = TableRules(
     inside_h=RULE_TABLE,
     inside_v=RULE_TABLE,
 )
-RANKING_SIGNATURE_PARA: Final = ParaSpec(align="right", right_chars=4)
-RANKING_SIGNATURE_SPACE_PT: Final = BODY_LINE_SPACING_PT
+RANKING_SIGNATURE_SPACE_PT: Final = BODY_LINE_SPACING_PT  # one blank line above the 落款
+# 落款 without a seal (GB/T 9704 7.3.5.2): the office right-aligned two characters from the right
+# edge, the date below it starting two characters further right (or, when the date is the longer,
+# the date two characters from the edge and the office moved left to keep that step).
+SIGNATURE_RIGHT_CHARS: Final = 2.0
+SIGNATURE_DATE_STEP_CHARS: Final = 2.0
+
+# The document header (版头) of a 通报: 发文机关标志 in red 小标宋, centred; the 发文字号 below it
+# after a blank line; then the full-width red rule 4 mm under the 发文字号 (or under the mark when
+# there is no number); the title two lines below the rule.
+ISSUER_MARK_RUN: Final = RunSpec(FONT_XIAOBIAOSONG, 36.0, color=COLOR_RED)
+ISSUER_MARK_MIN_SIZE_PT: Final = SIZE_ERHAO_PT
+ISSUER_MARK_PARA: Final = ParaSpec(align="center", line_spacing_pt=None, snap_to_grid=False)
+RULE_ISSUER: Final = Rule(RULE_MASTHEAD_SIZE, COLOR_RED, round(mm_to_pt(4.0)))
+DOCUMENT_NUMBER_RUN: Final = grid_run(FONT_FANGSONG)
+DOCUMENT_NUMBER_PARA: Final = ParaSpec(
+    align="center",
+    line_spacing_pt=None,  # an exact line height would clip the rule below
+    space_before_pt=BODY_LINE_SPACING_PT,
+    snap_to_grid=False,
+    border_bottom=RULE_ISSUER,
+)
+ISSUER_MARK_RULED_PARA: Final = dataclasses.replace(ISSUER_MARK_PARA, border_bottom=RULE_ISSUER)
+REPORT_TITLE_SPACE_PT: Final = 2 * BODY_LINE_SPACING_PT  # between the red rule and the title
+ADDRESSEES_PARA: Final = ParaSpec(align="left")  # 主送机关: flush left, ending with 「：」
+
+# --- tables inside an item: formatting (sizes above, under "tables inside an item") -------------
+
+ITEM_TABLE_HEADER_RUN: Final = RunSpec(FONT_HEITI, ITEM_TABLE_CELL_SIZE_PT)
+ITEM_TABLE_CELL_RUN: Final = RunSpec(FONT_FANGSONG, ITEM_TABLE_CELL_SIZE_PT)
+ITEM_TABLE_CELL_PARA: Final = ParaSpec(align="center", line_spacing_pt=None, snap_to_grid=False)
+ITEM_TABLE_WIDE_CELL_PARA: Final = ParaSpec(align="both", line_spacing_pt=None, snap_to_grid=False)
+ITEM_TABLE_CENTRED_CHARS: Final = 8.0  # cells up to this wide are centred, longer ones justified
+ITEM_TABLE_CELL_MARGINS_TWIPS: Final = (pt_to_twips(2.0), pt_to_twips(3.0))
+ITEM_TABLE_RULES: Final = RANKING_TABLE_RULES
+ITEM_TABLE_AFTER_PARA: Final = ParaSpec(align="left", line_spacing_pt=ITEM_TABLE_SPACE_PT, snap_to_grid=False)

@@ -1,19 +1,24 @@
 """Build a ranking report (通报) on the units' information work as a Word document.
 
-The report reads: the title (小标宋 二号) and the period, a short intro, one table per unit category
-(名次/单位/得分/采用/报送/采用率/问题信息占比/目标/是否达标, header row in 黑体, cells in 仿宋 小四),
-the 先进单位, the late or missing reports (迟报/漏报), notes, and the office and date at the end.
-Page, fonts and 「— N —」 footers are the bulletin's, from `exports.layout`.
+The report is laid out as an official document after GB/T 9704: the 版头 (发文机关标志 in red, the
+发文字号 when there is one, the red rule), the title (小标宋 二号) and the period, the addressees
+(主送机关) when given, a short intro, one table per unit category (名次/单位/得分/采用/报送/采用率/
+问题信息占比/目标/是否达标, header row in 黑体, cells in 仿宋 小四, no figure wrapped), the 先进单位,
+the late or missing reports (迟报/漏报), notes, and the 落款 (office and date) kept on a page with the
+end of the text. Page, fonts and 「— N —」 footers are the bulletin's, from `exports.layout`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from docx.document import Document as DocxDocument
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 
 from exports import docx_helpers as dh
@@ -72,6 +77,9 @@ class RankingReport:
     # Further numbered sections after the tables, each (heading, paragraphs): upward reporting, 约稿 …
     extra_sections: Sequence[tuple[str, Sequence[str]]] = ()
     yearly: bool = True  # the last column is the verdict (是否达标); else the target progress (年度进度)
+    issuer_mark: str = ""  # 发文机关标志 (red, at the top); blank: the issuing office
+    document_number: str = ""  # 发文字号, e.g. 「阳办字〔2026〕12号」; blank: none printed
+    addressees: str = ""  # 主送机关, e.g. 「各县（区）委办公室，市直各单位」; blank: none printed
 
 
 def build_ranking_report(report: RankingReport) -> bytes:
@@ -185,10 +193,53 @@ def _numeral(index: int) -> str:
 
 
 def _column_twips() -> list[int]:
-    total = sum(width for _, width in layout.RANKING_COLUMNS)
-    widths = [math.floor(layout.TYPE_AREA_WIDTH_TWIPS * width / total) for _, width in layout.RANKING_COLUMNS]
-    widths[layout.RANKING_UNIT_COLUMN] += layout.TYPE_AREA_WIDTH_TWIPS - sum(widths)
+    char = layout.pt_to_twips(layout.SIZE_XIAOSI_PT)
+    widths = [round(chars * char) for _, chars in layout.RANKING_COLUMNS]
+    widths[layout.RANKING_UNIT_COLUMN] = 0
+    widths[layout.RANKING_UNIT_COLUMN] = layout.TYPE_AREA_WIDTH_TWIPS - sum(widths)
     return widths
+
+
+def _width_chars(text: str) -> float:
+    """Width in body characters: CJK and full-width glyphs 1, Latin letters and digits 0.5, and a
+    quarter character where Latin and CJK text meet (Word and LibreOffice space them apart)."""
+    width = 0.0
+    previous: bool | None = None
+    for ch in text:
+        latin = ord(ch) < 0x2E80
+        width += 0.5 if latin else 1.0
+        if previous is not None and previous != latin:
+            width += 0.25
+        previous = latin
+    return width
+
+
+def signature_indents(office: str, date: str) -> tuple[float, float]:
+    """Right indents (in characters) of the office and the date lines of a 落款 without a seal."""
+    step = layout.SIGNATURE_DATE_STEP_CHARS
+    office_width, date_width = _width_chars(office), _width_chars(date)
+    date_right = layout.SIGNATURE_RIGHT_CHARS + office_width - step - date_width
+    if date_right >= layout.SIGNATURE_RIGHT_CHARS:
+        return layout.SIGNATURE_RIGHT_CHARS, date_right
+    return layout.SIGNATURE_RIGHT_CHARS + date_width + step - office_width, layout.SIGNATURE_RIGHT_CHARS
+
+
+def _fitted_mark_run(mark: str) -> layout.RunSpec:
+    """Shrink the issuer's mark for long names so that it stays on one line."""
+    base = layout.ISSUER_MARK_RUN
+    width_pt = layout.mm_to_pt(layout.TYPE_AREA_WIDTH_MM)
+    size = min(base.size_pt, max(layout.ISSUER_MARK_MIN_SIZE_PT, float(int(width_pt / max(len(mark), 1)))))
+    return dataclasses.replace(base, size_pt=size)
+
+
+def _header(report: RankingReport, f: dh.ElementFactory) -> Iterator[BaseOxmlElement]:
+    """The 版头: the issuer's mark, the document number and the red rule."""
+    mark = _one_line(report.issuer_mark) or _one_line(report.issuing_office)
+    number = _one_line(report.document_number)
+    mark_para = layout.ISSUER_MARK_PARA if number else layout.ISSUER_MARK_RULED_PARA
+    yield f.paragraph(mark_para, [(mark, _fitted_mark_run(mark))])
+    if number:
+        yield f.paragraph(layout.DOCUMENT_NUMBER_PARA, [(number, layout.DOCUMENT_NUMBER_RUN)])
 
 
 def _table(rows: Sequence[RankingRow], f: dh.ElementFactory, yearly: bool) -> BaseOxmlElement:
@@ -222,10 +273,40 @@ def _table(rows: Sequence[RankingRow], f: dh.ElementFactory, yearly: bool) -> Ba
 
 
 def _report_elements(report: RankingReport, f: dh.ElementFactory) -> Iterator[BaseOxmlElement]:
-    yield f.paragraph(layout.RANKING_TITLE_PARA, [(_one_line(report.title), layout.RANKING_TITLE_RUN)])
+    """The whole 通报; the paragraph before the 落款 keeps with it, so no page holds only the 落款."""
+    elements = list(_report_body(report, f))
+    last = elements[-1]
+    # A table ending the text keeps its last row with the 落款 (Word's rule for rows).
+    paragraphs = [last] if last.tag == qn("w:p") else last.findall(f"{qn('w:tr')}[last()]//{qn('w:p')}")
+    for paragraph in paragraphs:
+        ppr = paragraph.find(qn("w:pPr"))
+        if ppr is not None and ppr.find(qn("w:keepNext")) is None:
+            ppr.insert(0, OxmlElement("w:keepNext"))
+    yield from elements
+    office, date = _one_line(report.issuing_office), _date(report.issue_date)
+    office_right, date_right = signature_indents(office, date)
+    office_para = layout.ParaSpec(
+        align="right",
+        right_chars=office_right,
+        space_before_pt=layout.RANKING_SIGNATURE_SPACE_PT,
+        keep_next=True,
+        keep_lines=True,
+    )
+    yield f.paragraph(office_para, [(office, layout.BODY_RUN)])
+    date_para = layout.ParaSpec(align="right", right_chars=date_right, keep_lines=True)
+    yield f.paragraph(date_para, [(date, layout.BODY_RUN)])
+
+
+def _report_body(report: RankingReport, f: dh.ElementFactory) -> Iterator[BaseOxmlElement]:
+    yield from _header(report, f)
+    title_para = dataclasses.replace(layout.RANKING_TITLE_PARA, space_before_pt=layout.REPORT_TITLE_SPACE_PT)
+    yield f.paragraph(title_para, [(_one_line(report.title), layout.RANKING_TITLE_RUN)])
     yield f.paragraph(
         layout.RANKING_SUBTITLE_PARA, [(f"（{_one_line(report.period_label)}）", layout.BODY_RUN)]
     )
+    addressees = _one_line(report.addressees).rstrip("：:")
+    if addressees:
+        yield f.paragraph(layout.ADDRESSEES_PARA, [(addressees + "：", layout.BODY_RUN)])
     intro = layout.RANKING_INTRO_FORMAT.format(period=_one_line(report.period_label))
     yield f.paragraph(layout.BODY_PARA, [(intro, layout.BODY_RUN)])
 
@@ -289,11 +370,3 @@ def _report_elements(report: RankingReport, f: dh.ElementFactory) -> Iterator[Ba
         index += 1
         for number, line in enumerate(notes, start=1):
             yield f.paragraph(layout.BODY_PARA, [(f"{number}. {line}", layout.BODY_RUN)])
-
-    signature = layout.ParaSpec(
-        align="right",
-        right_chars=layout.RANKING_SIGNATURE_PARA.right_chars,
-        space_before_pt=layout.RANKING_SIGNATURE_SPACE_PT,
-    )
-    yield f.paragraph(signature, [(_one_line(report.issuing_office), layout.BODY_RUN)])
-    yield f.paragraph(layout.RANKING_SIGNATURE_PARA, [(_date(report.issue_date), layout.BODY_RUN)])

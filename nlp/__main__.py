@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from nlp.analyze import DATA, Analysis, Analyzer, default_analyzer
-from nlp.evaluation import evaluate_rows, format_report, read_jsonl
+from nlp.evaluation import evaluate_by_genre, evaluate_rows, format_report, read_jsonl, resolve_refs
 from nlp.kind_model import LABELS, load_model, train
 from nlp.training import corpus_examples, quoted_sources
 
@@ -21,6 +21,7 @@ def tags_of(analysis: Analysis) -> dict[str, Any]:
         "kind": analysis.kind.label,
         "kind_score": analysis.kind.score,
         "kind_evidence": list(analysis.kind.evidence),
+        "contains_problems": analysis.contains_problems,
         "topics": [
             {"name": tag.name, "score": tag.score, "evidence": list(tag.evidence)} for tag in analysis.topics
         ],
@@ -67,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     evaluate.add_argument(
         "--kind-model", metavar="FILE.json|none", help="another kind model, or none for the rules alone"
     )
+    evaluate.add_argument(
+        "--corpus", type=Path, default=DEFAULT_CORPUS, help='the public corpus, for rows with a "ref"'
+    )
     trainer = commands.add_parser(
         "train-kind", help="train the kind model on work-report sections (and labelled JSON lines)"
     )
@@ -95,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.kind_model:
             model = None if args.kind_model == "none" else load_model(Path(args.kind_model))
             analyzer = analyzer.with_kind_model(model)
-        return evaluate_files(analyzer, args.files, sys.stdout)
+        return evaluate_files(analyzer, args.files, sys.stdout, args.corpus)
     if args.command == "train-kind":
         return train_kind(args.corpus, args.held_out, args.extra, args.out, sys.stdout, args.extra_repeat)
     tag_stream(default_analyzer(), sys.stdin, sys.stdout)
@@ -137,11 +141,31 @@ def train_kind(
     return 0
 
 
-def evaluate_files(analyzer: Analyzer, files: Sequence[Path], sink: IO[str]) -> int:
-    """Print per-label scores of `files`; the last line is one JSON object with the figures."""
-    rows = [row for path in files for row in read_jsonl(path)]
-    result = evaluate_rows(analyzer, rows)
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+_GENRE_COLUMNS = (
+    ("kind_macro_f1", "kind F1"),
+    ("kind_accuracy", "kind acc"),
+    ("problem_recall", "prob R"),
+    ("problem_as_achievement", "prob→ach"),
+    ("topic_hit_rate", "topic hit"),
+    ("off_topic_rate", "off-topic"),
+    ("topic_micro_f1", "topic F1"),
+)
+
+
+def evaluate_files(
+    analyzer: Analyzer, files: Sequence[Path], sink: IO[str], corpus: Path | None = DEFAULT_CORPUS
+) -> int:
+    """Print per-label scores and every figure per genre; the last line is one JSON object.
+
+    Rows that point into the public corpus (`"ref"`) are read from `corpus`.
+    """
+    rows, missing = resolve_refs([row for path in files for row in read_jsonl(path)], corpus)
+    by_genre = evaluate_by_genre(analyzer, rows)
+    result = by_genre.get("all") or next(iter(by_genre.values()), evaluate_rows(analyzer, []))
     lines: list[str] = []
+    if missing:
+        lines += [f"{missing} rows refer to corpus texts not found under {corpus}: left out", ""]
     if result.kind.n:
         lines += format_report("kind", result.kind)
         lines.append(f"kind macro-F1 {result.kind.macro_f1:.3f}, accuracy {result.kind.accuracy:.3f}")
@@ -150,7 +174,15 @@ def evaluate_files(analyzer: Analyzer, files: Sequence[Path], sink: IO[str]) -> 
         lines += format_report("topics", result.topics)
         lines.append(f"topic micro-F1 {result.topics.micro_f1:.3f}, macro-F1 {result.topics.macro_f1:.3f}")
         lines.append("")
-    lines.append(json.dumps(result.summary(), ensure_ascii=False))
+    summaries = {genre: evaluation.summary() for genre, evaluation in by_genre.items()}
+    lines.append(f"{'genre':<12}{'n kind':>7}{'n topic':>8}" + "".join(f"{h:>10}" for _, h in _GENRE_COLUMNS))
+    for genre, summary in summaries.items():
+        cells = "".join(
+            f"{'-':>10}" if summary[key] is None else f"{summary[key]:>10.3f}" for key, _ in _GENRE_COLUMNS
+        )
+        lines.append(f"{genre:<12}{summary['n_kind']:>7}{summary['n_topics']:>8}{cells}")
+    lines.append("")
+    lines.append(json.dumps({**result.summary(), "genres": summaries}, ensure_ascii=False))
     sink.write("\n".join(lines) + "\n")
     return 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import operator
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -75,3 +76,36 @@ def jieba_idf() -> tuple[dict[str, float], float]:
     """jieba's own IDF table and its median, read from the file (jieba.analyse would cut again)."""
     idf = load_idf(Path(jieba.__file__).parent / "analyse" / "idf.txt")
     return idf, default_idf_value(idf)
+
+
+FILLER_PREFIXES = (
+    "进一步",
+    "切实",
+    "全面",
+    "认真",
+    "积极",
+    "大力",
+    "不断",
+    "扎实",
+    "深入",
+    "持续",
+    "着力",
+    "努力",
+    "全力",
+)
+
+
+def top_keywords(
+    counts: Mapping[str, float], keyword_idf: Mapping[str, float], top: int = 8
+) -> tuple[str, ...]:
+    words = list(filter(keyword_idf.__contains__, counts))
+    # TF-IDF per word, all in C; the best first, ties in word order.
+    tf_idf = list(map(operator.mul, map(counts.__getitem__, words), map(keyword_idf.__getitem__, words)))
+    if len(words) > top:
+        # Sort the few candidates at or above the top-th score, not every word (ties kept).
+        threshold = sorted(tf_idf, reverse=True)[top - 1]
+        pairs = [(-score, word) for score, word in zip(tf_idf, words, strict=True) if score >= threshold]
+    else:
+        pairs = list(zip(map(operator.neg, tf_idf), words, strict=True))
+    pairs.sort()
+    return tuple(word for _, word in pairs[:top])

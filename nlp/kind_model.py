@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from itertools import compress, filterfalse, islice
 from operator import itemgetter
 from pathlib import Path
-from typing import Literal
 
-KindLabel = Literal["problem", "achievement", "other"]
-# The order of a model's weight columns, and of the labels everywhere in nlp.
-LABELS: tuple[KindLabel, KindLabel, KindLabel] = ("problem", "achievement", "other")
+from nlp.lexicon import LABELS, KindLabel
+
+__all__ = ["LABELS", "KindLabel", "KindModel", "kind_features", "load_model", "train"]
 RULE_FLOOR = 0.3  # a rule verdict with score 0 (no cue at all) still counts a little
 _LENGTH_STEP = 30  # characters per length bucket
 _MAX_LENGTH_BUCKET = 5

@@ -13,6 +13,8 @@ import opencc
 
 from nlp._hanzi import COMMON_HANZI
 from nlp.errors import DecodeError
+from nlp.lexicon import CJK_CLASS
+from nlp.lexicon import is_cjk as _is_cjk
 
 # ---------------------------------------------------------------------------------------------------
 # Traditional -> simplified
@@ -95,10 +97,6 @@ _MIN_COMMON_SHARE = 0.5
 _MAX_BAD_SHARE = 0.05
 # Lenient decoding (a file cut mid-character, one stray byte) is accepted only for a handful of errors.
 _MAX_REPLACED_SHARE = 0.002
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\uf900" <= ch <= "\ufaff"
 
 
 def _is_bad(ch: str) -> bool:
@@ -241,7 +239,7 @@ def html_to_text(html_text: str) -> str:
 # ---------------------------------------------------------------------------------------------------
 # Cleaning
 
-_CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_CLASS = CJK_CLASS
 # Chinese context: hanzi and the full-width punctuation that only appears in Chinese text.
 _ZH = f"[{_CJK_CLASS}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\u201c\u201d\u2018\u2019\u2014\u2026]"
 _ZH_RE = re.compile(_ZH)

@@ -32,7 +32,6 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from itertools import islice
 from typing import Any
 
@@ -40,16 +39,16 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.schema import CreateTable
 
 from nlp.segment import Segmenter
 from search import grams as g
 from search import query as q
+from search.backend import BaseBackend, empty_result, keyword_filters, plan_run
 from search.base import (
     FACET_NAMES,
-    Hit,
     IndexCorruptError,
     IndexDoc,
-    SearchBackend,
     SearchError,
     SearchQuery,
     SearchResult,
@@ -57,7 +56,7 @@ from search.base import (
     split_tokens,
 )
 from search.highlight import make_hit
-from search.similar import distinctive_terms, similar_tree
+from search.similar import distinctive_terms
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +79,8 @@ CHAR_PREFIX = "~"
 DF_CAP = 1000
 
 _KEYWORD_COLUMNS = {"unit": "unit", "unit_category": "unit_category", "kind": "kind", "status": "status"}
+# Filters on the array columns (an item has several topics and publications).
+_ARRAY_COLUMNS = {"topic": "topics", "publication": "publications"}
 
 
 def build_table(schema: str) -> sa.Table:
@@ -91,12 +92,12 @@ def build_table(schema: str) -> sa.Table:
         sa.Column("stamp", sa.Text, nullable=False, server_default=""),
         sa.Column("unit", sa.Text),
         sa.Column("unit_category", sa.Text),
-        sa.Column("topics", pg.ARRAY(sa.Text), nullable=False),
+        sa.Column("topics", pg.ARRAY(sa.Text), nullable=False, server_default=sa.text("'{}'")),
         sa.Column("kind", sa.Text),
         sa.Column("status", sa.Text),
         sa.Column("level", sa.Integer, nullable=False),
         sa.Column("event_date", sa.Date, nullable=False),
-        sa.Column("publications", pg.ARRAY(sa.Text), nullable=False),
+        sa.Column("publications", pg.ARRAY(sa.Text), nullable=False, server_default=sa.text("'{}'")),
         sa.Column("title", sa.Text, nullable=False),
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("title_tokens", sa.Text, nullable=False),
@@ -223,7 +224,7 @@ def rank_tsquery(node: q.Node) -> str | None:
     return " | ".join(leaves) if leaves else None
 
 
-class PostgresBackend(SearchBackend):
+class PostgresBackend(BaseBackend):
     """A full-text index in PostgreSQL (`search_doc` in `schema`), through SQLAlchemy core + psycopg."""
 
     def __init__(self, database_url: str, segmenter: Segmenter, *, schema: str = "public") -> None:
@@ -249,10 +250,9 @@ class PostgresBackend(SearchBackend):
     # --- the table -------------------------------------------------------------------------------
 
     def _engine_here(self) -> Engine:
-        if self._pid != os.getpid():
+        if self._forked():
             # A forked worker must not use the parent's pooled connections.
             self._engine.dispose(close=False)
-            self._pid = os.getpid()
         return self._engine
 
     @contextmanager
@@ -269,28 +269,8 @@ class PostgresBackend(SearchBackend):
 
     def _create(self, conn: Connection) -> None:
         conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {self._qschema}"))
-        conn.execute(
-            sa.text(
-                f"""CREATE TABLE IF NOT EXISTS {self._qtable} (
-                    id bigint PRIMARY KEY,
-                    stamp text NOT NULL DEFAULT '',
-                    unit text,
-                    unit_category text,
-                    topics text[] NOT NULL DEFAULT '{{}}',
-                    kind text,
-                    status text,
-                    level int NOT NULL,
-                    event_date date NOT NULL,
-                    publications text[] NOT NULL DEFAULT '{{}}',
-                    title text NOT NULL,
-                    body text NOT NULL,
-                    title_tokens text NOT NULL,
-                    body_tokens text NOT NULL,
-                    words tsvector NOT NULL,
-                    grams tsvector NOT NULL
-                )"""
-            )
-        )
+        # The table as `build_table` declares it (the one declaration of its columns).
+        conn.execute(CreateTable(self._table, if_not_exists=True))
         # Ranking reads `words` of every match: keep it in the row (compressed), and let the larger
         # columns move out to TOAST storage first.
         conn.execute(sa.text(f"ALTER TABLE {self._qtable} ALTER COLUMN words SET STORAGE MAIN"))
@@ -471,13 +451,7 @@ class PostgresBackend(SearchBackend):
             rows = conn.execute(sa.select(table.c.id, table.c.stamp))
             return {int(row[0]): str(row[1]) for row in rows}
 
-    def search(self, query: SearchQuery) -> SearchResult:
-        """Run a query and return one page of highlighted hits (with facets over all matches if asked)."""
-        tree = q.parse_query(query.text, self._segmenter)
-        return self._run(tree, query, facets=query.want_facets)
-
-    def more_like_this(self, item_id: int, query: SearchQuery, limit: int = 5) -> list[Hit]:
-        """Return items similar to `item_id` within the scope and filters of `query` (never itself)."""
+    def _similar_terms(self, item_id: int) -> list[str]:
         table = self._table
         with self._guard(), self._begin() as conn:
             row = conn.execute(
@@ -497,11 +471,7 @@ class PostgresBackend(SearchBackend):
                 values = conn.execute(sa.select(*counts)).one()
                 return {term: int(n) for term, n in zip(terms, values, strict=True)}
 
-            terms = distinctive_terms(split_tokens(str(row[0])), split_tokens(str(row[1])), doc_freq, total)
-        if not terms:
-            return []
-        similar = replace(query, text="", sort="relevance", page=1, per_page=limit)
-        return self._run(similar_tree(terms), similar, facets=False, exclude=item_id).hits
+            return distinctive_terms(split_tokens(str(row[0])), split_tokens(str(row[1])), doc_freq, total)
 
     # --- the query -------------------------------------------------------------------------------
 
@@ -540,17 +510,12 @@ class PostgresBackend(SearchBackend):
         conditions: list[Any] = [self._match(tree, [0]), table.c.level <= query.max_level]
         if query.allowed_units is not None:
             conditions.append(table.c.unit == sa.any_(sa.literal(sorted(query.allowed_units))))
-        for name, value in (
-            ("unit", query.unit),
-            ("unit_category", query.unit_category),
-            ("kind", query.kind),
-            ("status", query.status),
-        ):
-            if value:
-                conditions.append(table.c[name] == value)
-        for column, value in ((table.c.topics, query.topic), (table.c.publications, query.publication)):
-            if value:
+        for name, value in keyword_filters(query):
+            if name in _ARRAY_COLUMNS:
+                column = table.c[_ARRAY_COLUMNS[name]]
                 conditions.append(column.contains(sa.cast(sa.literal([value]), pg.ARRAY(sa.Text))))
+            else:
+                conditions.append(table.c[name] == value)
         if query.date_from is not None:
             conditions.append(table.c.event_date >= query.date_from)
         if query.date_to is not None:
@@ -595,16 +560,12 @@ class PostgresBackend(SearchBackend):
     def _run(
         self, tree: q.Node, query: SearchQuery, *, facets: bool, exclude: int | None = None
     ) -> SearchResult:
-        if query.allowed_units is not None and not query.allowed_units:
-            return SearchResult(total=0, hits=[], facets={name: {} for name in FACET_NAMES} if facets else {})
-        terms = q.positive_terms(tree)
-        by_date = query.sort == "date" or not terms
-        if not by_date and query.sort != "relevance":
-            raise SearchError(f"unknown sort order: {query.sort}")
+        plan = plan_run(tree, query)
+        if plan is None:
+            return empty_result(facets)
+        terms, by_date, page, per_page = plan.terms, plan.by_date, plan.page, plan.per_page
         table = self._table
         where = self._where(tree, query, exclude)
-        page = max(1, query.page)
-        per_page = max(1, query.per_page)
         rank_query = rank_tsquery(tree)
         if by_date or rank_query is None:
             rank: Any = sa.literal(0.0)

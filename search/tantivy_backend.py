@@ -26,10 +26,9 @@ import os
 import re
 import shutil
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from itertools import islice
 from pathlib import Path
@@ -40,24 +39,21 @@ import tantivy
 from nlp.segment import Segmenter
 from search import grams as g
 from search import query as q
+from search.backend import BaseBackend, empty_result, keyword_filters, plan_run, with_backoff
 from search.base import (
     FACET_NAMES,
     KEYWORD_FIELDS,
     TITLE_BOOST,
     WORD_BOOST,
-    Hit,
-    IndexBusyError,
     IndexCorruptError,
     IndexDoc,
-    SearchBackend,
-    SearchError,
     SearchQuery,
     SearchResult,
     join_tokens,
     split_tokens,
 )
 from search.highlight import make_hit
-from search.similar import distinctive_terms, similar_tree
+from search.similar import distinctive_terms
 
 log = logging.getLogger(__name__)
 
@@ -260,16 +256,8 @@ class _Translator:
         if query.allowed_units is not None:
             units = sorted(query.allowed_units)
             clauses.append((_MUST, tantivy.Query.term_set_query(schema, "unit", units)))
-        for name, value in (
-            ("unit", query.unit),
-            ("unit_category", query.unit_category),
-            ("topic", query.topic),
-            ("kind", query.kind),
-            ("status", query.status),
-            ("publication", query.publication),
-        ):
-            if value:
-                clauses.append((_MUST, self.term(KEYWORD_FIELDS[name], value)))
+        for name, value in keyword_filters(query):
+            clauses.append((_MUST, self.term(KEYWORD_FIELDS[name], value)))
         if query.date_from is not None or query.date_to is not None:
             low = _ymd(query.date_from) if query.date_from is not None else 0
             high = _ymd(query.date_to) if query.date_to is not None else 99991231
@@ -300,7 +288,7 @@ _AGGREGATIONS = {
 }
 
 
-class TantivyBackend(SearchBackend):
+class TantivyBackend(BaseBackend):
     """A tantivy index in `index_dir`; safe for threads and for several processes on one directory."""
 
     def __init__(self, index_dir: Path, segmenter: Segmenter, *, lock_timeout: float = 10.0) -> None:
@@ -364,8 +352,8 @@ class TantivyBackend(SearchBackend):
 
     def _index(self) -> Any:
         """Return the index object, reopening it if needed. Hold _lock."""
-        if self._pid != os.getpid():
-            self._ix, self._searcher, self._key, self._pid = None, None, None, os.getpid()
+        if self._forked():
+            self._ix, self._searcher, self._key = None, None, None
         if self._ix is None:
             self._ix = self._open(create=False)
             if self._ix is None:
@@ -402,18 +390,16 @@ class TantivyBackend(SearchBackend):
 
     def _writer(self, ix: Any, heap: int, threads: int) -> Any:
         """Acquire the index's one writer, waiting (bounded, with backoff) while another holds it."""
-        deadline = time.monotonic() + self._lock_timeout
-        delay = 0.01
-        while True:
+
+        def attempt() -> Any:
             try:
                 return ix.writer(heap, threads)
             except ValueError as exc:
                 if "LockBusy" not in str(exc):
                     raise IndexCorruptError("搜索索引已损坏，请重建索引") from exc
-                if time.monotonic() >= deadline:
-                    raise IndexBusyError("搜索索引正被其他进程更新，请稍后重试") from None
-                time.sleep(delay)
-                delay = min(delay * 2, 0.25)
+                return None
+
+        return with_backoff(attempt, self._lock_timeout, first=0.01, cap=0.25)
 
     @contextmanager
     def _writing(self, heap: int = WRITER_HEAP, threads: int = 1) -> Iterator[Any]:
@@ -518,17 +504,17 @@ class TantivyBackend(SearchBackend):
         """Hold tantivy's writer lock file ourselves (flock, as tantivy takes it), bounded wait."""
         fd = os.open(self._dir / LOCK_FILE, os.O_WRONLY | os.O_CREAT, 0o644)
         try:
-            deadline = time.monotonic() + self._lock_timeout
-            while True:
+
+            def attempt() -> bool | None:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
+                    return True
                 except OSError as exc:
                     if exc.errno not in (errno.EAGAIN, errno.EACCES):
                         raise
-                    if time.monotonic() >= deadline:
-                        raise IndexBusyError("搜索索引正被其他进程更新，请稍后重试") from None
-                    time.sleep(0.05)
+                    return None
+
+            with_backoff(attempt, self._lock_timeout, first=0.05, cap=0.05)
             try:
                 yield
             finally:
@@ -580,49 +566,37 @@ class TantivyBackend(SearchBackend):
                 found[int(doc.get_first("id"))] = str(doc.get_first("stamp") or "")
         return found
 
-    def search(self, query: SearchQuery) -> SearchResult:
-        """Run a query and return one page of highlighted hits (with facets over all matches if asked)."""
-        tree = q.parse_query(query.text, self._segmenter)
-        return self._run(tree, query, facets=query.want_facets)
-
-    def more_like_this(self, item_id: int, query: SearchQuery, limit: int = 5) -> list[Hit]:
-        """Return items similar to `item_id` within the scope and filters of `query` (never itself)."""
+    def _similar_terms(self, item_id: int) -> list[str]:
         searcher = self._searching()
         found = searcher.search(tantivy.Query.term_query(self._schema, "id", item_id), 1)
         if not found.hits:
             return []
         doc = searcher.doc(found.hits[0][1])
-        total = int(searcher.num_docs)
 
         def doc_freq(terms: Sequence[str]) -> dict[str, int]:
             return {term: searcher.doc_freq("words", _word(term)) for term in terms}
 
-        terms = distinctive_terms(
-            _tokens(doc.get_first("title_tokens")), _tokens(doc.get_first("body_tokens")), doc_freq, total
+        return distinctive_terms(
+            _tokens(doc.get_first("title_tokens")),
+            _tokens(doc.get_first("body_tokens")),
+            doc_freq,
+            int(searcher.num_docs),
         )
-        if not terms:
-            return []
-        similar = replace(query, text="", sort="relevance", page=1, per_page=limit)
-        return self._run(similar_tree(terms), similar, facets=False, exclude=item_id).hits
 
     def _run(
         self, tree: q.Node, query: SearchQuery, *, facets: bool, exclude: int | None = None
     ) -> SearchResult:
-        if query.allowed_units is not None and not query.allowed_units:
-            return SearchResult(total=0, hits=[], facets={name: {} for name in _FACETS} if facets else {})
-        terms = q.positive_terms(tree)
-        by_date = query.sort == "date" or not terms
-        if not by_date and query.sort != "relevance":
-            raise SearchError(f"unknown sort order: {query.sort}")
+        plan = plan_run(tree, query)
+        if plan is None:
+            return empty_result(facets)
+        terms, by_date = plan.terms, plan.by_date
         # Filters restrict the match set inside the query (hits, total and facets alike) without
         # contributing to the score.
         scope = tantivy.Query.boolean_query(self._translate.filters(query, exclude))
         full = tantivy.Query.boolean_query(
             [(_MUST, self._translate.node(tree)), (_MUST, tantivy.Query.const_score_query(scope, 0.0))]
         )
-        page = max(1, query.page)
-        per_page = max(1, query.per_page)
-        offset = (page - 1) * per_page
+        per_page, offset = plan.per_page, plan.offset
         searcher = self._searching()
         try:
             if by_date:

@@ -15,12 +15,10 @@ import gc
 import logging
 import os
 import threading
-import time
 import warnings
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import date
 from itertools import islice
 from pathlib import Path
@@ -37,6 +35,7 @@ from whoosh.writing import CLEAR
 from nlp.segment import Segmenter
 from search import grams as g
 from search import query as q
+from search.backend import BaseBackend, empty_result, keyword_filters, plan_run, with_backoff
 from search.base import (
     FACET_NAMES,
     KEYWORD_FIELDS,
@@ -44,18 +43,15 @@ from search.base import (
     TITLE_BOOST,
     WORD_BOOST,
     Hit,
-    IndexBusyError,
     IndexCorruptError,
     IndexDoc,
-    SearchBackend,
-    SearchError,
     SearchQuery,
     SearchResult,
     join_tokens,
     split_tokens,
 )
 from search.highlight import make_hit
-from search.similar import distinctive_terms, similar_tree
+from search.similar import distinctive_terms
 
 log = logging.getLogger(__name__)
 
@@ -332,16 +328,8 @@ class _Scope:
         if query.allowed_units is not None:
             units = [self.term("unit", unit) for unit in sorted(query.allowed_units)]
             sets.append(units[0] if len(units) == 1 else set().union(*units))
-        for name, value in (
-            ("unit", query.unit),
-            ("unit_category", query.unit_category),
-            ("topic", query.topic),
-            ("kind", query.kind),
-            ("status", query.status),
-            ("publication", query.publication),
-        ):
-            if value:
-                sets.append(self.term(KEYWORD_FIELDS[name], value))
+        for name, value in keyword_filters(query):
+            sets.append(self.term(KEYWORD_FIELDS[name], value))
         if query.date_from is not None or query.date_to is not None:
             low = _ymd(query.date_from) if query.date_from is not None else None
             high = _ymd(query.date_to) if query.date_to is not None else None
@@ -376,7 +364,7 @@ def _open_searcher(ix: Any, where: Path) -> Any:
     raise IndexCorruptError("搜索索引已损坏，请重建索引")
 
 
-class WhooshBackend(SearchBackend):
+class WhooshBackend(BaseBackend):
     """A Whoosh index in `index_dir`; safe for threads and for several processes on one directory.
 
     One searcher is kept open and reopened when another commit (from this or another process)
@@ -434,10 +422,10 @@ class WhooshBackend(SearchBackend):
 
     def _current(self) -> Any:
         """Return the shared searcher, reopened if the index changed. Hold _lock."""
-        if self._pid != os.getpid():
+        if self._forked():
             # A forked worker (gunicorn --preload) must not share the parent's open files and
             # their positions: drop the inherited searcher without closing the parent's handles.
-            self._searcher, self._key, self._pid = None, None, os.getpid()
+            self._searcher, self._key = None, None
         ix = self._index()
         key = self._toc_key(ix)
         if self._searcher is None or key != self._key:
@@ -480,16 +468,14 @@ class WhooshBackend(SearchBackend):
 
     def _writer(self, ix: Any, limitmb: int = WRITER_MB) -> Any:
         """Open a writer, waiting (bounded, with backoff) while another process holds the lock."""
-        deadline = time.monotonic() + self._lock_timeout
-        delay = 0.02
-        while True:
+
+        def attempt() -> Any:
             try:
                 return ix.writer(limitmb=limitmb)
             except windex.LockError:
-                if time.monotonic() >= deadline:
-                    raise IndexBusyError("搜索索引正被其他进程更新，请稍后重试") from None
-                time.sleep(delay)
-                delay = min(delay * 2, 0.5)
+                return None
+
+        return with_backoff(attempt, self._lock_timeout, first=0.02, cap=0.5)
 
     def _commit(self, docs: Iterable[IndexDoc], *, replace: bool, clear: bool = False) -> int:
         ix = self._index()
@@ -594,11 +580,9 @@ class WhooshBackend(SearchBackend):
         """Empty the directory's index and start a new one, holding the writer lock."""
         self._dir.mkdir(parents=True, exist_ok=True)  # the directory may have been deleted
         storage_lock = FileStorage(str(self._dir)).lock(f"{INDEX_NAME}_WRITELOCK")
-        deadline = time.monotonic() + self._lock_timeout
-        while not storage_lock.acquire(blocking=False):
-            if time.monotonic() >= deadline:
-                raise IndexBusyError("搜索索引正被其他进程更新，请稍后重试")
-            time.sleep(0.05)
+        with_backoff(
+            lambda: storage_lock.acquire(blocking=False) or None, self._lock_timeout, first=0.05, cap=0.05
+        )
         try:
             with self._lock:
                 self._retire()
@@ -657,19 +641,12 @@ class WhooshBackend(SearchBackend):
                 for docnum in reader.all_doc_ids()
             }
 
-    def search(self, query: SearchQuery) -> SearchResult:
-        """Run a query and return one page of highlighted hits (with facets over all matches if asked)."""
-        tree = q.parse_query(query.text, self._segmenter)
-        return self._run(tree, query, facets=query.want_facets)
-
-    def more_like_this(self, item_id: int, query: SearchQuery, limit: int = 5) -> list[Hit]:
-        """Return items similar to `item_id` within the scope and filters of `query` (never itself)."""
+    def _similar_terms(self, item_id: int) -> list[str]:
         with self._searching() as searcher:
             docnum = searcher.document_number(id=str(item_id))
             if docnum is None:
                 return []
             stored = searcher.stored_fields(docnum)
-            total = int(searcher.doc_count())
 
             def doc_freq(terms: Sequence[str]) -> dict[str, int]:
                 return {
@@ -677,42 +654,33 @@ class WhooshBackend(SearchBackend):
                     for term in terms
                 }
 
-            terms = distinctive_terms(
+            return distinctive_terms(
                 split_tokens(str(stored.get("title_tokens", ""))),
                 split_tokens(str(stored.get("body_tokens", ""))),
                 doc_freq,
-                total,
+                int(searcher.doc_count()),
             )
-        if not terms:
-            return []
-        similar = replace(query, text="", sort="relevance", page=1, per_page=limit)
-        return self._run(similar_tree(terms), similar, facets=False, exclude=item_id).hits
 
     def _run(
         self, tree: q.Node, query: SearchQuery, *, facets: bool, exclude: int | None = None
     ) -> SearchResult:
-        if query.allowed_units is not None and not query.allowed_units:
-            return SearchResult(total=0, hits=[], facets={name: {} for name in _FACETS} if facets else {})
-        terms = q.positive_terms(tree)
-        page = max(1, query.page)
-        per_page = max(1, query.per_page)
-        offset = (page - 1) * per_page
-        limit = offset + per_page
-        by_date = query.sort == "date" or not terms
+        plan = plan_run(tree, query)
+        if plan is None:
+            return empty_result(facets)
+        terms, by_date, offset, per_page = plan.terms, plan.by_date, plan.offset, plan.per_page
+        limit = plan.limit
         if by_date:
             order = [
                 sorting.FieldFacet("event_date", reverse=True),
                 sorting.FieldFacet("id_num", reverse=True),
             ]
             collector: Any = collectors.SortingCollector(order, limit=limit)
-        elif query.sort == "relevance":
-            collector = _ExactTopCollector(limit, usequality=False)
         else:
-            raise SearchError(f"unknown sort order: {query.sort}")
+            collector = _ExactTopCollector(limit, usequality=False)
         recorder = _Recorder(collector) if facets else None
         if recorder is not None:
             collector = recorder
-        empty = SearchResult(total=0, hits=[], facets={name: {} for name in _FACETS} if facets else {})
+        empty = empty_result(facets)
         try:
             with self._searching() as searcher:
                 # Filters restrict the match set (hits, total and facets alike) without

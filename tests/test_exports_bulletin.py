@@ -318,7 +318,8 @@ def test_contents_list_from_three_items(tmp_path: Path, count: int, has_contents
     assert ("本期要目" in texts) is has_contents
     if has_contents:
         start = texts.index("本期要目") + 1
-        assert texts[start : start + count] == [item.title for item in ITEMS[:count]]
+        # Numbered like the HTML preview's list.
+        assert texts[start : start + count] == [f"{n}．{item.title}" for n, item in enumerate(ITEMS[:count], 1)]
 
 
 @pytest.mark.parametrize(
@@ -335,18 +336,31 @@ def test_issue_number_line(tmp_path: Path, changes: dict[str, object], number_li
 
 @pytest.mark.parametrize(
     ("level", "period", "marking"),
-    [("秘密", "1年", "秘密★1年"), ("机密", None, "机密"), ("内部", "1年", None), ("公开", None, None)],
+    [
+        ("秘密", "1年", "秘密★1年"),
+        ("机密", None, "机密"),
+        ("内部", "1年", "内部资料 注意保存"),
+        ("公开", None, None),
+    ],
 )
-def test_only_classified_levels_print_a_marking(
+def test_levels_above_public_print_a_marking_top_left(
     tmp_path: Path, level: str, period: str | None, marking: str | None
 ) -> None:
     data = dataclasses.replace(ISSUE, level=level, secrecy_period=period)
-    texts = [p.text for p in _open(tmp_path, data).paragraphs]
+    document = _open(tmp_path, data)
+    texts = [p.text for p in document.paragraphs]
     if marking is None:
         assert texts[0] == "每日快报"
         assert "000123" not in texts
+    elif level == "内部":  # internal material: the fixed wording, no copy number
+        assert texts[:2] == [marking, "每日快报"]
     else:
         assert texts[:2] == ["000123", marking]
+    if marking is not None:
+        paragraph = document.paragraphs[texts.index(marking)]
+        assert paragraph.alignment == WD_ALIGN_PARAGRAPH.LEFT
+        assert _east_asia(paragraph.runs[0]) == "黑体"
+        assert paragraph.runs[0].font.size == Pt(16)
 
 
 def test_minimal_issue_without_distribution(tmp_path: Path) -> None:
@@ -360,7 +374,7 @@ def test_minimal_issue_without_distribution(tmp_path: Path) -> None:
     )
     document = _open(tmp_path, data)
     texts = [p.text for p in document.paragraphs]
-    assert texts[0] == "信息摘编"
+    assert texts[:2] == ["内部资料 注意保存", "信息摘编"]  # 内部 is the default level
     (block,) = document.tables
     assert [row.cells[0].text for row in block.rows] == ["市委办公室信息科\t2026年1月5日印发"]
     assert not any(t.startswith(("报：", "送：", "发：", "（")) for t in texts)

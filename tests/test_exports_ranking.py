@@ -101,11 +101,11 @@ def test_page_settings_are_the_bulletins(report_doc: DocxDocument) -> None:
 
 
 def test_title_in_xiaobiaosong_erhao(report_doc: DocxDocument) -> None:
-    title = report_doc.paragraphs[0]
-    assert title.text == REPORT.title
+    texts = [p.text for p in report_doc.paragraphs]
+    title = report_doc.paragraphs[texts.index(REPORT.title)]
     assert _east_asia(title.runs[0]) == "方正小标宋简体"
     assert title.runs[0].font.size == Pt(22)
-    intro = report_doc.paragraphs[2]
+    intro = report_doc.paragraphs[texts.index(REPORT.title) + 2]
     assert "2026年10月" in intro.text
     assert _east_asia(intro.runs[0]) == "仿宋_GB2312"
     assert intro.runs[0].font.size == Pt(16)

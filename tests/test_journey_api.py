@@ -85,8 +85,14 @@ def test_item_travels_from_submission_to_word_bulletin(any_db_app: Flask) -> Non
         "/api/v1/bulletins", json={"publication": "mrkb", "item_ids": [trad_id, item["id"]]}, headers=editor
     )
     assert issue.status_code == 201 and issue.get_json()["number"] == 1
-    second = client.post(
+    repeat = client.post(
         "/api/v1/bulletins", json={"publication": "mrkb", "item_ids": [trad_id]}, headers=editor
+    )
+    assert repeat.status_code == 409 and repeat.get_json()["error"] == "already_published"
+    second = client.post(
+        "/api/v1/bulletins",
+        json={"publication": "mrkb", "item_ids": [trad_id], "override_reason": "更正后重发"},
+        headers=editor,
     )
     assert second.get_json()["number"] == 2
     other = client.post(

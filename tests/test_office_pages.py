@@ -19,7 +19,7 @@ from webapp.extensions import db
 from webapp.services import balance, demo, editing, items, reports, scoring
 from webapp.timeutil import local_today
 
-PROBLEM = "部分乡镇农村生活污水处理设施存在建而不用问题，运维经费缺口较大，管网配套滞后，群众反映强烈。"
+PROBLEM = "南坳村等部分农村生活污水处理设施存在建而不用问题，运维经费缺口较大，管网配套滞后，群众反映强烈。"
 SUCCESS = "我县推进高标准农田建设，新建农田3.5万亩，带动农民增收，取得明显成效。"
 
 
@@ -28,7 +28,9 @@ def _office() -> None:
     editor = user("editor")
     a = submit("污水处理设施运行不正常", PROBLEM, unit="yx", event_date=today).item
     b = submit("高标准农田建设成效明显", SUCCESS, unit="yx", event_date=today).item
-    submit("企业复工情况", "我市企业复工复产有序推进，规上企业全部复工。", unit="fgw", event_date=today)
+    submit(
+        "企业复工情况", "阳泉宏达机械有限公司复工复产有序推进，规上企业全部复工。", unit="fgw", event_date=today
+    )
     editing.correct_tags(editor, a.id, kind="problem")
     editing.correct_tags(editor, b.id, kind="achievement")
     items.review_item(editor, a.id, "adopt", "mrkb")
@@ -149,11 +151,19 @@ def test_request_flow_through_pages(app: Flask) -> None:
         "text": "我县秋粮收购进展顺利，已收购粮食2万吨。",
         "request_id": str(request_id),
     }
-    assert reporter.post("/items/new", data=form).status_code == 302
+    response = reporter.post("/items/new", data=form)
+    assert response.status_code == 302
+    answer_id = int(response.headers["Location"].rsplit("/", 1)[1])
     page = reporter.get(url).get_data(as_text=True)
-    assert "已按时报送" in page and "平定县" not in page  # a reporter sees only their own unit's line
+    assert "已报送，待评定" in page and "平定县" not in page  # a reporter sees only their own unit's line
     page = editor.get(url).get_data(as_text=True)
     assert "征集中" in page and "待报送" in page
+    verdict = editor.post(f"{url}/answers/{answer_id}/verdict", data={"verdict": "off_topic"})
+    assert verdict.status_code == 302
+    page = editor.get(url).get_data(as_text=True)
+    assert "答非所问" in page and "答复未被采用" in page
+    editor.post(f"{url}/answers/{answer_id}/verdict", data={"verdict": "adopted"})
+    assert "已按时报送并采用" in reporter.get(url).get_data(as_text=True)
     assert login(app.test_client(), "reporter_nyj").get(url).status_code == 404
     scoring_page = editor.get("/admin/scoring").get_data(as_text=True)
     assert "计分规则" in scoring_page

@@ -9,7 +9,7 @@ from flask import Flask
 
 from tests.conftest import user
 from webapp.extensions import db
-from webapp.models import Item, Request
+from webapp.models import AuditEvent, Item, Request, ScoreEntry
 from webapp.services import editing, items, requests, scoring, timeliness, upward
 from webapp.services.errors import ValidationError
 from webapp.timeutil import SHANGHAI, local_today
@@ -27,6 +27,7 @@ RULES_2025 = {
     "multi_outlet": "highest",
     "points_per_item": 1,
     "emergency_limit_hours": 2,
+    "request_verdict_points": {},
 }
 TEXT = "我县推进重点工作，完成年度任务，取得明显成效。"
 
@@ -86,6 +87,12 @@ def office(any_db_app: Flask) -> Flask:
     answer = make_item("kq", "2026-10-22", request_id=request.id)
     request.deadline = date(2026, 10, 20)
     answer.submitted_at = at("2026-10-22")
+    requests.judge_answer(editor, answer.id, "adopted")  # accepted on 23 October
+    db.session.execute(
+        db.update(AuditEvent)
+        .where(AuditEvent.entity_id == answer.id, AuditEvent.action == "judge_answer")
+        .values(at=at("2026-10-23"))
+    )
     # jq also missed an event on 3 October (-2): -3 in all.
     timeliness.record_missed(editor, "jq", "2026-10-03", "某镇发生山火，未按规定报告")
     # gxq reported an emergency 3.5 hours after it happened (-1).
@@ -190,11 +197,17 @@ def test_requests_states_and_answers(app: Flask) -> None:
     assert request in requests.open_for_unit(user("reporter").unit_id)
     with pytest.raises(ValidationError):
         items.submit_item(user("reporter_nyj"), items.ItemInput("答复", "正文内容", request_id=request.id))
-    for target in request.targets:
+    answers = [
         items.submit_item(
             None,
             items.ItemInput("答复", "防汛隐患排查已完成", unit_code=target.unit.code, request_id=request.id),
-        )
+        ).item
+        for target in request.targets
+    ]
+    assert requests.request_state(request) == "open"  # answered, but nothing judged yet
+    assert {s.state for s in requests.target_states(request)} == {"pending"}
+    for answer in answers:
+        requests.judge_answer(editor, answer.id, "adopted")
     assert requests.request_state(request) == "answered"
     assert {s.state for s in requests.target_states(request)} == {"answered"}
     requests.close_request(editor, request.id)
@@ -338,3 +351,83 @@ def test_ignored_request_is_penalised_at_its_deadline_without_closing(app: Flask
     db.session.commit()
     jq = scoring.ledger("jq", scoring.parse_period(str(request.deadline.year)))
     assert [(e.cause, e.occurred_on) for e in jq] == [("request_missing", request.deadline)]
+
+
+def test_only_an_accepted_answer_fulfils_a_request(app: Flask) -> None:
+    """答非所问 does not count as answered: the unit is penalised as if silent, on the deadline or on the
+    day its answer was turned down, whichever is later; 采用 by review accepts without a verdict."""
+    editor = user("editor")
+    request = requests.create_request(
+        editor,
+        "冬季供暖",
+        "请报送供暖保障情况",
+        local_today() + timedelta(days=2),
+        unit_codes=["yx", "pdx", "cq"],
+    )
+    off = items.submit_item(
+        None, items.ItemInput("答复", "供暖工作很重要。", unit_code="yx", request_id=request.id)
+    )
+    good = items.submit_item(
+        None, items.ItemInput("答复", "已完成换热站检修12座。", unit_code="pdx", request_id=request.id)
+    )
+    requests.judge_answer(editor, off.item.id, "off_topic")
+    items.review_item(editor, good.item.id, "adopt", "mrkb")
+    states = {s.unit.code: s.state for s in requests.target_states(request)}
+    assert states == {"yx": "unacceptable", "pdx": "answered", "cq": "waiting"}
+    request.deadline = local_today() - timedelta(days=1)
+    good.item.submitted_at = at((local_today() - timedelta(days=3)).isoformat())  # on time
+    db.session.commit()
+    scoring.rescore_request(request)
+    db.session.commit()
+    penalties = {
+        e.unit.code: (e.cause, e.occurred_on)
+        for e in db.session.scalars(db.select(ScoreEntry).where(ScoreEntry.request_id == request.id))
+        if e.points < 0
+    }
+    assert penalties == {
+        "yx": ("request_missing", local_today()),  # turned down today, after the deadline
+        "cq": ("request_missing", request.deadline),
+    }
+    with pytest.raises(ValidationError):
+        requests.judge_answer(editor, good.item.id, "excellent")
+
+
+def test_emergency_time_limit_by_grade(app: Flask) -> None:
+    """A major event reported 1.5 hours late is 迟报 (limit 1 hour); a general one is not (4 hours)."""
+    for grade, late in (("major", True), ("general", False)):
+        item = items.submit_item(
+            None,
+            items.ItemInput(
+                f"{grade}突发事件",
+                "某镇发生一起交通事故，已妥善处置。" + grade,
+                unit_code="yx",
+                genre="emergency",
+                event_time="2026-10-07T08:00",
+                event_grade=grade,
+            ),
+        ).item
+        item.submitted_at = at("2026-10-07", 9).replace(minute=30)
+        db.session.commit()
+        assert (scoring.late_report_hours(item) is not None) is late, grade
+    with pytest.raises(ValidationError):
+        items.submit_item(
+            None,
+            items.ItemInput(
+                "突发",
+                "某地发生火灾",
+                unit_code="yx",
+                genre="emergency",
+                event_time="2026-10-07T08:00",
+                event_grade="x",
+            ),
+        )
+
+
+def test_unreported_is_recorded_apart_from_missed(app: Flask) -> None:
+    editor = user("editor")
+    timeliness.record_missed(editor, "jq", "2026-10-03", "某镇山火，事后才获悉，始终未报", kind="unreported")
+    timeliness.record_missed(editor, "jq", "2026-10-04", "某村塌方，只报了一半情况")
+    causes = {e.cause: e.points for e in scoring.ledger("jq", scoring.parse_period("2026-10"))}
+    assert causes == {"unreported": -3.0, "missed_report": -2.0}
+    with pytest.raises(ValidationError):
+        timeliness.record_missed(editor, "jq", "2026-10-04", "x", kind="late")

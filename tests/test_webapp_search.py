@@ -18,10 +18,10 @@ def test_facets_and_filter_links(app: Flask) -> None:
     submit("郊区污水治理", "农村生活污水治理设施运行不正常。", unit="jq")
     client = login(app.test_client(), "editor")
     page = client.get("/search", query_string={"q": "农田"}).get_data(as_text=True)
-    assert "共 2 条结果" in page and "报送单位" in page and "盂县人民政府办公室" in page
+    assert "共 2 条，第 1–2 条" in page and "报送单位" in page and "盂县人民政府办公室" in page
     assert "/search?q=%E5%86%9C%E7%94%B0&amp;unit=yx&amp;page=1" in page
     narrowed = client.get("/search", query_string={"q": "农田", "unit": "yx"}).get_data(as_text=True)
-    assert "共 1 条结果" in narrowed
+    assert "共 1 条，第 1–1 条" in narrowed
 
 
 def test_saved_search_counts_new_hits_until_visited(app: Flask) -> None:

@@ -12,9 +12,9 @@ from nlp import build_idf, save_idf
 from webapp import build_analyzer
 from webapp.engines import engines
 from webapp.models import DEFAULT_LEVEL, KIND_LABELS, LEVELS
-from webapp.services import backup, demo, editing, indexing, items, kind_learning, users
+from webapp.services import backup, demo, editing, indexing, ingest, items, kind_learning, users
 from webapp.services.errors import DomainError
-from webapp.services.files import ACCEPTED_SUFFIXES, extract
+from webapp.services.files import ACCEPTED_SUFFIXES
 from webapp.timeutil import local_today
 
 IMPORT_BATCH = 100
@@ -87,45 +87,9 @@ def import_command(paths: tuple[str, ...], unit_code: str, level: str, batch_siz
     files = _files(paths)
     items.backfill_content_hashes()  # archives from before content hashes: once, then a no-op
     indexing.repair_difference()  # an interrupted run may have committed items it did not index
-    imported, skipped, failed = 0, 0, []
-    pending: list[items.SubmitResult] = []
-    seen: set[str] = set()
-
-    def flush() -> None:
-        items.commit_submissions(pending)
-        pending.clear()
-
-    with click.progressbar(files, label="导入信息", show_pos=True) as bar:
-        for path in bar:
-            try:
-                extracted = extract(path.name, path.read_bytes())
-                title = extracted.title or path.stem
-                digest = items.content_hash(unit_code, title, extracted.text)
-                if digest in seen or items.stored_hashes([digest]):
-                    skipped += 1
-                    continue
-                result = items.submit_item(
-                    None,
-                    items.ItemInput(
-                        title=title,
-                        text=extracted.text,
-                        unit_code=unit_code,
-                        event_date=local_today(),
-                        level=level,
-                        source_filename=extracted.filename,
-                        source_encoding=extracted.encoding,
-                    ),
-                    commit=False,
-                )
-            except DomainError as exc:
-                failed.append(f"{path}: {exc.message}")
-                continue
-            seen.add(digest)
-            pending.append(result)
-            imported += 1
-            if len(pending) >= batch_size:
-                flush()
-        flush()
+    with click.progressbar(length=len(files), label="导入信息", show_pos=True) as bar:
+        report = ingest.run_import(files, unit_code, level, local_today(), batch_size, bar.update)
+    imported, skipped, failed = report.imported, report.skipped, report.failed or []
     skipped_note = f"跳过 {skipped} 条已导入，" if skipped else ""
     click.echo(f"已导入 {imported} 条，{skipped_note}失败 {len(failed)} 条")
     for line in failed:
@@ -180,8 +144,11 @@ def retag_command() -> None:
     """Re-tag every item with the current topic word lists (editor corrections are kept)."""
     total = indexing.item_count()
     with click.progressbar(length=total, label="重新标注", show_pos=True) as bar:
-        count = editing.retag_all(progress=bar.update)
-    click.echo(f"已重新标注 {count} 条信息")
+        result = editing.retag_all(progress=bar.update)
+    click.echo(
+        f"已重新标注 {result.items} 条信息：类型变化 {result.kinds_changed} 条，"
+        f"主题变化 {result.topics_changed} 条（编辑校正过的标注保持不变）"
+    )
 
 
 @click.command("refresh-idf")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -57,4 +57,9 @@ def register(app: Flask) -> None:
     def http_error(exc: HTTPException) -> tuple[Response | str, int]:
         status = exc.code or 500
         message = HTTP_MESSAGES.get(status, exc.description or "请求有误")
+        if status == 413 and (limit := current_app.config.get("MAX_CONTENT_LENGTH")):
+            message = (
+                f"上传的文件太大：每次提交不能超过 {limit / 1024 / 1024:g} MB。"
+                "请返回上一页，换一个较小的文件或分几次报送"
+            )
         return error_response((exc.name or "error").lower().replace(" ", "_"), message, status)

@@ -74,8 +74,10 @@ SCORE_CAUSES = {
     "research_bonus": "调研信息加分",
     "request_late": "约稿迟报扣分",
     "request_missing": "约稿未报扣分",
+    "request_answer": "约稿答复评定",
     "late_report": "突发事件迟报扣分",
     "missed_report": "漏报扣分",
+    "unreported": "不报扣分",
     "correction": "人工调整",
 }
 AUDIT_ACTIONS = {
@@ -92,6 +94,7 @@ AUDIT_ACTIONS = {
     "upward_adoption": "上级采用",
     "upward_sent": "上报",
     "instruction": "领导批示",
+    "judge_answer": "评定约稿答复",
     "withdraw": "撤回",
     "reinstate": "恢复撤回",
 }
@@ -292,6 +295,10 @@ class Item(db.Model):  # type: ignore[name-defined,misc]
         cascade="all, delete-orphan", order_by="Instruction.instructed_on"
     )
     request: Mapped[Request | None] = relationship(back_populates="answers")
+    # What the index and the duplicate check keep from the item's one analysis (None: not yet kept).
+    stored_analysis: Mapped[ItemAnalysis | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def source_units(self) -> list[Unit]:
@@ -311,6 +318,38 @@ class Item(db.Model):  # type: ignore[name-defined,misc]
     @property
     def topic_names(self) -> list[str]:
         return [t.name for t in self.topics]
+
+
+class ItemAnalysis(db.Model):  # type: ignore[name-defined,misc]
+    """The token streams of an item's one analysis (joined by U+001F; they concatenate back to the
+    simplified title and text they were cut from), so a status change re-indexes without cutting."""
+
+    __tablename__ = "item_analysis"
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), primary_key=True)
+    title_tokens: Mapped[str] = mapped_column(Text)
+    body_tokens: Mapped[str] = mapped_column(Text)
+
+
+class SimhashBand(db.Model):  # type: ignore[name-defined,misc]
+    """One band of an item's SimHash fingerprint (band number × 256 + its 8 bits): items sharing a
+    band are the candidates of the near-duplicate check, found by index instead of a scan."""
+
+    __tablename__ = "simhash_band"
+    key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("item.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class ItemDuplicate(db.Model):  # type: ignore[name-defined,misc]
+    """A near-duplicate pair found once, on submission (stored both ways, for the item page)."""
+
+    __tablename__ = "item_duplicate"
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), primary_key=True)
+    other_id: Mapped[int] = mapped_column(
+        ForeignKey("item.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    similarity: Mapped[float] = mapped_column(default=0.0)
 
 
 class ItemTopic(db.Model):  # type: ignore[name-defined,misc]

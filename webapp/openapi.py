@@ -6,13 +6,14 @@ from typing import Any
 
 from search.query import MAX_QUERY_CHARS
 from webapp.converters import MAX_ID, MIN_ID
-from webapp.models import GENRES, LEVELS, OUTLET_TIERS, STATUS_LABELS, UPWARD_KINDS
+from webapp.models import EVENT_GRADES, GENRES, LEVELS, OUTLET_TIERS, STATUS_LABELS, UPWARD_KINDS
 from webapp.services.scoring import PERIOD_HELP
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 OUTLET = {"$ref": "#/components/schemas/Outlet"}
 UPWARD = {"$ref": "#/components/schemas/Upward"}
 RANKING_ROW = {"$ref": "#/components/schemas/RankingRow"}
+UNIT = {"$ref": "#/components/schemas/Unit"}
 # Ids as the app's URL converter and JSON parsing accept them (see webapp.converters).
 ID = {"type": "integer", "minimum": MIN_ID, "maximum": MAX_ID}
 ID_PARAM = [{"name": "id", "in": "path", "required": True, "schema": ID}]
@@ -81,6 +82,11 @@ def openapi_spec() -> dict[str, Any]:
                             "description": "突发事件发生时间（北京时间），必填，用于判定迟报",
                             "examples": ["2026-11-20T08:30"],
                         },
+                        "event_grade": {
+                            "type": ["string", "null"],
+                            "enum": [*EVENT_GRADES, None],
+                            "description": "突发事件等级：major 重大、large 较大、general 一般（定迟报时限）",
+                        },
                         "request_id": {
                             "type": ["integer", "null"],
                             "minimum": MIN_ID,
@@ -98,6 +104,19 @@ def openapi_spec() -> dict[str, Any]:
                             "level": "内部",
                         }
                     ],
+                },
+                "Unit": {
+                    "type": "object",
+                    "required": ["code", "name", "category", "direct_reporting", "office", "active"],
+                    "properties": {
+                        "code": {"type": "string"},
+                        "name": {"type": "string"},
+                        "category": {"type": "string"},
+                        "category_name": {"type": "string"},
+                        "direct_reporting": {"type": "boolean"},
+                        "office": {"type": "boolean"},
+                        "active": {"type": "boolean"},
+                    },
                 },
                 "Outlet": {
                     "type": "object",
@@ -381,6 +400,10 @@ def openapi_spec() -> dict[str, Any]:
                                         },
                                         "editor_note": OPT_STR,
                                         "publish": {"type": "boolean", "default": True},
+                                        "override_reason": {
+                                            "type": "string",
+                                            "description": "重复编发理由（已在本刊物印发过的信息必填）",
+                                        },
                                     },
                                 }
                             }
@@ -614,7 +637,54 @@ def openapi_spec() -> dict[str, Any]:
             "/publications": {
                 "get": {"summary": "刊物列表", "responses": {"200": _json({"type": "object"})}}
             },
-            "/units": {"get": {"summary": "报送单位列表", "responses": {"200": _json({"type": "object"})}}},
+            "/units": {
+                "get": {
+                    "summary": "报送单位列表（all=1 含已停用）",
+                    "parameters": [_query("all", "1：包括已停用的单位")],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["units"],
+                                "properties": {"units": {"type": "array", "items": UNIT}},
+                            }
+                        )
+                    },
+                },
+                "post": {
+                    "summary": "新增或修改报送单位（管理员）；编码不可改，不再报送的单位停用而不删除",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["code", "name", "category"],
+                                    "properties": {
+                                        "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"},
+                                        "name": {"type": "string", "minLength": 1, "maxLength": 100},
+                                        "category": {"type": "string", "minLength": 1},
+                                        "direct_reporting": {"type": "boolean"},
+                                        "active": {"type": "boolean"},
+                                        "office": {"type": "boolean"},
+                                    },
+                                },
+                                "examples": {
+                                    "county": {
+                                        "value": {
+                                            "code": "yx",
+                                            "name": "盂县人民政府办公室",
+                                            "category": "xq",
+                                            "direct_reporting": True,
+                                        }
+                                    }
+                                },
+                            }
+                        },
+                    },
+                    "responses": {"201": _json(UNIT), **_errors(400, 401, 403)},
+                },
+            },
             "/openapi.json": {
                 "get": {"summary": "本说明", "security": [], "responses": {"200": _json({"type": "object"})}}
             },

@@ -88,6 +88,11 @@ def is_reader(user: User | None) -> bool:
     return user is None or user.role in READER_ROLES
 
 
+def is_leader(user: User | None) -> bool:
+    """Leaders read bulletins and record their own instructions (批示)."""
+    return user is not None and user.role == "leader"
+
+
 def is_reporter(user: User | None) -> bool:
     """Reporters submit for their own unit."""
     return user is not None and user.role == "reporter"
@@ -108,6 +113,11 @@ def can_read_issue(user: User | None, issue: BulletinIssue) -> bool:
 def can_compose_issue(user: User | None, issue: BulletinIssue) -> bool:
     """Only editors cleared for every item in a draft may change or publish it."""
     return is_editor(user) and can_see_all(user, (entry.item for entry in issue.entries))
+
+
+def can_see_unit(user: User | None, unit: Unit) -> bool:
+    """Whether a unit is among those whose items `user` may see (filters offer only these)."""
+    return user is None or user.sees_all_units or unit.id == user.unit_id
 
 
 def can_see_unit_record(user: User | None, unit: Unit) -> bool:
@@ -136,6 +146,7 @@ TEMPLATE_PREDICATES: dict[str, Any] = {
     "is_admin": is_admin,
     "is_reader": is_reader,
     "is_reporter": is_reporter,
+    "is_leader": is_leader,
     "can_see": can_see,
     "can_compose_issue": can_compose_issue,
 }

@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from exports import BulletinData, BulletinItem, Distribution, build_bulletin
+from nlp import to_simplified
 from webapp.extensions import db
 from webapp.models import LEVELS, Adoption, BulletinEntry, BulletinIssue, Item, Publication, User, utcnow
 from webapp.services import audit, scoring
@@ -60,9 +61,66 @@ def list_issues(limit: int = 50) -> list[BulletinIssue]:
     )
 
 
+def readable_issues(actor: User | None, limit: int = 10) -> list[BulletinIssue]:
+    """The newest published issues the actor may read (a leader's home)."""
+    query = (
+        db.select(BulletinIssue)
+        .where(BulletinIssue.status == "published")
+        .order_by(BulletinIssue.published_at.desc(), BulletinIssue.id.desc())
+        .limit(limit * 3)
+    )
+    return [issue for issue in db.session.scalars(query) if can_read_issue(actor, issue)][:limit]
+
+
 def _require_editor(actor: User | None) -> None:
     if not is_editor(actor):
         raise Forbidden("只有编辑可以编发刊物")
+
+
+def published_issues(item_ids: Sequence[int]) -> dict[int, list[BulletinIssue]]:
+    """The published issues each item is in (oldest first): what "已编发（第N期）" shows."""
+    found: dict[int, list[BulletinIssue]] = {}
+    if not item_ids:
+        return found
+    rows = db.session.execute(
+        db.select(BulletinEntry.item_id, BulletinIssue)
+        .join(BulletinIssue, BulletinEntry.issue_id == BulletinIssue.id)
+        .where(BulletinEntry.item_id.in_(list(item_ids)), BulletinIssue.status == "published")
+        .order_by(BulletinIssue.published_at, BulletinIssue.id)
+    ).all()
+    for item_id, issue in rows:
+        found.setdefault(item_id, []).append(issue)
+    return found
+
+
+def repeated_items(
+    publication_id: int, item_ids: Sequence[int], exclude_issue: int | None = None
+) -> dict[int, BulletinIssue]:
+    """Items already in a published issue of this publication (other than `exclude_issue`)."""
+    return {
+        item_id: issue
+        for item_id, issues in published_issues(item_ids).items()
+        for issue in issues
+        if issue.publication_id == publication_id and issue.id != exclude_issue
+    }
+
+
+def _check_repeats(
+    publication: Publication, items: Sequence[Item], override_reason: str, exclude_issue: int | None = None
+) -> dict[int, str]:
+    """Refuse items already published in this publication, unless the editor gives a reason.
+
+    Returns {item id: label of the earlier issue} for the audit row of an override.
+    """
+    repeats = repeated_items(publication.id, [i.id for i in items], exclude_issue)
+    if repeats and not override_reason.strip():
+        titles = {i.id: i.title for i in items}
+        listed = "；".join(f"“{titles[i]}”已编发于{issue.label}" for i, issue in repeats.items())
+        raise Conflict(
+            f"{listed}。同一信息不能在《{publication.name}》中重复编发；如确需重复编发，请填写理由",
+            code="already_published",
+        )
+    return {item_id: issue.label for item_id, issue in repeats.items()}
 
 
 def _entries(actor: User | None, entries: Sequence[EntryInput]) -> list[BulletinEntry]:
@@ -83,8 +141,15 @@ def _entries(actor: User | None, entries: Sequence[EntryInput]) -> list[Bulletin
         if item.status != "adopted":
             raise Conflict(f"信息 {item_id}（{item.title}）尚未采用，不能编入刊物", code="not_adopted")
         column = (entry.column or "").strip()[:50] or None
-        result.append(BulletinEntry(item_id=item_id, position=position, column=column))
+        result.append(BulletinEntry(item_id=item_id, position=position, column=column, item=item))
     return result
+
+
+def _override_details(override: dict[int, str], reason: str) -> dict[str, object]:
+    """Audit details of a repeated publication the editor allowed, with the reason."""
+    if not override:
+        return {}
+    return {"repeated": {str(k): v for k, v in override.items()}, "override_reason": reason.strip()}
 
 
 def create_issue(
@@ -95,11 +160,15 @@ def create_issue(
     issue_date: date | None = None,
     supplement: bool = False,
     editor_note: str | None = None,
+    override_reason: str = "",
 ) -> BulletinIssue:
-    """Create a draft issue of a publication holding these adopted items in this order."""
+    """Create a draft issue of a publication holding these adopted items in this order; items already
+    published in the publication are refused unless the editor gives a reason (audited)."""
     _require_editor(actor)
     publication = get_publication(publication_code)
     issue_date = issue_date or local_today()
+    chosen = _entries(actor, entries)
+    override = _check_repeats(publication, [e.item for e in chosen], override_reason)
     issue = BulletinIssue(
         publication=publication,
         year=issue_date.year,
@@ -108,11 +177,18 @@ def create_issue(
         editor_note=(editor_note or "").strip() or None,
         created_by=actor,
         status="draft",
-        entries=_entries(actor, entries),
+        entries=chosen,
     )
     db.session.add(issue)
     db.session.flush()
-    audit.record(actor, "bulletin", issue.id, "create", to_state="draft", details={"items": _ids(issue)})
+    audit.record(
+        actor,
+        "bulletin",
+        issue.id,
+        "create",
+        to_state="draft",
+        details={"items": _ids(issue), **_override_details(override, override_reason)},
+    )
     db.session.commit()
     return issue
 
@@ -141,22 +217,38 @@ def update_issue(
     *,
     editor_note: str | None = None,
     issue_date: date | None = None,
+    override_reason: str = "",
 ) -> BulletinIssue:
-    """Reorder, regroup, add or remove items and set the editor's note of a draft."""
+    """Reorder, regroup, add or remove items and set the editor's note of a draft; items already
+    published in the publication are refused unless the editor gives a reason (audited)."""
     _require_editor(actor)
     issue = get_issue(actor, issue_id, compose=True)
     if issue.status != "draft":
         raise Conflict("已印发的刊物不能修改", code="published")
     new_entries = _entries(actor, entries)
+    kept = set(_ids(issue))
+    added = [e.item for e in new_entries if e.item_id not in kept]
+    override = _check_repeats(issue.publication, added, override_reason, exclude_issue=issue.id)
     issue.entries.clear()
     db.session.flush()  # the unique (issue, item) rows must go before the new ones come
     issue.entries.extend(new_entries)
     issue.editor_note = (editor_note or "").strip() or None
     if issue_date is not None:
         issue.issue_date, issue.year = issue_date, issue_date.year
-    audit.record(actor, "bulletin", issue.id, "update", details={"items": _ids(issue)})
+    audit.record(
+        actor,
+        "bulletin",
+        issue.id,
+        "update",
+        details={"items": _ids(issue), **_override_details(override, override_reason)},
+    )
     db.session.commit()
     return issue
+
+
+def next_number(issue: BulletinIssue) -> int:
+    """The number a draft will take if published now."""
+    return _next_number(issue)
 
 
 def _next_number(issue: BulletinIssue) -> int:
@@ -170,7 +262,7 @@ def _next_number(issue: BulletinIssue) -> int:
     return (current or 0) + 1
 
 
-def publish_issue(actor: User | None, issue_id: int) -> BulletinIssue:
+def publish_issue(actor: User | None, issue_id: int, override_reason: str = "") -> BulletinIssue:
     """Give a draft the next number of its publication and year, freeze its content, record adoptions.
 
     Two editors publishing at the same moment compute the same max+1; the unique constraint makes
@@ -179,7 +271,7 @@ def publish_issue(actor: User | None, issue_id: int) -> BulletinIssue:
     _require_editor(actor)
     for attempt in range(NUMBERING_ATTEMPTS):
         try:
-            issue, adopted = _publish_once(actor, issue_id)
+            issue, adopted = _publish_once(actor, issue_id, override_reason)
         except (IntegrityError, OperationalError):  # number taken, or SQLite busy: try again
             db.session.rollback()
             time.sleep(0.01 * (attempt + 1))
@@ -189,13 +281,21 @@ def publish_issue(actor: User | None, issue_id: int) -> BulletinIssue:
     raise Conflict("刊物期号分配冲突，请重试", code="numbering_conflict")
 
 
-def _publish_once(actor: User | None, issue_id: int) -> tuple[BulletinIssue, list[Item]]:
-    """One attempt at numbering and publishing; the unique constraint rejects a taken number."""
+def _publish_once(
+    actor: User | None, issue_id: int, override_reason: str
+) -> tuple[BulletinIssue, list[Item]]:
+    """One attempt at numbering and publishing; the unique constraint rejects a taken number.
+
+    An item published in the same publication since it was put in this draft is refused again here,
+    unless the editor gives a reason."""
     issue = get_issue(actor, issue_id, compose=True)
     if issue.status != "draft":
         raise Conflict("该期刊物已印发", code="published")
     if not issue.entries:
         raise ValidationError("刊物中没有信息", code="items_required")
+    override = _check_repeats(
+        issue.publication, [e.item for e in issue.entries], override_reason, exclude_issue=issue.id
+    )
     issue.number = _next_number(issue)
     issue.status, issue.published_at = "published", utcnow()
     adopted = _freeze(actor, issue)
@@ -207,52 +307,74 @@ def _publish_once(actor: User | None, issue_id: int) -> tuple[BulletinIssue, lis
         "publish",
         from_state="draft",
         to_state="published",
-        details={"number": issue.number, "items": _ids(issue)},
+        details={
+            "number": issue.number,
+            "items": _ids(issue),
+            **_override_details(override, override_reason),
+        },
     )
     db.session.commit()
     return issue, adopted
 
 
 def _freeze(actor: User | None, issue: BulletinIssue) -> list[Item]:
-    """Copy each item's current title, text and credit into the issue; record adoption into it."""
+    """Copy each item's current title, text and credit into the issue, in simplified script (an
+    official output never prints traditional characters; the item keeps its original as
+    received); record adoption into it."""
     touched = []
     for entry in issue.entries:
         item = entry.item
-        entry.title, entry.body = item.title, item.clean_text
-        entry.unit_name = "、".join(unit.name for unit in item.source_units)
+        entry.title, entry.body = to_simplified(item.title), to_simplified(item.clean_text)
+        entry.unit_name = to_simplified("、".join(unit.name for unit in item.source_units))
         if not any(a.publication_id == issue.publication_id for a in item.adoptions):
             item.adoptions.append(Adoption(publication_id=issue.publication_id, adopted_by=actor))
             touched.append(item)
     return touched
 
 
+def item_tables(item: Item) -> list[list[list[str]]]:
+    """The Word tables of an item; a comprehensive item carries its sources' tables (its text
+    holds their texts, table lines included)."""
+    if item.tables:
+        return item.tables
+    return [table for link in item.sources for table in (link.source.tables or [])]
+
+
+def _simplified_table(table: list[list[str]]) -> list[list[str]]:
+    return [[to_simplified(cell) for cell in row] for row in table]
+
+
 def bulletin_data(issue: BulletinIssue) -> BulletinData:
-    """The plain data the Word builder needs; the issue is as classified as its highest item."""
+    """The plain data the Word builder and the preview need, all in simplified script (frozen
+    entries of issues published before that rule included); the issue is as classified as its
+    highest item. Tables come from the items (the frozen text keeps their rows as lines)."""
     publication = issue.publication
     items = [entry.item for entry in issue.entries]
     level = max([publication.default_level, *(i.level for i in items)], key=LEVELS.index)
+    s = to_simplified
     return BulletinData(
-        publication_name=publication.masthead or publication.name,
+        publication_name=s(publication.masthead or publication.name),
         year=issue.year,
         number=issue.number or _next_number(issue),
         issue_date=issue.issue_date,
-        issuing_office=publication.issuing_office,
+        issuing_office=s(publication.issuing_office),
         supplement=issue.supplement,
-        editor_note=issue.editor_note,
+        editor_note=s(issue.editor_note) if issue.editor_note else None,
         level=level,
         items=[
             BulletinItem(
-                title=e.title or e.item.title,
-                body=e.body or e.item.clean_text,
-                unit_name=e.unit_name or "、".join(u.name for u in e.item.source_units),
-                column=e.column,
+                title=s(e.title or e.item.title),
+                body=s(e.body or e.item.clean_text),
+                unit_name=s(e.unit_name or "、".join(u.name for u in e.item.source_units)),
+                column=s(e.column) if e.column else None,
+                tables=[_simplified_table(t) for t in item_tables(e.item)],
             )
             for e in issue.entries
         ],
         distribution=Distribution(
-            upward=publication.distribution_upward,
-            peers=publication.distribution_peers,
-            downward=publication.distribution_downward,
+            upward=s(publication.distribution_upward),
+            peers=s(publication.distribution_peers),
+            downward=s(publication.distribution_downward),
         ),
         print_count=publication.print_count,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from markupsafe import Markup, escape
@@ -15,16 +16,19 @@ from webapp.models import (
     INSTRUCTION_LEVELS,
     KIND_LABELS,
     LEVELS,
+    BulletinEntry,
+    BulletinIssue,
     Instruction,
     Item,
     ItemSource,
     ItemTopic,
     ItemVersion,
+    Setting,
     Topic,
     User,
 )
 from webapp.services import audit, scoring
-from webapp.services.access import is_editor
+from webapp.services.access import is_admin, is_editor, is_leader, visible_clause
 from webapp.services.archive import item_batches
 from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from webapp.services.indexing import batched, index_items
@@ -206,20 +210,32 @@ def assign_topic(actor: User | None, item_ids: list[int], topic: str) -> list[It
     return changed
 
 
-def retag_all(progress: Callable[[int], None] | None = None) -> int:
+@dataclass(frozen=True)
+class RetagResult:
+    """What a retag did: items re-analysed, and how many of them changed kind or topics."""
+
+    items: int = 0
+    kinds_changed: int = 0
+    topics_changed: int = 0
+
+
+def retag_all(progress: Callable[[int], None] | None = None) -> RetagResult:
     """Re-analyse every item with the current topic lists; corrected (locked) tags stay as they are."""
-    count = 0
+    count = kinds_changed = topics_changed = 0
     with batched():
         loads = (selectinload(Item.topics), selectinload(Item.versions))
         for batch in item_batches(*loads, size=RETAG_BATCH, progress=progress):
             analyses = {item.id: analyze_item(item.title, _current_text(item)) for item in batch}
             for item in batch:
+                kind, topics = item.kind, sorted(item.topic_names)
                 apply_analysis(item, analyses[item.id])
+                kinds_changed += item.kind != kind
+                topics_changed += sorted(row.name for row in item.topics) != topics
             scoring.rescore_items(batch)
             db.session.commit()
             index_items(batch, analyses)
             count += len(batch)
-    return count
+    return RetagResult(count, kinds_changed, topics_changed)
 
 
 def merge_items(actor: User | None, item_ids: list[int], title: str, text: str = "") -> Item:
@@ -268,6 +284,43 @@ def merge_items(actor: User | None, item_ids: list[int], title: str, text: str =
     return merged
 
 
+LEADER_LEVELS_KEY = "instruction_levels"  # Setting: {user id: INSTRUCTION_LEVELS key}, the leaders' profiles
+
+
+def leader_levels() -> dict[int, str]:
+    """Each leader's instruction level (中央/省级/市级领导) as the administrator set it."""
+    row = db.session.get(Setting, LEADER_LEVELS_KEY)
+    raw = row.value if row is not None and isinstance(row.value, dict) else {}
+    return {int(k): v for k, v in raw.items() if str(k).isdigit() and v in INSTRUCTION_LEVELS}
+
+
+def leader_level(user: User | None) -> str | None:
+    """A leader's instruction level from their profile, or None while it is not set."""
+    return leader_levels().get(user.id) if user is not None else None
+
+
+def set_leader_level(actor: User | None, user_id: int, level: str) -> User:
+    """Set a leader's instruction level in their profile (administrators)."""
+    if not is_admin(actor):
+        raise Forbidden("只有管理员可以设置领导的批示层级")
+    user = db.session.get(User, user_id)
+    if user is None or not is_leader(user):
+        raise NotFound("没有该领导账号")
+    if level not in INSTRUCTION_LEVELS:
+        raise ValidationError("请选择批示层级：中央领导、省级领导或市级领导", code="invalid_level")
+    levels = {str(k): v for k, v in leader_levels().items()}
+    before = levels.get(str(user.id))
+    levels[str(user.id)] = level
+    row = db.session.get(Setting, LEADER_LEVELS_KEY)
+    if row is None:
+        db.session.add(Setting(key=LEADER_LEVELS_KEY, value=levels))
+    else:
+        row.value = levels
+    audit.record(actor, "user", user.id, "instruction_level", from_state=before, to_state=level)
+    db.session.commit()
+    return user
+
+
 def record_instruction(
     actor: User | None,
     item_id: int,
@@ -276,11 +329,31 @@ def record_instruction(
     instructed_on: date | str | None,
     text: str = "",
 ) -> Instruction:
-    """Record a leader's instruction (批示) on an item."""
+    """Record a leader's instruction (批示) on an item, as an editor; the level must be chosen."""
     _require_editor(actor)
+    return _instruction(actor, item_id, leader, level, instructed_on, text)
+
+
+def record_own_instruction(
+    actor: User | None, item_id: int, instructed_on: date | str | None, text: str
+) -> Instruction:
+    """A leader records their own instruction; the level comes from their profile, never a default."""
+    if not is_leader(actor) or actor is None:
+        raise Forbidden("只有领导可以登记本人批示")
+    level = leader_level(actor)
+    if level is None:
+        raise ValidationError("您的批示层级尚未设置，请联系管理员在用户管理中设置", code="level_not_set")
+    if not text.strip():
+        raise ValidationError("请填写批示内容", code="text_required")
+    return _instruction(actor, item_id, actor.display_name or actor.username, level, instructed_on, text)
+
+
+def _instruction(
+    actor: User | None, item_id: int, leader: str, level: str, instructed_on: date | str | None, text: str
+) -> Instruction:
     item = get_item(actor, item_id)
     if level not in INSTRUCTION_LEVELS:
-        raise ValidationError("批示领导层级必须是 central、provincial 或 municipal", code="invalid_level")
+        raise ValidationError("请选择批示领导层级：中央领导、省级领导或市级领导", code="invalid_level")
     leader = leader.strip()
     if not leader:
         raise ValidationError("请填写批示领导", code="leader_required")
@@ -297,3 +370,23 @@ def record_instruction(
     scoring.rescore_items([item])
     db.session.commit()
     return row
+
+
+def awaiting_instruction(actor: User | None, limit: int = 20) -> list[Item]:
+    """Items in the published issues the leader may read that they have not yet instructed on,
+    newest issue first."""
+    rows = db.session.scalars(
+        db.select(Item)
+        .join(BulletinEntry, BulletinEntry.item_id == Item.id)
+        .join(BulletinIssue, BulletinEntry.issue_id == BulletinIssue.id)
+        .where(BulletinIssue.status == "published", visible_clause(actor))
+        .where(~Item.instructions.any(Instruction.recorded_by_id == (actor.id if actor else None)))
+        .order_by(BulletinIssue.published_at.desc(), BulletinEntry.position)
+        .options(selectinload(Item.unit))
+    )
+    found: dict[int, Item] = {}
+    for item in rows:
+        found.setdefault(item.id, item)
+        if len(found) >= limit:
+            break
+    return list(found.values())

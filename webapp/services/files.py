@@ -1,16 +1,24 @@
-"""Turn uploaded files (.docx, .txt, .md, .html) into a title and a text, detecting the encoding."""
+"""Turn uploaded files (.docx, .txt, .md, .html) into a title and a text, detecting the encoding.
+
+Word tables: the text keeps each table as lines, one per row with the cells separated by tabs (so
+search, tagging and the diff read the cells), and the tables themselves are kept as structure
+(`ExtractedText.tables` -> `Item.tables`: rows of cell texts, a merged cell's text in its first
+grid column). The bulletin prints a real table where those lines stand (`exports.item_blocks`).
+Only data tables are kept as structure: a one-row or one-column table is a frame around text.
+"""
 
 from __future__ import annotations
 
 import io
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePath
 
 import docx
 from docx.oxml.ns import qn
 from lxml import etree
 
+from exports import is_data_table
 from nlp import DecodeError, decode_bytes
 from nlp.normalize import html_to_text, strip_unsafe_chars
 from webapp.services.errors import ValidationError
@@ -31,6 +39,10 @@ MAX_DOCX_RATIO = 100  # uncompressed / compressed, for parts above RATIO_FLOOR
 RATIO_FLOOR = 1024 * 1024  # tiny parts (an empty styles list) may compress better; they cost nothing
 _BAD_DOCX = "无法读取该 Word 文件（仅支持 .docx 格式）"
 _BOMB_DOCX = "该 Word 文件解压后过大或压缩比异常，疑似损坏或恶意文件，已拒绝处理"
+MAX_TABLES = 50  # tables kept as structure per file; more are kept as text lines only
+MAX_TABLE_CELLS = 2_000  # cells per table kept as structure (grid columns x rows)
+
+Table = list[list[str]]
 
 
 @dataclass
@@ -41,6 +53,7 @@ class ExtractedText:
     title: str
     text: str
     encoding: str
+    tables: list[Table] = field(default_factory=list)  # Word tables, rows of cell texts
 
 
 def check_docx_archive(data: bytes) -> None:
@@ -65,12 +78,34 @@ def check_docx_archive(data: bytes) -> None:
             raise ValidationError(_BOMB_DOCX, code="docx_too_large")
 
 
-def _docx_text(data: bytes) -> str:
-    """Paragraphs and table rows in document order; cells of a row joined by tabs."""
+def _cell_text(tc: etree._Element) -> str:
+    """A cell's paragraphs, one line each (nested tables read as text)."""
+    paragraphs = ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in tc.iter(qn("w:p"))]
+    return "\n".join(p.strip() for p in paragraphs if p.strip())
+
+
+def _table_rows(tbl: etree._Element) -> Table:
+    """A table's rows of cell texts; a cell spanning n grid columns is followed by n-1 empty cells."""
+    rows: Table = []
+    for tr in tbl.iterchildren(qn("w:tr")):
+        row: list[str] = []
+        for tc in tr.iterchildren(qn("w:tc")):
+            span = tc.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
+            width = int(span.get(qn("w:val"), "1")) if span is not None else 1
+            row.append(_cell_text(tc))
+            row.extend([""] * (min(max(width, 1), 64) - 1))
+        rows.append(row)
+    width = max((len(row) for row in rows), default=0)
+    return [row + [""] * (width - len(row)) for row in rows]
+
+
+def _docx_text(data: bytes) -> tuple[str, list[Table]]:
+    """Paragraphs and table rows in document order, cells of a row joined by tabs; and the tables."""
     check_docx_archive(data)
     try:
         document = docx.Document(io.BytesIO(data))
         lines: list[str] = []
+        tables: list[Table] = []
         for child in document.element.body.iterchildren():
             if child.tag == qn("w:p"):
                 lines.append("".join(t.text or "" for t in child.iter(qn("w:t"))))
@@ -78,6 +113,13 @@ def _docx_text(data: bytes) -> str:
                 for row in child.iter(qn("w:tr")):
                     cells = ["".join(t.text or "" for t in tc.iter(qn("w:t"))) for tc in row.iter(qn("w:tc"))]
                     lines.append("\t".join(cells))
+                rows = _table_rows(child)
+                if (
+                    len(tables) < MAX_TABLES
+                    and sum(map(len, rows)) <= MAX_TABLE_CELLS
+                    and is_data_table(rows)
+                ):
+                    tables.append([[strip_unsafe_chars(cell) for cell in row] for row in rows])
     except etree.XMLSyntaxError as exc:
         raise ValidationError("Word 文件内容已损坏（XML 格式错误），无法读取", code="bad_file") from exc
     except Exception as exc:
@@ -86,7 +128,7 @@ def _docx_text(data: bytes) -> str:
         # encrypted part, AttributeError for a part missing its body ...): any of them means the
         # file is not a Word document we can read, which is the user's answer, not a server error.
         raise ValidationError(_BAD_DOCX, code="bad_file") from exc
-    return "\n".join(lines)
+    return "\n".join(lines), tables
 
 
 def _split_title(text: str) -> tuple[str, str]:
@@ -112,8 +154,9 @@ def extract(filename: str, data: bytes) -> ExtractedText:
         )
     if not data:
         raise ValidationError("上传的文件是空的", code="bad_file")
+    tables: list[Table] = []
     if suffix == ".docx":
-        text, encoding = _docx_text(data), "docx"
+        (text, tables), encoding = _docx_text(data), "docx"
     else:
         try:
             text, encoding = decode_bytes(data)
@@ -124,4 +167,4 @@ def extract(filename: str, data: bytes) -> ExtractedText:
     title, body = _split_title(strip_unsafe_chars(text))
     if not body:
         raise ValidationError("文件中没有正文内容", code="bad_file")
-    return ExtractedText(name, title, body, encoding)
+    return ExtractedText(name, title, body, encoding, tables)

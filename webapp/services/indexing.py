@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from nlp import Analysis
 from search import IndexDoc, SearchBackend, SearchError
+from search.base import split_tokens
 from webapp.engines import engines
 from webapp.extensions import db
-from webapp.models import LEVELS, Adoption, Item, Unit
+from webapp.models import LEVELS, Adoption, Item, ItemAnalysis, Unit
 from webapp.services.access import visible_clause
 from webapp.services.archive import item_batches
 
@@ -48,21 +49,33 @@ def doc_stamp(item: Item) -> str:
 
 
 def to_index_doc(item: Item, analysis: Analysis | None = None) -> IndexDoc:
-    """The index's view of an item; reuses tokens already at hand instead of cutting the text again."""
+    """The index's view of an item; reuses tokens already at hand (this analysis, else the ones kept
+    with the item) instead of cutting the text again."""
     if (
         analysis is not None
         and analysis.simplified_title == item.simplified_title
         and analysis.simplified_text == item.simplified_text
     ):
-        title_tokens = [t.text for t in analysis.title_tokens]
-        body_tokens = [t.text for t in analysis.tokens]
-    else:
-        # The tokens are not stored in the database (or the text changed since that analysis),
-        # so cut the stored copies once.
-        segmenter = engines().segmenter
-        title_tokens = segmenter.words(item.simplified_title)
-        body_tokens = segmenter.words(item.simplified_text)
-    return _index_doc(item, title_tokens, body_tokens)
+        return _index_doc(item, [t.text for t in analysis.title_tokens], [t.text for t in analysis.tokens])
+    kept = kept_tokens(item)
+    if kept is not None:
+        return _index_doc(item, *kept)
+    # No tokens kept for this text (an item from before they were, or a text changed without a new
+    # analysis): cut the stored copies once.
+    segmenter = engines().segmenter
+    return _index_doc(item, segmenter.words(item.simplified_title), segmenter.words(item.simplified_text))
+
+
+def kept_tokens(item: Item) -> tuple[list[str], list[str]] | None:
+    """The title and body tokens kept with the item, if they still cut its current texts."""
+    kept = item.stored_analysis
+    if kept is None:
+        return None
+    title_tokens = split_tokens(kept.title_tokens) if kept.title_tokens else []
+    body_tokens = split_tokens(kept.body_tokens) if kept.body_tokens else []
+    if "".join(title_tokens) != item.simplified_title or "".join(body_tokens) != item.simplified_text:
+        return None
+    return title_tokens, body_tokens
 
 
 def _index_doc(item: Item, title_tokens: list[str], body_tokens: list[str]) -> IndexDoc:
@@ -152,20 +165,28 @@ def batched() -> Iterator[None]:
         sync_ids(pending, {k: v for k, v in pending.items() if v is not None})
 
 
-# What building an IndexDoc reads, loaded with each batch instead of row by row.
-INDEX_LOADS = (
+# What a document's stamp reads, loaded with each batch instead of row by row.
+STAMP_LOADS = (
     selectinload(Item.unit).selectinload(Unit.category),
     selectinload(Item.topics),
     selectinload(Item.adoptions).selectinload(Adoption.publication),
 )
+# ... and building an IndexDoc, which adds the kept tokens.
+INDEX_LOADS = (*STAMP_LOADS, selectinload(Item.stored_analysis))
 
 
 def _all_docs(progress: Callable[[int], None] | None, workers: int) -> Iterator[IndexDoc]:
+    # First the items whose tokens are kept (no cutting), then the rest, cut in `workers` processes.
+    kept = and_(indexed_clause(), Item.stored_analysis.has())
+    for batch in item_batches(*INDEX_LOADS, size=REINDEX_BATCH, progress=progress, where=kept):
+        yield from (to_index_doc(item) for item in batch)
+        db.session.expunge_all()  # bounded memory over large archives
+
     def without_tokens() -> Iterator[IndexDoc]:
-        batches = item_batches(*INDEX_LOADS, size=REINDEX_BATCH, progress=progress, where=indexed_clause())
-        for batch in batches:
+        lacking = and_(indexed_clause(), ~Item.stored_analysis.has())
+        for batch in item_batches(*STAMP_LOADS, size=REINDEX_BATCH, progress=progress, where=lacking):
             yield from (_index_doc(item, [], []) for item in batch)
-            db.session.expunge_all()  # bounded memory over large archives
+            db.session.expunge_all()
 
     cut = engines().segmenter.cut_many(without_tokens(), lambda doc: (doc.title, doc.body), workers)
     for doc, (title_tokens, body_tokens) in cut:
@@ -186,7 +207,8 @@ def reindex_all(progress: Callable[[int], None] | None = None, backend: SearchBa
     jieba is most of a rebuild's work: on a large archive it runs in forked worker processes
     while this one feeds the index (see `Segmenter.cut_many`).
     """
-    workers = reindex_workers(item_count())
+    lacking = db.select(db.func.count(Item.id)).where(~Item.stored_analysis.has())
+    workers = reindex_workers(db.session.scalar(lacking) or 0)
     return (backend or engines().search).rebuild(_all_docs(progress, workers))
 
 
@@ -207,7 +229,7 @@ def check_index(fix: bool = False, progress: Callable[[int], None] | None = None
     """Compare the index with the database by stamps; with `fix`, reindex and delete what differs."""
     indexed = engines().search.stamps()
     missing, stale, seen = [], [], set()
-    batches = item_batches(*INDEX_LOADS, size=REINDEX_BATCH, progress=progress, where=indexed_clause())
+    batches = item_batches(*STAMP_LOADS, size=REINDEX_BATCH, progress=progress, where=indexed_clause())
     for batch in batches:
         for item in batch:
             seen.add(item.id)
@@ -299,7 +321,7 @@ def repair_difference() -> IndexReport | None:
     if stored is not None and stored.latest:
         since = datetime.fromisoformat(stored.latest)
         changed = item_batches(
-            *INDEX_LOADS, size=REINDEX_BATCH, where=and_(indexed_clause(), Item.updated_at >= since)
+            *STAMP_LOADS, size=REINDEX_BATCH, where=and_(indexed_clause(), Item.updated_at >= since)
         )
         for batch in changed:
             stale.extend(i.id for i in batch if i.id in indexed and indexed[i.id] != doc_stamp(i))
@@ -311,20 +333,31 @@ def repair_difference() -> IndexReport | None:
 
 
 def archive_tokens(progress: Callable[[int], None] | None = None) -> Iterator[list[str]]:
-    """The tokens of every stored item, title and text, in batches (for the archive's IDF table)."""
+    """The tokens of every stored item, title and text, in batches (for the archive's IDF table);
+    kept tokens are read back, only items without them are cut."""
     segmenter = engines().segmenter
     last_id = 0
     while True:
         rows = db.session.execute(
-            db.select(Item.id, Item.simplified_title, Item.simplified_text)
+            db.select(
+                Item.id,
+                Item.simplified_title,
+                Item.simplified_text,
+                ItemAnalysis.title_tokens,
+                ItemAnalysis.body_tokens,
+            )
+            .outerjoin(ItemAnalysis, ItemAnalysis.item_id == Item.id)
             .where(Item.id > last_id)
             .order_by(Item.id)
             .limit(REINDEX_BATCH)
         ).all()
         if not rows:
             return
-        for _, title, text in rows:
-            yield segmenter.words(title) + segmenter.words(text)
+        for _, title, text, title_kept, body_kept in rows:
+            words = split_tokens(title_kept) + split_tokens(body_kept) if title_kept is not None else None
+            if words is None or "".join(words) != title + text:
+                words = segmenter.words(title) + segmenter.words(text)
+            yield [w for w in words if w]
         last_id = rows[-1][0]
         if progress:
             progress(len(rows))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.orm import selectinload
 
 from nlp import Analysis, clean_text, similarity, to_simplified
@@ -14,27 +17,34 @@ from nlp.analyze import TopicLexicon
 from nlp.marks import classification_mark
 from nlp.normalize import strip_unsafe_chars
 from search import SearchError
+from search.base import join_tokens
 from webapp.engines import engines
 from webapp.extensions import db
 from webapp.models import (
     DEFAULT_LEVEL,
+    EVENT_GRADES,
     GENRES,
     LEVELS,
     REFUSED_LEVEL,
     STATUS_LABELS,
     Adoption,
     Item,
+    ItemAnalysis,
+    ItemDuplicate,
+    ItemSource,
     ItemTopic,
     ItemVersion,
     Publication,
+    SimhashBand,
     Topic,
     Unit,
     User,
 )
-from webapp.services import audit, requests, scoring
+from webapp.services import audit, requests, scoring, writers
 from webapp.services.access import can_see, is_admin, is_editor, scoped_query, visible_clause
 from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from webapp.services.indexing import index_items
+from webapp.services.paging import Page, PageRequest, paginate
 from webapp.timeutil import SHANGHAI, local_today, to_local
 
 MAX_TITLE_CHARS = 300
@@ -65,8 +75,11 @@ class ItemInput:
     author: str = ""
     source_filename: str | None = None
     source_encoding: str | None = None
+    tables: list[list[list[str]]] | None = None  # Word tables of an upload, rows of cells
     genre: str = "dynamic"
     event_time: datetime | str | None = None  # emergencies: when it happened (local time)
+    event_grade: str | None = None  # emergencies: EVENT_GRADES, which sets the 迟报 time limit
+    writer: str | int | None = None  # the unit's 信息员 who wrote it: a roster id or name
     request_id: int | None = None  # the commissioned request this item answers
 
 
@@ -182,40 +195,101 @@ def topic_lexicon() -> TopicLexicon | None:
     return cached
 
 
-def _recent_fingerprints(viewer: User | None) -> list[tuple[int, str, str, int]]:
-    """Fingerprints of the recent items `viewer` may see (warnings never name any other item)."""
-    since = local_today() - timedelta(days=DUPLICATE_WINDOW_DAYS)
+SIMHASH_BANDS = 8  # of 8 bits each: two fingerprints within 7 bits share a band for sure
+STORED_DUPLICATES = 20  # pairs kept per item, before each viewer's scope narrows them to 5
+Row = tuple[int, str, str, int]
+
+
+def band_keys(fingerprint: int) -> list[int]:
+    """The bucket keys of a SimHash fingerprint: band number × 256 + the band's 8 bits."""
+    bits = fingerprint & (2**64 - 1)
+    return [band * 256 + ((bits >> (8 * band)) & 0xFF) for band in range(SIMHASH_BANDS)]
+
+
+def _candidates(viewer: User | None, fingerprint: int) -> list[Row]:
+    """Items `viewer` may see that share a SimHash band with `fingerprint`, by index lookups (the
+    check does not scan the archive)."""
+    bucketed = db.select(SimhashBand.item_id).where(SimhashBand.key.in_(band_keys(fingerprint)))
     rows = db.session.execute(
         db.select(Item.id, Item.title, Unit.name, Item.fingerprint)
         .join(Unit, Item.unit_id == Unit.id)
-        .where(Item.event_date >= since, visible_clause(viewer))
+        .where(Item.id.in_(bucketed), visible_clause(viewer))
     ).all()
-    return [tuple(row) for row in rows]  # type: ignore[misc]
+    return [tuple(row) for row in rows]
 
 
 def _matches(
-    fingerprint: int, recent: list[tuple[int, str, str, int]], exclude_id: int | None
+    fingerprint: int, rows: list[Row], exclude_id: int | None, limit: int = 5
 ) -> list[DuplicateWarning]:
     found = [
         DuplicateWarning(item_id, title, unit_name, round(score, 3))
-        for item_id, title, unit_name, fp in recent
+        for item_id, title, unit_name, fp in rows
         if item_id != exclude_id and (score := similarity(fingerprint, fp)) >= DUPLICATE_THRESHOLD
     ]
-    return sorted(found, key=lambda d: -d.similarity)[:5]
+    return sorted(found, key=lambda d: (-d.similarity, -d.item_id))[:limit]
 
 
 def find_duplicates(
-    viewer: User | None, fingerprint: int, exclude_id: int | None = None
+    viewer: User | None, fingerprint: int, exclude_id: int | None = None, limit: int = 5
 ) -> list[DuplicateWarning]:
-    """Recent items `viewer` may see whose fingerprint is at least DUPLICATE_THRESHOLD similar."""
-    return _matches(fingerprint, _recent_fingerprints(viewer), exclude_id)
+    """Items `viewer` may see whose fingerprint is at least DUPLICATE_THRESHOLD similar, found
+    through the SimHash band buckets (certain within 7 differing bits, likely up to the threshold)."""
+    return _matches(fingerprint, _candidates(viewer, fingerprint), exclude_id, limit)
+
+
+def keep_analysis(item: Item, analysis: Analysis) -> None:
+    """Store what the index and the duplicate check need from `analysis` with the item (its token
+    streams and SimHash bands), in the caller's transaction."""
+    title_tokens = join_tokens([t.text for t in analysis.title_tokens])
+    body_tokens = join_tokens([t.text for t in analysis.tokens])
+    kept = item.stored_analysis
+    if kept is None:
+        item.stored_analysis = ItemAnalysis(title_tokens=title_tokens, body_tokens=body_tokens)
+    else:
+        kept.title_tokens, kept.body_tokens = title_tokens, body_tokens
+
+
+def record_duplicates(item: Item, *, new: bool = False) -> list[DuplicateWarning]:
+    """Find the item's near-duplicates once (across every item a system job sees), store the pairs
+    both ways for the item page and the review queue, and file its bands; the item has an id (a
+    `new` one has no bands or pairs to replace yet)."""
+    if not new:
+        db.session.execute(db.delete(SimhashBand).where(SimhashBand.item_id == item.id))
+        db.session.execute(
+            db.delete(ItemDuplicate).where(
+                (ItemDuplicate.item_id == item.id) | (ItemDuplicate.other_id == item.id)
+            )
+        )
+    found = find_duplicates(None, item.fingerprint, item.id, STORED_DUPLICATES)
+    rows: list[dict[str, Any]] = []
+    for d in found:
+        rows.append({"item_id": item.id, "other_id": d.item_id, "similarity": d.similarity})
+        rows.append({"item_id": d.item_id, "other_id": item.id, "similarity": d.similarity})
+    if rows:
+        db.session.execute(db.insert(ItemDuplicate), rows)
+    db.session.execute(
+        db.insert(SimhashBand), [{"key": k, "item_id": item.id} for k in band_keys(item.fingerprint)]
+    )
+    return found
+
+
+def _visible_only(viewer: User | None, found: list[DuplicateWarning]) -> list[DuplicateWarning]:
+    """The warnings among `found` that name items `viewer` may see (at most five)."""
+    if viewer is None or not found:  # a system job sees what `record_duplicates` looked through
+        return found[:5]
+    ids = set(
+        db.session.scalars(
+            db.select(Item.id).where(Item.id.in_([d.item_id for d in found]), visible_clause(viewer))
+        )
+    )
+    return [d for d in found if d.item_id in ids][:5]
 
 
 def indexed_duplicates(
     viewer: User | None, item: Item, known: list[DuplicateWarning]
 ) -> list[DuplicateWarning]:
-    """Add near-duplicates older than the recent window: the index's "more like this" finds the
-    candidates across what `viewer` may search, the fingerprints confirm them."""
+    """Add near-duplicates the index's "more like this" finds across what `viewer` may search,
+    confirmed by the fingerprints (a second opinion; submission relies on the band buckets)."""
     try:
         hits = engines().search.more_like_this(item.id, scoped_query(viewer), 5)
     except SearchError:
@@ -229,7 +303,7 @@ def indexed_duplicates(
         .join(Unit, Item.unit_id == Unit.id)
         .where(Item.id.in_(ids), visible_clause(viewer))
     ).all()
-    found = _matches(item.fingerprint, [tuple(row) for row in rows], item.id)  # type: ignore[misc]
+    found = _matches(item.fingerprint, [tuple(row) for row in rows], item.id)
     return sorted(known + found, key=lambda d: -d.similarity)[:5]
 
 
@@ -242,10 +316,62 @@ def count_items(actor: User | None, status: str | None = None) -> int:
 
 
 def duplicates_for(viewer: User | None, items: list[Item]) -> dict[int, list[DuplicateWarning]]:
-    """Near-duplicate warnings for a page of items, comparing against the recent items `viewer` may
-    see, loaded once."""
-    recent = _recent_fingerprints(viewer)
-    return {item.id: found for item in items if (found := _matches(item.fingerprint, recent, item.id))}
+    """The stored near-duplicate warnings of a page of items, naming only items `viewer` may see
+    (one query; nothing is recomputed). Items stored before pairs were kept are checked by bands."""
+    if not items:
+        return {}
+    # Item here is the other side of each pair: the one the warning names.
+    rows = db.session.execute(
+        db.select(ItemDuplicate.item_id, Item.id, Item.title, Unit.name, ItemDuplicate.similarity)
+        .join(Item, ItemDuplicate.other_id == Item.id)
+        .join(Unit, Item.unit_id == Unit.id)
+        .where(ItemDuplicate.item_id.in_([item.id for item in items]), visible_clause(viewer))
+    ).all()
+    found: dict[int, list[DuplicateWarning]] = {}
+    for item_id, other_id, title, unit_name, score in rows:
+        found.setdefault(item_id, []).append(DuplicateWarning(other_id, title, unit_name, score))
+    kept = set(
+        db.session.scalars(
+            db.select(ItemAnalysis.item_id).where(ItemAnalysis.item_id.in_([i.id for i in items]))
+        )
+    )
+    for item in items:
+        # An item from before pairs were kept: look it up by bands here.
+        if (
+            item.id not in kept
+            and item.id not in found
+            and (legacy := find_duplicates(viewer, item.fingerprint, item.id))
+        ):
+            found[item.id] = legacy
+    # A comprehensive item repeats its own sources by design: neither flags the other.
+    relatives = merge_relatives(list(found))
+    return {
+        item_id: sorted(kept_warnings, key=lambda d: (-d.similarity, -d.item_id))[:5]
+        for item_id, warnings in found.items()
+        if (kept_warnings := [d for d in warnings if d.item_id not in relatives.get(item_id, set())])
+    }
+
+
+def merge_relatives(item_ids: list[int]) -> dict[int, set[int]]:
+    """For each item, the items it was merged from or into (the sources of a comprehensive item and
+    the comprehensive item of a source)."""
+    related: dict[int, set[int]] = {}
+    if not item_ids:
+        return related
+    rows = db.session.execute(
+        db.select(ItemSource.item_id, ItemSource.source_id).where(
+            ItemSource.item_id.in_(item_ids) | ItemSource.source_id.in_(item_ids)
+        )
+    ).all()
+    for merged, source in rows:
+        related.setdefault(merged, set()).add(source)
+        related.setdefault(source, set()).add(merged)
+    return related
+
+
+def stored_duplicates(viewer: User | None, item: Item) -> list[DuplicateWarning]:
+    """The near-duplicate warnings of one item for its page, from the stored pairs."""
+    return duplicates_for(viewer, [item]).get(item.id, [])
 
 
 def apply_analysis(item: Item, analysis: Analysis) -> None:
@@ -257,9 +383,18 @@ def apply_analysis(item: Item, analysis: Analysis) -> None:
         item.kind = analysis.kind.label
         item.kind_score = analysis.kind.score
         item.kind_evidence = list(analysis.kind.evidence)
+    item.contains_problems = analysis.contains_problems
     item.keywords = list(analysis.keywords)
     item.sentences = [[s.start, s.end, s.label] for s in analysis.sentences]
+    # An edited text (or an item kept before bands were) files its bands and pairs anew.
+    refile = item.id is not None and (
+        item.fingerprint != analysis.fingerprint or item.stored_analysis is None
+    )
     item.fingerprint = analysis.fingerprint
+    keep_analysis(item, analysis)
+    if refile:
+        db.session.flush()
+        record_duplicates(item)
     if not item.topics_locked:
         # Update rows in place: replacing them would insert the new (item, name) row before the
         # old one is deleted and trip the unique constraint.
@@ -275,6 +410,25 @@ def apply_analysis(item: Item, analysis: Analysis) -> None:
 def analyze_item(title: str, text: str) -> Analysis:
     """Analyse a title and text with the current topic word lists (one jieba pass each)."""
     return engines().analyzer.analyze(title, text, topics=topic_lexicon())
+
+
+TITLE_LINE_CHARS = 60  # a first line this short reads as a heading
+TITLE_GUESS_CHARS = 40
+SENTENCE_END = re.compile(r"[。！？!?；;]")
+
+
+def title_from_text(text: str) -> tuple[str, str]:
+    """A title for text pasted or uploaded without one: a short first line becomes the title (and
+    leaves the body); otherwise the first sentence, shortened, while the text stays whole."""
+    text = strip_unsafe_chars(text).strip()
+    first, _, rest = text.partition("\n")
+    first = " ".join(first.split())
+    if first and len(first) <= TITLE_LINE_CHARS and rest.strip():
+        return first.rstrip("。"), rest.strip()
+    sentence = SENTENCE_END.split(first, maxsplit=1)[0].strip()
+    if len(sentence) > TITLE_GUESS_CHARS:
+        sentence = sentence[: TITLE_GUESS_CHARS - 1] + "…"
+    return sentence, text
 
 
 def validated_text(title: str, text: str) -> tuple[str, str]:
@@ -333,10 +487,14 @@ def backfill_content_hashes(batch: int = 500) -> int:
         done += len(rows)
 
 
-def submit_item(actor: User | None, data: ItemInput, *, commit: bool = True) -> SubmitResult:
+def submit_item(
+    actor: User | None, data: ItemInput, *, commit: bool = True, analysis: Analysis | None = None
+) -> SubmitResult:
     """Validate, analyse, store (one transaction, with an audit row) and index a new item.
 
-    With `commit=False` (bulk import) the caller commits and indexes a batch of items at once.
+    With `commit=False` (bulk import) the caller scores, commits and indexes a batch of items at
+    once (`commit_submissions`), and may pass the `analysis` of the validated title and text, made
+    in a worker process.
     """
     title, text = validated_text(data.title, data.text)
     original = strip_unsafe_chars(data.text)  # kept as received, but storable everywhere
@@ -346,10 +504,12 @@ def submit_item(actor: User | None, data: ItemInput, *, commit: bool = True) -> 
     if data.genre not in GENRES:
         raise ValidationError(f"信息类别必须是 {'、'.join(GENRES)} 之一", code="invalid_genre")
     event_time = parse_event_time(data.event_time, data.genre)
+    if data.event_grade and data.event_grade not in EVENT_GRADES:
+        raise ValidationError(f"事件等级必须是 {'、'.join(EVENT_GRADES)} 之一", code="invalid_grade")
     event_date = parse_event_date(data.event_date or (to_local(event_time).date() if event_time else None))
 
-    analysis = analyze_item(title, text)
-    duplicates = find_duplicates(actor, analysis.fingerprint)
+    if analysis is None:
+        analysis = analyze_item(title, text)
     item = Item(
         title=title,
         original_text=original,
@@ -361,28 +521,34 @@ def submit_item(actor: User | None, data: ItemInput, *, commit: bool = True) -> 
         level=level,
         source_filename=data.source_filename,
         source_encoding=data.source_encoding,
+        tables=data.tables or None,
         genre=data.genre,
         event_time=event_time,
+        event_grade=(data.event_grade or None) if data.genre == "emergency" else None,
+        writer=writers.writer_for(unit, data.writer),
         content_hash=content_hash(unit.code, title, text),
         versions=[ItemVersion(number=1, title=title, text=original, note="报送原稿", created_by=actor)],
     )
     apply_analysis(item, analysis)
+    if item.writer is not None and not item.author:
+        item.author = item.writer.name
     requests.link_answer(item, data.request_id)
     db.session.add(item)
     db.session.flush()
+    duplicates = _visible_only(actor, record_duplicates(item, new=True))
     audit.record(actor, "item", item.id, "submit", to_state="submitted")
-    scoring.rescore_items([item])  # an emergency reported late is penalised from the start
-    if item.request is not None:
-        scoring.rescore_request(item.request)
-    if not commit:
+    if not commit:  # scored with its batch
         return SubmitResult(item, duplicates, analysis, notices)
+    scoring.rescore_items([item])  # a late emergency is penalised from the start; a request's answer counts
     db.session.commit()
     index_items([item], {item.id: analysis})
-    return SubmitResult(item, indexed_duplicates(actor, item, duplicates), notices=notices)
+    return SubmitResult(item, duplicates, notices=notices)
 
 
 def commit_submissions(results: list[SubmitResult]) -> None:
-    """Commit items submitted with `commit=False` and index them together (one index commit)."""
+    """Score items submitted with `commit=False`, commit them and index them together (one
+    transaction and one index commit per batch)."""
+    scoring.rescore_items([r.item for r in results])
     db.session.commit()
     analyses = {r.item.id: r.analysis for r in results if r.analysis is not None}
     index_items([r.item for r in results], analyses)
@@ -442,17 +608,20 @@ def _for_admin(actor: User | None, item_id: int) -> Item:
 
 def list_withdrawn(actor: User | None, limit: int = 200) -> list[Item]:
     """Withdrawn items, most recently withdrawn first (administrators)."""
+    return page_withdrawn(actor, PageRequest(1, limit)).rows
+
+
+def page_withdrawn(actor: User | None, wanted: PageRequest | None = None) -> Page[Item]:
+    """Withdrawn items, most recently withdrawn first, a page at a time (administrators)."""
     if not is_admin(actor):
         raise Forbidden("只有管理员可以查看已撤回的信息")
-    return list(
-        db.session.scalars(
-            db.select(Item)
-            .where(Item.withdrawn_at.is_not(None))
-            .order_by(Item.withdrawn_at.desc(), Item.id.desc())
-            .limit(limit)
-            .options(selectinload(Item.unit))
-        )
+    query = (
+        db.select(Item)
+        .where(Item.withdrawn_at.is_not(None))
+        .order_by(Item.withdrawn_at.desc(), Item.id.desc())
+        .options(selectinload(Item.unit))
     )
+    return paginate(query, wanted or PageRequest())
 
 
 def get_item(actor: User | None, item_id: int) -> Item:
@@ -474,29 +643,55 @@ class ItemFilter:
     level: str | None = None
 
 
-def list_items(
-    actor: User | None, status: str | None = None, limit: int = 50, filters: ItemFilter | None = None
-) -> list[Item]:
-    """Newest items the actor may see, optionally filtered (status, unit, topic, kind, level)."""
-    filters = filters or ItemFilter(status=status)
+# How a list of items may be sorted: name → (label, ORDER BY). The review queue takes the oldest
+# pending first, so nothing waits unseen at the bottom; other lists show the newest first.
+ITEM_SORTS: dict[str, tuple[str, tuple[Any, ...]]] = {
+    "oldest": ("报送时间（早→晚）", (Item.submitted_at.asc(), Item.id.asc())),
+    "newest": ("报送时间（晚→早）", (Item.submitted_at.desc(), Item.id.desc())),
+    "event": ("事件日期（晚→早）", (Item.event_date.desc(), Item.id.desc())),
+    "unit": ("报送单位", (Unit.code.asc(), Item.submitted_at.asc(), Item.id.asc())),
+}
+
+
+def _items_query(actor: User | None, filters: ItemFilter, sort: str) -> Select[tuple[Item]]:
+    """The items the actor may see, filtered and sorted (unknown sort names fall back to newest)."""
+    order = ITEM_SORTS.get(sort, ITEM_SORTS["newest"])[1]
     query = (
         db.select(Item)
+        .join(Unit, Item.unit_id == Unit.id)
         .where(visible_clause(actor))
-        .order_by(Item.submitted_at.desc(), Item.id.desc())
-        .limit(limit)
+        .order_by(*order)
         .options(selectinload(Item.unit), selectinload(Item.topics))
     )
     if filters.status:
         query = query.where(Item.status == filters.status)
     if filters.unit:
-        query = query.join(Unit, Item.unit_id == Unit.id).where(Unit.code == filters.unit)
+        query = query.where(Unit.code == filters.unit)
     if filters.topic:
         query = query.where(Item.topics.any(ItemTopic.name == filters.topic))
     if filters.kind:
         query = query.where(Item.kind == filters.kind)
     if filters.level:
         query = query.where(Item.level == filters.level)
-    return list(db.session.scalars(query))
+    return query
+
+
+def list_items(
+    actor: User | None, status: str | None = None, limit: int = 50, filters: ItemFilter | None = None
+) -> list[Item]:
+    """Newest items the actor may see, optionally filtered (status, unit, topic, kind, level)."""
+    query = _items_query(actor, filters or ItemFilter(status=status), "newest")
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def page_items(
+    actor: User | None,
+    filters: ItemFilter | None = None,
+    wanted: PageRequest | None = None,
+    sort: str = "newest",
+) -> Page[Item]:
+    """One page of the items the actor may see, filtered and sorted, with the total."""
+    return paginate(_items_query(actor, filters or ItemFilter(), sort), wanted or PageRequest())
 
 
 def review_item(

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from exports import RankingReport, RankingRow, RankingSection, build_ranking_report
+from nlp import to_simplified
 from webapp.extensions import db
-from webapp.models import UnitCategory, User
-from webapp.services import scoring, timeliness, upward
+from webapp.models import MISSED_KINDS, Request, UnitCategory, User
+from webapp.services import balance, requests, scoring, timeliness, upward, writers
 from webapp.services.access import visible_title
 from webapp.services.scoring import Period
 from webapp.timeutil import local_today
@@ -34,6 +37,11 @@ HEADERS = (
 ADOPTION_RATE_NOTE = "采用率为本期报送的信息中已被采用（含上级采用）的比例；“采用”列为本期计分的采用条数。"
 OFFICE_SETTING = "report_office"
 DEFAULT_OFFICE = "市委办公室信息科"
+# The 通报's document header: the issuer's mark (blank: the office above), the 发文字号 (blank: none;
+# 「{year}」 takes the year of issue, e.g. "阳办字〔{year}〕12号") and the addressees (主送机关).
+ISSUER_SETTING = "report_issuer"
+NUMBER_SETTING = "report_number"
+ADDRESSEES_SETTING = "report_addressees"
 
 
 def _categories() -> list[UnitCategory]:
@@ -51,9 +59,49 @@ def sections(period: Period) -> list[tuple[UnitCategory, list[scoring.RankingRow
     ]
 
 
+def simplified_report(report: RankingReport) -> RankingReport:
+    """The report with every text in simplified script (an official output; unit names and the
+    quoted titles may have been entered in traditional script)."""
+    s = to_simplified
+
+    def texts(values: Sequence[str]) -> list[str]:
+        return [s(value) for value in values]
+
+    return dataclasses.replace(
+        report,
+        title=s(report.title),
+        issuing_office=s(report.issuing_office),
+        issuer_mark=s(report.issuer_mark),
+        document_number=s(report.document_number),
+        addressees=s(report.addressees),
+        sections=[
+            RankingSection(
+                s(section.category),
+                [
+                    dataclasses.replace(row, unit=s(row.unit), category=s(row.category))
+                    for row in section.rows
+                ],
+            )
+            for section in report.sections
+        ],
+        notes=texts(report.notes),
+        excellent_units=texts(report.excellent_units),
+        late_or_missing=texts(report.late_or_missing),
+        unqualified_units=texts(report.unqualified_units),
+        extra_sections=[(s(title), texts(lines)) for title, lines in report.extra_sections],
+    )
+
+
+def document_number(year: int) -> str:
+    """The 通报's 发文字号 from the office setting (blank: none)."""
+    template = str(scoring.setting(NUMBER_SETTING, "") or "")
+    return template.replace("{year}", str(year))
+
+
 def ranking_report(period: Period, viewer: User | None) -> RankingReport:
-    """The plain data of the 通报: rankings per category, 先进单位 for a year, 迟报/漏报 notes (quoting
-    only titles `viewer` may see)."""
+    """The plain data of the 通报, in simplified script: the document header from the settings,
+    rankings per category, 先进单位 for a year, 迟报/漏报 notes (quoting only titles `viewer` may
+    see)."""
     parts = sections(period)
     excellent = [
         f"{category.name}：{row.unit.name}" for category, rows in parts for row in rows if row.excellent
@@ -69,14 +117,18 @@ def ranking_report(period: Period, viewer: User | None) -> RankingReport:
         f"{r.item.unit.name}：{visible_title(viewer, r.item) or '一条信息'}（迟报 {r.hours:.1f} 小时）"
         for r in timeliness.late_reports(unit_ids, period.start, period.end)
     ] + [
-        f"{m.unit.name}：{m.event_date} {m.description}（漏报）"
+        f"{m.unit.name}：{m.event_date} {m.description}（{MISSED_KINDS[m.kind]}）"
         for m in timeliness.missed_reports(unit_ids, period.start, period.end)
     ]
-    return RankingReport(
+    today = local_today()
+    report = RankingReport(
         title=f"关于{period.label}信息工作情况的通报",
         period_label=period.label,
         issuing_office=scoring.setting(OFFICE_SETTING, DEFAULT_OFFICE),
-        issue_date=local_today(),
+        issue_date=today,
+        issuer_mark=str(scoring.setting(ISSUER_SETTING, "") or ""),
+        document_number=document_number(today.year),
+        addressees=str(scoring.setting(ADDRESSEES_SETTING, "") or ""),
         sections=[
             RankingSection(
                 category=category.name,
@@ -102,15 +154,76 @@ def ranking_report(period: Period, viewer: User | None) -> RankingReport:
         ],
         excellent_units=excellent,
         unqualified_units=unqualified,
-        extra_sections=[("上报与上级采用", upward_lines(upward.upward_figures(period)))],
+        extra_sections=[
+            ("上报与上级采用", upward_lines(upward.upward_figures(period))),
+            ("约稿完成情况", request_lines(period)),
+            ("调研信息", research_lines(period, parts)),
+            *([("优秀信息员", writer_lines(period, parts))] if period.is_year else []),
+        ],
         late_or_missing=notes,
         yearly=period.is_year,
         notes=[scoring.EXCELLENT_RULE, ADOPTION_RATE_NOTE] if period.is_year else [ADOPTION_RATE_NOTE],
     )
+    return simplified_report(report)
 
 
 def _percent(value: float) -> str:
     return f"{value * 100:.1f}%"
+
+
+def request_lines(period: Period) -> list[str]:
+    """Each request due in the period: how many targets answered acceptably, late, or not at all
+    (答非所问 and the like count as not answered), naming the units that did not."""
+    due = db.session.scalars(
+        db.select(Request)
+        .where(Request.deadline >= period.start, Request.deadline < period.end)
+        .order_by(Request.deadline, Request.id)
+    )
+    lines = []
+    for request in due:
+        states = requests.target_states(request)
+        done = [t for t in states if t.state == "answered"]
+        late = [t for t in states if t.state == "late"]
+        failed = [t for t in states if not t.fulfilled]
+        line = (
+            f"“{request.topic}”（截止{request.deadline.month}月{request.deadline.day}日）：约稿{len(states)}个单位，"
+            f"按时采用{len(done)}个，逾期{len(late)}个，未报或答复未被采用{len(failed)}个"
+        )
+        if failed:
+            line += "（" + "、".join(t.unit.name for t in failed) + "）"
+        lines.append(line + "。")
+    return lines or [f"{period.label}没有到期的约稿。"]
+
+
+def research_lines(
+    period: Period, parts: Sequence[tuple[UnitCategory, list[scoring.RankingRow]]]
+) -> list[str]:
+    """调研信息 submitted per unit in the period; for a year, the units short of the yearly quota."""
+    counts = balance.research_counts(period.start, period.end)
+    total = sum(counts.values())
+    lines = [f"{period.label}共报送调研信息{total}条。"]
+    quota = int(scoring.setting("research_quota", balance.DEFAULT_RESEARCH_QUOTA))
+    if period.is_year and quota:
+        short = [
+            f"{row.unit.name}（{counts.get(row.unit.id, 0)}条）"
+            for _, rows in parts
+            for row in rows
+            if counts.get(row.unit.id, 0) < quota
+        ]
+        if short:
+            lines.append(f"未达到每年{quota}条调研信息要求的单位：" + "、".join(short) + "。")
+    return lines
+
+
+def writer_lines(period: Period, parts: Sequence[tuple[UnitCategory, list[scoring.RankingRow]]]) -> list[str]:
+    """One 优秀信息员 per 先进单位: its writer with the most points in the year."""
+    excellent = [row.unit for _, rows in parts for row in rows if row.excellent]
+    best = writers.best_writers(period, [unit.id for unit in excellent])
+    return [
+        f"{unit.name}：{best[unit.id].writer.name}（{best[unit.id].points:g}分）"
+        for unit in excellent
+        if unit.id in best
+    ]
 
 
 def upward_lines(figures: upward.UpwardFigures) -> list[str]:

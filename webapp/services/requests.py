@@ -9,51 +9,95 @@ from datetime import date
 from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
-from webapp.models import Item, Request, RequestTarget, Unit, UnitCategory, User
+from webapp.models import REQUEST_VERDICTS, Item, Request, RequestTarget, Unit, UnitCategory, User
 from webapp.services import audit, scoring
-from webapp.services.access import is_editor, visible_requests_clause
+from webapp.services.access import can_see, is_editor, visible_requests_clause
+from webapp.services.answers import standing as answer_standing
 from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from webapp.timeutil import local_today, to_local
+
+TARGET_LABELS = {
+    "answered": "已按时报送并采用",
+    "late": "逾期报送",
+    "pending": "已报送，待评定",
+    "unacceptable": "答复未被采用",
+    "overdue": "逾期未报",
+    "waiting": "待报送",
+}
 
 
 @dataclass
 class TargetState:
-    """How one target unit stands with a request."""
+    """How one target unit stands with a request: only an accepted answer fulfils it."""
 
     unit: Unit
     answers: list[Item]
-    state: str  # answered | late | overdue | waiting
+    state: str  # TARGET_LABELS
 
     @property
     def label(self) -> str:
-        return {"answered": "已按时报送", "late": "逾期报送", "overdue": "逾期未报", "waiting": "待报送"}[
-            self.state
-        ]
+        return TARGET_LABELS[self.state]
+
+    @property
+    def fulfilled(self) -> bool:
+        return self.state in ("answered", "late")
 
 
-def request_state(request: Request, today: date | None = None) -> str:
-    """open → answered (every target answered) / overdue (deadline passed, someone silent) → closed."""
-    if request.closed:
-        return "closed"
-    answered = {item.unit_id for item in request.answers}
-    if all(t.unit_id in answered for t in request.targets):
-        return "answered"
-    return "overdue" if (today or local_today()) > request.deadline else "open"
+def _target_state(request: Request, answers: list[Item], today: date) -> str:
+    accepted = [a for a in answers if answer_standing(a) == "accepted"]
+    if accepted:
+        first = min(to_local(a.submitted_at).date() for a in accepted)
+        return "late" if first > request.deadline else "answered"
+    if any(answer_standing(a) == "pending" for a in answers):
+        return "pending"
+    if answers:
+        return "unacceptable"
+    return "overdue" if today > request.deadline else "waiting"
 
 
 def target_states(request: Request, today: date | None = None) -> list[TargetState]:
     """Each target unit's answers and standing."""
     today = today or local_today()
+    live = [a for a in request.answers if a.withdrawn_at is None]
     states = []
     for target in request.targets:
-        answers = [a for a in request.answers if a.unit_id == target.unit_id]
-        if answers:
-            first = min(to_local(a.submitted_at).date() for a in answers)
-            state = "late" if first > request.deadline else "answered"
-        else:
-            state = "overdue" if today > request.deadline else "waiting"
-        states.append(TargetState(target.unit, answers, state))
+        answers = [a for a in live if a.unit_id == target.unit_id]
+        states.append(TargetState(target.unit, answers, _target_state(request, answers, today)))
     return states
+
+
+def request_state(request: Request, today: date | None = None) -> str:
+    """open → answered (every target has an accepted answer) / overdue (deadline passed, someone not
+    yet fulfilled) → closed."""
+    if request.closed:
+        return "closed"
+    today = today or local_today()
+    if all(t.fulfilled for t in target_states(request, today)):
+        return "answered"
+    return "overdue" if today > request.deadline else "open"
+
+
+def judge_answer(actor: User | None, item_id: int, verdict: str) -> Item:
+    """An editor's verdict on an answer (采用, 部分采用, 答非所问, 避重就轻, 空话套话, 不采用); only the
+    first two fulfil the request, and the verdict's points are scored on the day it is given."""
+    if not is_editor(actor):
+        raise Forbidden("只有编辑可以评定约稿答复")
+    item = db.session.get(Item, item_id)
+    if item is None or not can_see(actor, item):
+        raise NotFound(f"信息 {item_id} 不存在")
+    if item.request is None:
+        raise ValidationError("该信息不是约稿答复", code="not_an_answer")
+    if verdict not in REQUEST_VERDICTS:
+        raise ValidationError(
+            f"评定结果必须是 {'、'.join(REQUEST_VERDICTS.values())} 之一", code="invalid_verdict"
+        )
+    before = item.request_verdict
+    item.request_verdict = verdict
+    audit.record(actor, "item", item.id, "judge_answer", from_state=before, to_state=verdict)
+    db.session.flush()
+    scoring.rescore_request(item.request)
+    db.session.commit()
+    return item
 
 
 def create_request(
@@ -135,13 +179,14 @@ def list_requests(actor: User | None, include_closed: bool = True) -> list[Reque
 
 
 def open_for_unit(unit_id: int) -> list[Request]:
-    """Requests still open (not closed) that were issued to a unit and it has not answered."""
+    """Requests not closed that were issued to a unit and that it has not yet fulfilled: an overdue
+    one too, since a late answer still counts (marked late)."""
     requests = db.session.scalars(
         db.select(Request)
         .where(Request.closed.is_(False), Request.targets.any(RequestTarget.unit_id == unit_id))
         .order_by(Request.deadline)
     )
-    return [r for r in requests if not any(a.unit_id == unit_id for a in r.answers)]
+    return [r for r in requests if not any(t.fulfilled for t in target_states(r) if t.unit.id == unit_id)]
 
 
 def link_answer(item: Item, request_id: int | None) -> None:
@@ -170,10 +215,10 @@ def close_request(actor: User | None, request_id: int) -> Request:
 
 
 def overdue_targets(today: date | None = None) -> list[tuple[Request, Unit]]:
-    """(request, unit) pairs past the deadline with no answer, for the dashboard."""
+    """(request, unit) pairs past the deadline with no acceptable answer, for the dashboard."""
     today = today or local_today()
     pairs = []
     for request in db.session.scalars(db.select(Request).where(Request.deadline < today)):
-        answered = {a.unit_id for a in request.answers}
-        pairs.extend((request, t.unit) for t in request.targets if t.unit_id not in answered)
+        states = target_states(request, today)
+        pairs.extend((request, t.unit) for t in states if t.state in ("overdue", "unacceptable"))
     return pairs

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
 from webapp.models import (
+    REQUEST_VERDICTS,
     Adoption,
     Item,
     MissedReport,
@@ -28,6 +29,7 @@ from webapp.models import (
     UpwardReport,
     User,
 )
+from webapp.services import answers as answers_
 from webapp.services import audit
 from webapp.services.access import is_editor, visible_clause
 from webapp.services.archive import item_batches
@@ -55,11 +57,27 @@ class ScoreRules:
     research_bonus: float = 2.0
     request_late_penalty: float = 0.5
     request_missing_penalty: float = 1.0
+    # Points for a judged answer to a request (约稿), by verdict (REQUEST_VERDICTS).
+    request_verdict_points: dict[str, float] = field(
+        default_factory=lambda: {
+            "adopted": 1.0,
+            "partly": 0.5,
+            "off_topic": 0.0,
+            "evasive": 0.0,
+            "empty": 0.0,
+        }
+    )
     late_report_penalty: float = 1.0
     missed_report_penalty: float = 2.0
     multi_outlet: str = "highest"  # "highest": an item scores once, at its best outlet; "each": every outlet
     points_per_item: float = 1.0  # targets: last year's category average of adopted items × this
     emergency_limit_hours: float = 2.0  # a first report of an emergency later than this is 迟报
+    # The same limit by the event's grade (EVENT_GRADES): the national rule has major events reported
+    # in writing within an hour; an emergency without a grade takes emergency_limit_hours.
+    emergency_limits: dict[str, float] = field(
+        default_factory=lambda: {"major": 1.0, "large": 2.0, "general": 4.0}
+    )
+    unreported_penalty: float = 3.0  # 不报: learned of elsewhere, never reported at all
     # A comprehensive item's credit: "office" (the office's own work, as Yangquan counts it), "shared"
     # among its source units, or "each" source unit in full.
     merged_credit: str = "office"
@@ -262,42 +280,71 @@ def late_report_hours(item: Item, book: RuleBook | None = None) -> float | None:
         return None
     delay = (to_local(item.submitted_at) - to_local(item.event_time)).total_seconds() / 3600
     _, rules = (book or rule_book()).at(_local_date(item.submitted_at))
-    return delay if delay > rules.emergency_limit_hours else None
+    limit = float(rules.emergency_limits.get(item.event_grade or "", rules.emergency_limit_hours))
+    return delay if delay > limit else None
 
 
 def request_entries(request: Request, book: RuleBook, today: date) -> list[ScoreEntry]:
-    """Penalties of a request: late answers, and no answer once the deadline has passed."""
-    first_answer: dict[int, date] = {}
-    for answer in request.answers:
-        day = _local_date(answer.submitted_at)
-        first_answer[answer.unit_id] = min(day, first_answer.get(answer.unit_id, day))
+    """A request's points: each judged answer's verdict points, a penalty for an accepted answer that
+    came late, and one for no acceptable answer once the deadline has passed. Each is dated when it
+    became due (the judgement, the late answer, the deadline or the last rejection after it), so a
+    later judgement never changes a period already reported."""
+    answers = [a for a in request.answers if a.withdrawn_at is None]
+    judged = answers_.judged_on(answers)
     entries = []
     for target in request.targets:
-        answered = first_answer.get(target.unit_id)
-        if answered is not None and answered > request.deadline:
-            rule_id, rules = book.at(answered)
+        mine = [a for a in answers if a.unit_id == target.unit_id]
+        for answer in mine:
+            if answer.request_verdict is None:
+                continue
+            day = judged.get(answer.id, _local_date(answer.submitted_at))
+            rule_id, rules = book.at(day)
+            label = REQUEST_VERDICTS[answer.request_verdict]
             entries.append(
                 _entry(
                     target.unit_id,
-                    answered,
-                    -rules.request_late_penalty,
-                    "request_late",
+                    day,
+                    float(rules.request_verdict_points.get(answer.request_verdict, 0.0)),
+                    "request_answer",
                     rule_id,
                     request_id=request.id,
-                    note=f"约稿“{request.topic}”逾期报送",
+                    item_id=answer.id,
+                    note=f"约稿“{request.topic}”答复评定：{label}",
                 )
             )
-        elif answered is None and today > request.deadline:
-            rule_id, rules = book.at(request.deadline)
+        standings = {answers_.standing(a) for a in mine}
+        accepted = [a for a in mine if answers_.standing(a) == "accepted"]
+        if accepted:
+            first = min(accepted, key=lambda a: a.submitted_at)
+            answered = _local_date(first.submitted_at)
+            if answered > request.deadline:
+                day = max(answered, judged.get(first.id, answered))  # late once it was accepted
+                rule_id, rules = book.at(day)
+                entries.append(
+                    _entry(
+                        target.unit_id,
+                        day,
+                        -rules.request_late_penalty,
+                        "request_late",
+                        rule_id,
+                        request_id=request.id,
+                        note=f"约稿“{request.topic}”逾期报送",
+                    )
+                )
+        elif today > request.deadline and "pending" not in standings:
+            # Nothing acceptable: due at the deadline, or when the last answer was turned down after it.
+            day = max([request.deadline, *(judged[a.id] for a in mine if a.id in judged)])
+            rule_id, rules = book.at(day)
+            what = "答复未被采用" if mine else "未报送"
             entries.append(
                 _entry(
                     target.unit_id,
-                    request.deadline,
+                    day,
                     -rules.request_missing_penalty,
                     "request_missing",
                     rule_id,
                     request_id=request.id,
-                    note=f"约稿“{request.topic}”未报送",
+                    note=f"约稿“{request.topic}”{what}",
                 )
             )
     return [e for e in entries if e.points]
@@ -305,13 +352,15 @@ def request_entries(request: Request, book: RuleBook, today: date) -> list[Score
 
 def missed_entry(missed: MissedReport, book: RuleBook) -> ScoreEntry | None:
     rule_id, rules = book.at(missed.event_date)
-    if not rules.missed_report_penalty:
+    unreported = missed.kind == "unreported"
+    penalty = rules.unreported_penalty if unreported else rules.missed_report_penalty
+    if not penalty:
         return None
     return _entry(
         missed.unit_id,
         missed.event_date,
-        -rules.missed_report_penalty,
-        "missed_report",
+        -penalty,
+        "unreported" if unreported else "missed_report",
         rule_id,
         source_id=missed.id,
         note=f"漏报：{missed.description[:100]}",
@@ -326,10 +375,15 @@ def rescore_items(items: Iterable[Item], book: RuleBook | None = None) -> None:
     if not ids:
         return
     db.session.execute(
-        db.delete(ScoreEntry).where(ScoreEntry.item_id.in_(ids), ScoreEntry.cause != "correction")
+        db.delete(ScoreEntry).where(
+            ScoreEntry.item_id.in_(ids), ScoreEntry.cause != "correction", ScoreEntry.request_id.is_(None)
+        )
     )
     for item in items:
         db.session.add_all(item_entries(item, book))
+    # An answer's adoption, rejection or withdrawal changes how its request stands.
+    for request in {item.request_id: item.request for item in items if item.request is not None}.values():
+        rescore_request(request, book)
 
 
 def rescore_request(request: Request, book: RuleBook | None = None) -> None:
@@ -341,7 +395,9 @@ def rescore_request(request: Request, book: RuleBook | None = None) -> None:
 def rescore_missed(missed: MissedReport, book: RuleBook | None = None) -> None:
     """Replace a missed report's penalty row; the caller commits."""
     db.session.execute(
-        db.delete(ScoreEntry).where(ScoreEntry.cause == "missed_report", ScoreEntry.source_id == missed.id)
+        db.delete(ScoreEntry).where(
+            ScoreEntry.cause.in_(("missed_report", "unreported")), ScoreEntry.source_id == missed.id
+        )
     )
     entry = missed_entry(missed, book or rule_book())
     if entry is not None:

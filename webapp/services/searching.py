@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -11,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from search import Hit, SearchQuery
 from webapp.engines import engines
 from webapp.extensions import db
-from webapp.models import Item, SavedSearch, User, utcnow
+from webapp.models import Item, SavedSearch, Unit, User, utcnow
 from webapp.services.access import can_see, scoped_query
 from webapp.services.errors import NotFound, ValidationError
 
@@ -40,6 +41,24 @@ class SearchPage:
     def pages(self) -> int:
         return max(1, -(-self.total // self.query.per_page))
 
+    @property
+    def page(self) -> int:
+        return self.query.page
+
+    @property
+    def per_page(self) -> int:
+        return self.query.per_page
+
+    @property
+    def first(self) -> int:
+        """1-based position of the first hit shown (0 when nothing was found)."""
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        """1-based position of the last hit shown."""
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
 
 def _date(value: str | None, name: str) -> date | None:
     if not value:
@@ -62,12 +81,51 @@ def _positive_int(value: str | None, default: int, name: str) -> int:
     return number
 
 
+# `unit:盂县`, `单位:"盂县人民政府办公室"`: a unit filter inside the query text, by code or by name.
+UNIT_FILTER = re.compile(r'(?P<field>unit|单位)\s*[:：]\s*(?:"(?P<quoted>[^"]+)"|(?P<bare>[^\s()"]+))', re.I)
+
+
+def unit_codes(value: str) -> list[str]:
+    """The codes of the units a user means by a code, a full name or a short name (盂县 for
+    盂县人民政府办公室): an exact code or name wins, else every unit whose name starts with the value
+    or contains it."""
+    value = value.strip()
+    if not value:
+        return []
+    units = list(db.session.execute(db.select(Unit.code, Unit.name).order_by(Unit.code)))
+    for exact in ([c for c, _ in units if c == value], [c for c, n in units if n == value]):
+        if exact:
+            return exact
+    starts = [code for code, name in units if name.startswith(value)]
+    return starts or [code for code, name in units if value in name]
+
+
+def resolve_unit_names(text: str) -> str:
+    """Rewrite `unit:NAME` filters in a query to the unit codes the index holds (several matching
+    units become an OR group); a value matching no unit is left as typed and finds nothing."""
+
+    def replace(match: re.Match[str]) -> str:
+        value = match.group("quoted") or match.group("bare")
+        codes = unit_codes(value)
+        if not codes:
+            return match.group(0)
+        terms = [f"unit:{code}" for code in codes]
+        return terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
+
+    return UNIT_FILTER.sub(replace, text)
+
+
 def build_query(viewer: User | None, params: Mapping[str, str], want_facets: bool = False) -> SearchQuery:
-    """Turn request parameters into a SearchQuery with the viewer's permission scope."""
+    """Turn request parameters into a SearchQuery with the viewer's permission scope; units may be
+    named by code, full name or short name."""
+    unit = (params.get("unit") or "").strip()
+    if unit:
+        codes = unit_codes(unit)
+        unit = codes[0] if len(codes) == 1 else unit
     return scoped_query(
         viewer,
-        text=(params.get("q") or "").strip(),
-        unit=params.get("unit") or None,
+        text=resolve_unit_names((params.get("q") or "").strip()),
+        unit=unit or None,
         unit_category=params.get("category") or None,
         topic=params.get("topic") or None,
         kind=params.get("kind") or None,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from webapp.extensions import db
-from webapp.models import Item, MissedReport, Unit, User
+from webapp.models import MISSED_KINDS, Item, MissedReport, Unit, User
 from webapp.services import audit, scoring
 from webapp.services.access import is_editor
 from webapp.services.errors import Forbidden, NotFound, ValidationError
@@ -22,9 +22,14 @@ class LateReport:
 
 
 def record_missed(
-    actor: User | None, unit_code: str, event_date: date | str | None, description: str
+    actor: User | None,
+    unit_code: str,
+    event_date: date | str | None,
+    description: str,
+    kind: str = "missed",
 ) -> MissedReport:
-    """Record against a unit an event it never reported (learned from elsewhere)."""
+    """Record against a unit an event it failed to report, learned from elsewhere: 漏报 (`missed`) or
+    不报 (`unreported`, never reported at all), each with its own penalty."""
     if not is_editor(actor):
         raise Forbidden("只有编辑可以登记漏报")
     unit = db.session.scalar(db.select(Unit).where(Unit.code == unit_code))
@@ -33,10 +38,13 @@ def record_missed(
     description = description.strip()
     if not description:
         raise ValidationError("请说明漏报的事件", code="description_required")
+    if kind not in MISSED_KINDS:
+        raise ValidationError("类型必须是 missed（漏报）或 unreported（不报）", code="invalid_kind")
     missed = MissedReport(
         unit_id=unit.id,
         event_date=parse_event_date(event_date),
         description=description,
+        kind=kind,
         recorded_by_id=actor.id if actor else None,
     )
     db.session.add(missed)

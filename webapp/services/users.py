@@ -83,7 +83,7 @@ def _check_role(role: str, unit: Unit | None) -> None:
     if role not in ROLES:
         raise ValidationError(f"角色必须是 {', '.join(ROLES)} 之一")
     if role == "reporter" and unit is None:
-        raise ValidationError("信息员必须属于一个报送单位（--unit）")
+        raise ValidationError("信息员必须属于一个报送单位，请选择单位")
 
 
 def create_user(

@@ -20,3 +20,24 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+document.addEventListener("DOMContentLoaded", () => {
+  // <button data-toggle="ID">: shows or hides element ID (the menu at phone width).
+  for (const toggle of document.querySelectorAll("button[data-toggle]")) {
+    const target = document.getElementById(toggle.dataset.toggle);
+    if (!target) {
+      continue;
+    }
+    toggle.addEventListener("click", () => {
+      const open = target.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+});
+
+document.addEventListener("DOMContentLoaded", () => {
+  // <button data-back>: back to the previous page, where the browser keeps what was typed.
+  for (const button of document.querySelectorAll("button[data-back]")) {
+    button.addEventListener("click", () => window.history.back());
+  }
+});

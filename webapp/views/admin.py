@@ -8,9 +8,10 @@ from werkzeug.wrappers import Response
 
 from webapp.extensions import db
 from webapp.models import DEFAULT_LEVEL, Publication, Unit
-from webapp.services import bulletins, items, settings, users
+from webapp.services import bulletins, editing, items, settings, users
 from webapp.services.access import is_admin, is_editor
 from webapp.services.errors import DomainError, Forbidden
+from webapp.services.paging import PageRequest
 from webapp.views.flashing import attempt
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -62,7 +63,11 @@ def user_list() -> str | Response:
         return redirect(url_for("admin.user_list"))
     units = list(db.session.scalars(db.select(Unit).order_by(Unit.code)))
     return render_template(
-        "admin_users.html", users=users.list_users(current_user), units=units, default_level=DEFAULT_LEVEL
+        "admin_users.html",
+        users=users.list_users(current_user),
+        units=units,
+        default_level=DEFAULT_LEVEL,
+        leader_levels=editing.leader_levels(),
     )
 
 
@@ -118,7 +123,8 @@ def topics() -> str | Response:
 
 @bp.route("/withdrawn")
 def withdrawn() -> str:
-    return render_template("admin_withdrawn.html", items=items.list_withdrawn(current_user))
+    page = items.page_withdrawn(current_user, PageRequest.from_args(request.args))
+    return render_template("admin_withdrawn.html", page=page, items=page.rows)
 
 
 @bp.route("/items/<int:item_id>/withdraw", methods=["POST"])

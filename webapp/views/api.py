@@ -10,10 +10,11 @@ from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.wrappers import Response
 
 from webapp.converters import MAX_ID, parse_id
-from webapp.extensions import client_address, csrf, db, limiter
+from webapp.extensions import client_address, csrf, limiter
 from webapp.models import Item, Outlet, Unit, UpwardReport
 from webapp.openapi import openapi_spec
 from webapp.services import balance, bulletins, items, reports, scoring, searching, upward
+from webapp.services import units as units_service
 from webapp.services.access import is_reader
 from webapp.services.errors import DomainError, Forbidden, ValidationError
 from webapp.services.users import user_for_token
@@ -89,6 +90,7 @@ def item_json(item: Item) -> dict[str, Any]:
         "unit": item.unit.code,
         "unit_name": item.unit.name,
         "author": item.author,
+        "writer": item.writer.name if item.writer else None,
         "event_date": item.event_date.isoformat(),
         "submitted_at": item.submitted_at.isoformat(),
         "status": item.status,
@@ -127,6 +129,8 @@ def create_item() -> tuple[Response, int]:
             author=_str_field(body, "author"),
             genre=_str_field(body, "genre") or "dynamic",
             event_time=_str_field(body, "event_time") or None,
+            event_grade=_str_field(body, "event_grade") or None,
+            writer=_str_field(body, "writer") or None,
             request_id=_id_field(body, "request_id"),
         ),
     )
@@ -180,6 +184,7 @@ def search() -> Response:
     return jsonify(
         total=page.total,
         page=page.query.page,
+        per_page=page.query.per_page,
         pages=page.pages,
         hits=[
             {
@@ -211,11 +216,16 @@ def create_bulletin() -> tuple[Response, int]:
     if not isinstance(columns, dict) or not all(isinstance(c, str) for c in columns.values()):
         raise ValidationError("columns 必须是 {信息编号: 栏目} 对象", code="invalid_field")
     entries = [bulletins.EntryInput(i, columns.get(str(i))) for i in item_ids]
+    override = _str_field(body, "override_reason")  # publish again items already in this publication
     issue = bulletins.create_issue(
-        g.user, _str_field(body, "publication"), entries, editor_note=_str_field(body, "editor_note") or None
+        g.user,
+        _str_field(body, "publication"),
+        entries,
+        editor_note=_str_field(body, "editor_note") or None,
+        override_reason=override,
     )
     if body.get("publish", True):
-        issue = bulletins.publish_issue(g.user, issue.id)
+        issue = bulletins.publish_issue(g.user, issue.id, override)
     return jsonify(
         id=issue.id,
         number=issue.number,
@@ -299,22 +309,46 @@ def publications() -> Response:
     )
 
 
+def _unit_json(unit: Unit) -> dict[str, Any]:
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "category": unit.category.code,
+        "category_name": unit.category.name,
+        "direct_reporting": unit.direct_reporting,
+        "office": unit.is_office,
+        "active": unit.active,
+    }
+
+
 @bp.get("/units")
 @token_required
 def units() -> Response:
-    rows = db.session.scalars(db.select(Unit).where(Unit.active).order_by(Unit.code))
-    return jsonify(
-        units=[
-            {
-                "code": u.code,
-                "name": u.name,
-                "category": u.category.code,
-                "category_name": u.category.name,
-                "direct_reporting": u.direct_reporting,
-            }
-            for u in rows
-        ]
+    """Active units; `?all=1` lists deactivated ones too."""
+    listed = units_service.list_units(include_inactive=request.args.get("all") == "1")
+    return jsonify(units=[_unit_json(u) for u in listed])
+
+
+@bp.post("/units")
+@token_required
+def save_unit() -> tuple[Response, int]:
+    body = _json_body()
+    flags = {
+        name: body.get(name, default)
+        for name, default in (("direct_reporting", False), ("active", True), ("office", False))
+    }
+    if not all(isinstance(value, bool) for value in flags.values()):
+        raise ValidationError("direct_reporting、active、office 必须是布尔值", code="invalid_field")
+    unit = units_service.save_unit(
+        g.user,
+        _str_field(body, "code"),
+        _str_field(body, "name"),
+        _str_field(body, "category"),
+        direct_reporting=flags["direct_reporting"],
+        active=flags["active"],
+        is_office=flags["office"],
     )
+    return jsonify(_unit_json(unit)), 201
 
 
 def _outlet_json(outlet: Outlet, rules: scoring.ScoreRules) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from webapp.services import bulletins, items
 from webapp.services.access import is_editor, is_reader
 from webapp.services.bulletins import EntryInput
 from webapp.services.errors import DomainError, Forbidden
+from webapp.services.paging import PageRequest
 
 bp = Blueprint("bulletins", __name__, url_prefix="/bulletins")
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -67,17 +68,23 @@ def index() -> str | Response:
                 [EntryInput(i) for i in _ints(request.form.getlist("add"))],
                 editor_note=request.form.get("editor_note"),
                 supplement=request.form.get("supplement") == "1",
+                override_reason=request.form.get("override_reason", ""),
             )
         except DomainError as exc:
             flash(exc.message, "error")
         else:
             flash("已新建草稿，可调整顺序、栏目后印发", "success")
             return redirect(url_for("bulletins.show", issue_id=issue.id))
+    adopted = items.page_items(
+        current_user, items.ItemFilter(status="adopted"), PageRequest.from_args(request.args)
+    )
     return render_template(
         "bulletins.html",
         issues=bulletins.list_issues(),
         publications=bulletins.list_publications(),
-        adopted=items.list_items(current_user, status="adopted", limit=200),
+        adopted=adopted,
+        published=bulletins.published_issues([i.id for i in adopted.rows]),
+        form=request.form,
     )
 
 
@@ -86,25 +93,38 @@ def show(issue_id: int) -> str | Response:
     if request.method == "POST":
         try:
             bulletins.update_issue(
-                current_user, issue_id, _composed(request.form), editor_note=request.form.get("editor_note")
+                current_user,
+                issue_id,
+                _composed(request.form),
+                editor_note=request.form.get("editor_note"),
+                override_reason=request.form.get("override_reason", ""),
             )
         except DomainError as exc:
             flash(exc.message, "error")
+        else:
+            flash("草稿已保存", "success")
         return redirect(url_for("bulletins.show", issue_id=issue_id))
     issue = bulletins.get_issue(current_user, issue_id, compose=True)
     in_issue = {entry.item_id for entry in issue.entries}
     candidates = [
         i for i in items.list_items(current_user, status="adopted", limit=200) if i.id not in in_issue
     ]
+    shown = [entry.item_id for entry in issue.entries] + [i.id for i in candidates]
+    published = bulletins.published_issues(shown)
     return render_template(
-        "bulletin.html", issue=issue, data=bulletins.bulletin_data(issue), candidates=candidates
+        "bulletin.html",
+        issue=issue,
+        data=bulletins.bulletin_data(issue),
+        candidates=candidates,
+        published=published,
+        repeated=bulletins.repeated_items(issue.publication_id, shown, exclude_issue=issue.id),
     )
 
 
 @bp.route("/<int:issue_id>/publish", methods=["POST"])
 def publish(issue_id: int) -> Response:
     try:
-        issue = bulletins.publish_issue(current_user, issue_id)
+        issue = bulletins.publish_issue(current_user, issue_id, request.form.get("override_reason", ""))
     except Forbidden:
         raise
     except DomainError as exc:

@@ -13,6 +13,7 @@ from webapp.models import UPWARD_KINDS, Topic, Unit
 from webapp.services import bulletins, editing, items, upward
 from webapp.services.access import is_editor
 from webapp.services.errors import DomainError, Forbidden
+from webapp.services.paging import PageRequest
 from webapp.views.flashing import attempt
 
 bp = Blueprint("desk", __name__)
@@ -43,13 +44,17 @@ def queue() -> str:
         kind=request.args.get("kind") or None,
         level=request.args.get("level") or None,
     )
-    rows = items.list_items(current_user, limit=200, filters=filters)
+    sort = request.args.get("sort") or "oldest"  # the oldest pending first: nothing waits unseen
+    page = items.page_items(current_user, filters, PageRequest.from_args(request.args), sort)
     return render_template(
         "review_queue.html",
-        rows=rows,
-        duplicates=items.duplicates_for(current_user, rows),
+        page=page,
+        rows=page.rows,
+        duplicates=items.duplicates_for(current_user, page.rows),
         args=request.args,
         filters=filters,
+        sort=sort,
+        sorts=items.ITEM_SORTS,
         units=list(db.session.scalars(db.select(Unit).where(Unit.active).order_by(Unit.code))),
         topics=list(db.session.scalars(db.select(Topic.name).where(Topic.active).order_by(Topic.sort_order))),
         publications=bulletins.list_publications(),
@@ -139,6 +144,16 @@ def record_upward(item_id: int) -> Response:
         f"已登记{UPWARD_KINDS.get(kind, '')}",
     )
     return _back_to_item(item_id)
+
+
+@bp.route("/leaders/<int:user_id>/level", methods=["POST"])
+def leader_level(user_id: int) -> Response:
+    """An administrator sets a leader's instruction level (their profile)."""
+    attempt(
+        lambda: editing.set_leader_level(current_user, user_id, request.form.get("level", "")),
+        "已设置领导批示层级",
+    )
+    return redirect(url_for("admin.user_list"))
 
 
 @bp.route("/items/<int:item_id>/instruction", methods=["POST"])

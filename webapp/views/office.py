@@ -14,7 +14,7 @@ from markupsafe import Markup
 from webapp import charts
 from webapp.extensions import db
 from webapp.models import GENRES, KIND_LABELS, SCORE_CAUSES, Unit, UnitCategory
-from webapp.services import balance, reports, requests, scoring, timeliness, upward
+from webapp.services import balance, reports, requests, scoring, timeliness, units, upward, writers
 from webapp.services.access import can_see_request, can_see_unit_record, is_admin, is_reader
 from webapp.services.errors import DomainError, Forbidden, NotFound, ValidationError
 from webapp.timeutil import local_today
@@ -239,7 +239,61 @@ def unit_record(code: str) -> str:
         silent=balance.silent_units([unit]),
         target=scoring.yearly_targets(unit.category.code, period.year).get(unit.id),
         request_states=requests.target_states,
+        writers=writers.roster(code),
+        writer_points={r.writer.id: r for r in writers.writer_points(period, [unit.id])},
+        can_keep_roster=writers.can_keep_roster(current_user, unit),
     )
+
+
+@bp.route("/units/<code>/writers", methods=["POST"])
+@login_required
+def save_writer(code: str) -> Response:
+    form = request.form
+    attempt(
+        lambda: writers.save_writer(
+            current_user,
+            code,
+            form.get("name", ""),
+            full_time=form.get("full_time") == "1",
+            leader_in_charge=form.get("leader_in_charge", ""),
+            phone=form.get("phone", ""),
+            in_post=form.get("in_post", "1") == "1",
+            trainings=form.get("trainings", ""),
+        ),
+        "已保存信息员",
+    )
+    return redirect(url_for("office.unit_record", code=code))
+
+
+@bp.route("/admin/units", methods=["GET", "POST"])
+@login_required
+def unit_admin() -> str | Response:
+    if not is_admin(current_user):
+        raise Forbidden("只有管理员可以管理报送单位")
+    form = request.form
+    if request.method == "POST":
+        if form.get("section") == "category":
+            attempt(
+                lambda: units.save_category(
+                    current_user, form.get("code", ""), form.get("name", ""), form.get("sort_order", "0")
+                ),
+                "已保存单位类别",
+            )
+        else:
+            attempt(
+                lambda: units.save_unit(
+                    current_user,
+                    form.get("code", ""),
+                    form.get("name", ""),
+                    form.get("category", ""),
+                    direct_reporting=form.get("direct_reporting") == "1",
+                    active=form.get("active", "1") == "1",
+                    is_office=form.get("is_office") == "1",
+                ),
+                "已保存报送单位",
+            )
+        return redirect(url_for("office.unit_admin"))
+    return render_template("admin_units.html", categories=units.list_categories(), units=units.list_units())
 
 
 @bp.route("/units/<code>/missed", methods=["POST"])
@@ -247,9 +301,13 @@ def unit_record(code: str) -> str:
 def record_missed(code: str) -> Response:
     attempt(
         lambda: timeliness.record_missed(
-            current_user, code, request.form.get("event_date"), request.form.get("description", "")
+            current_user,
+            code,
+            request.form.get("event_date"),
+            request.form.get("description", ""),
+            request.form.get("kind", "missed"),
         ),
-        "已登记漏报",
+        "已登记",
     )
     return redirect(url_for("office.unit_record", code=code))
 
@@ -319,6 +377,16 @@ def request_detail(request_id: int) -> str:
         state=requests.request_state(commissioned),
         targets=requests.target_states(commissioned),
     )
+
+
+@bp.route("/requests/<int:request_id>/answers/<int:item_id>/verdict", methods=["POST"])
+@login_required
+def judge_answer(request_id: int, item_id: int) -> Response:
+    attempt(
+        lambda: requests.judge_answer(current_user, item_id, request.form.get("verdict", "")),
+        "已评定约稿答复",
+    )
+    return redirect(url_for("office.request_detail", request_id=request_id))
 
 
 @bp.route("/requests/<int:request_id>/close", methods=["POST"])

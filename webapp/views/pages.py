@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -11,10 +21,11 @@ from search import SearchError
 from webapp.converters import parse_id
 from webapp.extensions import db
 from webapp.models import KIND_LABELS, STATUS_LABELS, Topic, Unit, UnitCategory
-from webapp.services import audit, bulletins, editing, items, requests, searching, upward
-from webapp.services.access import is_editor
+from webapp.services import audit, bulletins, editing, items, requests, searching, upward, writers
+from webapp.services.access import can_see_unit, is_editor, is_leader
 from webapp.services.errors import DomainError, ValidationError
 from webapp.services.files import extract
+from webapp.services.paging import PageRequest
 from webapp.views.flashing import attempt
 
 bp = Blueprint("pages", __name__)
@@ -23,20 +34,25 @@ bp = Blueprint("pages", __name__)
 @bp.route("/")
 @login_required
 def home() -> str:
+    wanted = PageRequest.from_args(request.args, per_page=20)
     if is_editor(current_user):
-        queue = items.list_items(current_user, status="submitted", limit=20)
-        recent = items.list_items(current_user, limit=20)
-        waiting = items.count_items(current_user, "submitted")
         return render_template(
             "home_editor.html",
-            queue=queue,
-            recent=recent,
-            waiting=waiting,
+            queue=items.page_items(current_user, items.ItemFilter(status="submitted"), wanted, "oldest"),
+            recent=items.list_items(current_user, limit=10),
+            saved=searching.saved_searches(current_user),
+        )
+    if is_leader(current_user):
+        return render_template(
+            "home_leader.html",
+            issues=bulletins.readable_issues(current_user),
+            awaiting=editing.awaiting_instruction(current_user),
+            my_level=editing.leader_level(current_user),
             saved=searching.saved_searches(current_user),
         )
     return render_template(
         "home_reporter.html",
-        items=items.list_items(current_user),
+        items=items.page_items(current_user, None, wanted, "newest"),
         open_requests=requests.open_for_unit(current_user.unit_id) if current_user.unit_id else [],
         saved=searching.saved_searches(current_user),
     )
@@ -60,16 +76,22 @@ def new_item() -> str | Response:
             author=form.get("author", ""),
             genre=form.get("genre") or "dynamic",
             event_time=form.get("event_time") or None,
+            event_grade=form.get("event_grade") or None,
+            writer=form.get("writer") or None,
             request_id=parse_id(form.get("request_id", "")),
         )
         upload = request.files.get("file")
         try:
             if upload is not None and upload.filename:
                 extracted = extract(upload.filename, upload.read())
-                data.title = data.title.strip() or extracted.title or extracted.filename.rsplit(".", 1)[0]
+                # A title from the text, never the file name (which would turn up as a keyword).
+                data.title = data.title.strip() or extracted.title
                 data.text = extracted.text
                 data.source_filename = extracted.filename
                 data.source_encoding = extracted.encoding
+                data.tables = extracted.tables or None
+            if not data.title.strip():
+                data.title, data.text = items.title_from_text(data.text)
             result = items.submit_item(current_user, data)
         except DomainError as exc:
             flash(exc.message, "error")
@@ -94,7 +116,14 @@ def _form_context(form: MultiDict[str, str]) -> dict[str, object]:
         else requests.list_requests(None, False)
     )
     chosen = form.get("request_id") or request.args.get("request", "")
-    return {"units": _units(), "form": form, "open_requests": open_requests, "chosen_request": chosen}
+    roster = writers.roster(current_user.unit.code, in_post_only=True) if current_user.unit else []
+    return {
+        "units": _units(),
+        "form": form,
+        "open_requests": open_requests,
+        "chosen_request": chosen,
+        "writers": roster,
+    }
 
 
 @bp.route("/items/<int:item_id>")
@@ -108,9 +137,23 @@ def item(item_id: int) -> str:
         history=audit.history("item", record.id),
         publications=bulletins.list_publications(),
         outlets=upward.list_outlets(),
-        duplicates=items.find_duplicates(current_user, record.fingerprint, exclude_id=record.id),
+        duplicates=items.stored_duplicates(current_user, record),
         similar=searching.similar_items(current_user, record),
+        my_level=editing.leader_level(current_user) if is_leader(current_user) else None,
     )
+
+
+@bp.route("/items/<int:item_id>/my-instruction", methods=["POST"])
+@login_required
+def my_instruction(item_id: int) -> Response:
+    """A leader records their own instruction (批示) on an item."""
+    attempt(
+        lambda: editing.record_own_instruction(
+            current_user, item_id, request.form.get("instructed_on"), request.form.get("text", "")
+        ),
+        "已登记批示",
+    )
+    return redirect(url_for("pages.item", item_id=item_id))
 
 
 @bp.route("/items/<int:item_id>/review", methods=["POST"])
@@ -166,7 +209,7 @@ def search() -> tuple[str, int]:
         page=page,
         error=error,
         args=request.args,
-        units=_units(),
+        units=[u for u in _units() if can_see_unit(current_user, u)],
         facet_labels=FACET_LABELS,
         facet_names=_facet_names(),
     ), status
@@ -219,6 +262,15 @@ def open_saved(saved_id: int) -> Response:
 def delete_saved(saved_id: int) -> Response:
     searching.delete_saved(current_user, saved_id)
     return redirect(url_for("pages.home"))
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico on every page, whatever the page's <link rel=icon> says."""
+    icon = Path(current_app.static_folder or "static") / "favicon.ico"
+    response = Response(icon.read_bytes(), mimetype="image/vnd.microsoft.icon")
+    response.cache_control.max_age = 86400
+    return response
 
 
 @bp.route("/healthz")
