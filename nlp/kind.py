@@ -61,6 +61,8 @@ _PLAN_ACHIEVEMENT = 0.5  # achievement words in a plan frame are goals: 推动�
 _VOICE, _REQUEST, _FIX, _GRIEVANCE = 13, 14, 15, 16
 _META = 17  # talk about problems (问题性信息, 所谓): the problem words of the sentence are a topic, not news
 _REQUEST_WEIGHT = 1.5
+_GRIEVANCE_FRAME = 1.8  # grievance weight that makes a short text a complaint without a citizen's voice
+_GRIEVANCE_SENTENCES = 3
 _GRIEVANCE_WEIGHT = 1.0
 _META_FACTOR = 0.2
 _QUESTION = frozenset({"？", "?"})
@@ -263,6 +265,7 @@ class SentenceState:
     requests: list[str] = field(default_factory=list)  # 希望, 能否, 建议 … and question marks
     fix: bool = False  # a fix is asked for or named: 维修, 查处, 解决
     grievances: list[tuple[str, float]] = field(default_factory=list)  # count only in a citizen's frame
+    refusals: list[str] = field(default_factory=list)  # 不立案, 没人来: count only in a citizen's voice
     meta: bool = False  # the sentence talks about problems (问题性信息, 所谓…): not a problem itself
 
     def add(self, label: int, weight: float, word: str) -> None:
@@ -372,7 +375,7 @@ def scan_kind(
             following = texts[last + 1] if last + 1 < n else ""
             if following.isalpha() and following not in words and following not in prefixes:
                 # 不立案, 不承认, 没人来: a plain verb refused — a complaint in a citizen's frame
-                state.grievances.append((text + following, _GRIEVANCE_WEIGHT))
+                state.refusals.append(text + following)
         if last + 1 < n and texts[last + 1][:1].isdigit() and any(c == _ACHIEVEMENT for c, _ in entry):
             # 增长8.7%, 突破7000公里, 提高20%: a measured result (增长5%左右 is a target: 左右 is a
             # plan marker)
@@ -437,7 +440,10 @@ def _close_sentence(
     verb = _directive(texts, first, last, directives, words or {})
     if not verb and state.directive_clauses >= 2 and 2 * state.directive_clauses >= state.clauses:
         verb = "…"  # most clauses are tasks
-    if verb:
+    if verb and state.past and not state.future and verb != "…":
+        # 进一步健全了报送制度, 近年来加强…: a task verb with a past marker records work done
+        state.add(1, _DIRECTIVE_WEIGHT, verb)
+    elif verb:
         state.factor = 1.0
         state.add(2, _DIRECTIVE_WEIGHT, verb if verb != "…" else "")
         state.directive = True
@@ -539,16 +545,30 @@ def _citizen_frame(*parts: Sequence[SentenceState]) -> bool:
     states = [state for part in parts for state in part]
     voiced = any(state.voice for state in states)
     asked = any(state.requests and state.fix for state in states)
-    if not voiced and not asked:
+    # 交了一年多还没有结果, 开放时间太短…根本没有时间: a short text made of grievances
+    grieved = len(states) <= _GRIEVANCE_SENTENCES and (
+        sum(weight for state in states for _, weight in state.grievances) >= _GRIEVANCE_FRAME
+    )
+    if not voiced and not asked and not grieved:
         return False
     for state in states:
         for word, weight in state.grievances:
             state.add(0, weight, word)
+        for word in state.refusals if voiced or asked else ():
+            state.add(0, _GRIEVANCE_WEIGHT, word)
         if state.requests and (voiced or state.fix):
             # the request words are `other` cues (希望, 建议, 请): here they ask for a fix
             state.scores[2] = max(0.0, state.scores[2] - _REQUEST_WEIGHT)
             state.add(0, _REQUEST_WEIGHT, state.requests[0])
     return True
+
+
+def _closing_problems(order: Sequence[int]) -> bool:
+    """Whether the problem sentences only close the text: achievement first, every problem after it."""
+    if not order or order[0] != 1 or 0 not in order:
+        return False
+    first_problem = order.index(0)
+    return 1 not in order[first_problem:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -569,6 +589,7 @@ def aggregate_kind(title: Sequence[SentenceState], text: Sequence[SentenceState]
     counts = [0.0, 0.0, 0.0]
     evidence: tuple[list[str], list[str], list[str]] = ([], [], [])
     labelled: list[SentenceKind] = []
+    order: list[int] = []  # the labels of the title and body sentences, in reading order
     for weight, states in ((TITLE_WEIGHT, title), (1.0, text)):
         for state in states:
             result = _label_sentence(state.scores, state.turned)
@@ -586,6 +607,7 @@ def aggregate_kind(title: Sequence[SentenceState], text: Sequence[SentenceState]
                 share *= _DIRECTIVE_SHARE
             mass[label] += share * state.scores[label]
             counts[label] += share
+            order.append(label)
             for word in state.evidence[label]:
                 if word not in evidence[label]:
                     evidence[label].append(word)
@@ -605,6 +627,10 @@ def aggregate_kind(title: Sequence[SentenceState], text: Sequence[SentenceState]
         label = 1
     else:
         label = 2
+    if label == 0 and _closing_problems(order) and counts[1] > counts[0]:
+        # 成绩…。但也存在…问题。: the headline and most of the body report results; the closing
+        # problems make it an achievement item that contains problems (DOMAIN, mixed texts)
+        label = 1
     confidence = 1.0 - math.exp(-total / 3.0)
     share = max(mass[label] / total, counts[label] / n)
     score = round(min(1.0, share * confidence), 3)

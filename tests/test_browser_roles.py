@@ -194,13 +194,11 @@ def test_a_day_of_every_role_on_the_desktop(office: Office, shots: Path, tmp_pat
             editor.screenshot(path=shots / "desktop-editor-published.png")
 
             editor.goto(f"{base}/bulletins/")
-            sync_api.expect(editor.locator(".published-mark").first).to_contain_text(
-                "已编发（《每日快报》第1期）"
-            )
+            mrkb_marks = editor.locator(".published-mark", has_text="《每日快报》")
+            sync_api.expect(mrkb_marks).to_have_count(2)
+            sync_api.expect(mrkb_marks.first).to_have_text("已编发（《每日快报》第1期）")
             editor.select_option("select[name=publication]", "mrkb")
-            marked = editor.locator("tr.composed input[name=add]")
-            assert marked.count() == 2
-            marked.first.check()
+            editor.locator("tr.composed", has_text="《每日快报》").locator("input[name=add]").first.check()
             editor.click("#create-draft")
             sync_api.expect(editor.locator(".flash.error")).to_contain_text("不能在《每日快报》中重复编发")
             editor.screenshot(path=shots / "desktop-editor-refused.png")

@@ -319,7 +319,9 @@ def test_contents_list_from_three_items(tmp_path: Path, count: int, has_contents
     if has_contents:
         start = texts.index("本期要目") + 1
         # Numbered like the HTML preview's list.
-        assert texts[start : start + count] == [f"{n}．{item.title}" for n, item in enumerate(ITEMS[:count], 1)]
+        assert texts[start : start + count] == [
+            f"{n}．{item.title}" for n, item in enumerate(ITEMS[:count], 1)
+        ]
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ about 约稿, 调研 and upward work."""
 from __future__ import annotations
 
 import io
+from datetime import date, timedelta
 
 import docx
 import pytest
@@ -160,3 +161,56 @@ def test_dashboard_floor_research_and_publication_shares(app: Flask) -> None:
 )
 def test_grassroots_bodies_are_named_not_just_mentioned(text: str, expected: dict[str, list[str]]) -> None:
     assert {k: v for k, v in grassroots_entities(text).items() if v} == expected
+
+
+def test_first_year_targets_from_a_category_baseline(app: Flask) -> None:
+    """With no last year to average, a baseline per category (not unit by unit) sets the targets, and
+    points per item may differ by category."""
+    year = local_today().year
+    assert scoring.yearly_targets("xq", year) == {}
+    scoring.save_setting(None, scoring.BASELINE_KEY, {"xq": 4, "szbm": 2})
+    scoring.save_rules(None, date(year, 1, 1), {"points_per_item_by_category": {"xq": 1.5}})
+    assert set(scoring.yearly_targets("xq", year).values()) == {6.0}
+    assert set(scoring.yearly_targets("szbm", year).values()) == {2.0}
+    with pytest.raises(ValidationError):
+        scoring.save_setting(None, scoring.BASELINE_KEY, {"xq": "many"})
+
+
+def test_api_scoring_rules_and_requests(app: Flask) -> None:
+    client = app.test_client()
+    editor, admin, reporter = bearer("editor"), bearer("admin"), bearer("reporter")
+    rules = client.get("/api/v1/scoring/rules", headers=editor).get_json()
+    assert rules["rules"]["upward_points"]["zryq"] == 10.0 and rules["rule_sets"] == []
+    body = {"effective_from": f"{local_today().year}-01-01", "rules": {**rules["rules"], "problem_bonus": 2}}
+    assert client.put("/api/v1/scoring/rules", json=body, headers=editor).status_code == 403
+    saved = client.put("/api/v1/scoring/rules", json=body, headers=admin)
+    assert saved.status_code == 200 and saved.get_json()["rules"]["problem_bonus"] == 2
+    bad = client.put("/api/v1/scoring/rules", json={"effective_from": "x", "rules": {}}, headers=admin)
+    assert bad.status_code == 400
+    deadline = (local_today() + timedelta(days=3)).isoformat()
+    created = client.post(
+        "/api/v1/requests",
+        json={"topic": "冬季供暖", "deadline": deadline, "units": ["yx", "pdx"]},
+        headers=editor,
+    )
+    assert created.status_code == 201, created.get_json()
+    request_id = created.get_json()["id"]
+    answer = client.post(
+        "/api/v1/items", json={"title": "供暖保障", "text": TEXT, "request_id": request_id}, headers=reporter
+    ).get_json()
+    mine = client.get("/api/v1/requests", headers=reporter).get_json()["requests"][0]
+    assert [t["unit"] for t in mine["targets"]] == ["yx"] and mine["targets"][0]["state"] == "pending"
+    judged = client.post(
+        f"/api/v1/requests/{request_id}/answers/{answer['id']}/verdict",
+        json={"verdict": "evasive"},
+        headers=editor,
+    )
+    assert judged.status_code == 200
+    states = {t["unit"]: t["state"] for t in judged.get_json()["targets"]}
+    assert states == {"yx": "unacceptable", "pdx": "waiting"}
+    wrong = client.post(
+        f"/api/v1/requests/{request_id + 1}/answers/{answer['id']}/verdict",
+        json={"verdict": "adopted"},
+        headers=editor,
+    )
+    assert wrong.status_code == 404

@@ -41,7 +41,7 @@ from webapp.models import (
     User,
 )
 from webapp.services import audit, requests, scoring, writers
-from webapp.services.access import can_see, is_admin, is_editor, scoped_query, visible_clause
+from webapp.services.access import can_see, is_admin, is_editor, is_reporter, scoped_query, visible_clause
 from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from webapp.services.indexing import index_items
 from webapp.services.paging import Page, PageRequest, paginate
@@ -160,7 +160,7 @@ def classified_level(requested: str | None, title: str, text: str) -> tuple[str,
 
 
 def _unit_for(actor: User | None, unit_code: str | None) -> Unit:
-    if actor is not None and actor.role == "reporter":
+    if is_reporter(actor) and actor is not None:
         if unit_code and actor.unit is not None and unit_code != actor.unit.code:
             raise Forbidden("信息员只能以本单位名义报送")
         if actor.unit is None:

@@ -31,12 +31,13 @@ from webapp.models import (
 )
 from webapp.services import answers as answers_
 from webapp.services import audit
-from webapp.services.access import is_editor, visible_clause
+from webapp.services.access import is_admin, is_editor, visible_clause
 from webapp.services.archive import item_batches
 from webapp.services.errors import Forbidden, NotFound, ValidationError
 from webapp.timeutil import local_today, to_local
 
 RESCORE_BATCH = 500
+BASELINE_KEY = "target_baseline"  # {category: adopted items per unit} for a year with no last year
 SETTLED_KEY = "requests_settled_through"  # the day up to which due request penalties were written
 DEFAULT_EXCELLENT: dict[str, int] = {}  # per category code; unset: about a third of the category
 
@@ -71,6 +72,7 @@ class ScoreRules:
     missed_report_penalty: float = 2.0
     multi_outlet: str = "highest"  # "highest": an item scores once, at its best outlet; "each": every outlet
     points_per_item: float = 1.0  # targets: last year's category average of adopted items × this
+    points_per_item_by_category: dict[str, float] = field(default_factory=dict)  # the same, per category
     emergency_limit_hours: float = 2.0  # a first report of an emergency later than this is 迟报
     # The same limit by the event's grade (EVENT_GRADES): the national rule has major events reported
     # in writing within an hour; an emergency without a grade takes emergency_limit_hours.
@@ -96,6 +98,15 @@ class ScoreRules:
         return float(self.upward_points.get(outlet.code, self.upward_points.get(outlet.tier, 0.0)))
 
 
+# The rules that are tables (code → points), with the labels the settings page shows.
+DICT_RULES = {
+    "adoption_points": "本级采用（刊物编码 分值；* 为其他刊物）",
+    "upward_points": "上级采用（上级刊物编码或层级 province/central 分值）",
+    "instruction_points": "领导批示（central / provincial / municipal）",
+    "request_verdict_points": "约稿答复评定（adopted 采用 / partly 部分采用 …）",
+    "emergency_limits": "迟报时限按事件等级（major / large / general 小时）",
+    "points_per_item_by_category": "年度目标：各类别每条采用折合分值（类别编码 分值）",
+}
 MERGED_CREDIT = {"office": "全部计入本办", "shared": "来源单位平分", "each": "每个来源单位全额"}
 NUMERIC_RULES = tuple(f.name for f in fields(ScoreRules) if f.type == "float")
 
@@ -140,7 +151,7 @@ def _checked_rules(values: dict[str, Any]) -> ScoreRules:
 
 def save_rules(actor: User | None, effective_from: date, values: dict[str, Any]) -> ScoreRuleSet:
     """Store a rule set effective from a date and rescore the facts it now governs."""
-    if actor is not None and actor.role != "admin":
+    if not is_admin(actor):
         raise Forbidden("只有管理员可以修改计分规则")
     rules = _checked_rules(values)
     row = db.session.scalar(db.select(ScoreRuleSet).where(ScoreRuleSet.effective_from == effective_from))
@@ -755,9 +766,14 @@ def yearly_targets(category_code: str, year: int) -> dict[int, float]:
     last_year = parse_period(str(year - 1))
     adopted = _adopted([u.id for u in units], last_year)
     average = sum(adopted.values()) / len(units) if units else 0.0
+    if not average:
+        # A first year (or a new category) has no last year to average: the office enters a baseline
+        # average of adopted items per unit for the category.
+        average = float(setting(BASELINE_KEY, {}).get(category_code, 0.0))
     _, rules = rule_book().at(date(year, 1, 1))
-    # With no adopted items last year there is no average to build on: no target unless set by hand.
-    default = round(average * rules.points_per_item, 2) if average else None
+    points = float(rules.points_per_item_by_category.get(category_code, rules.points_per_item))
+    # With neither last year's average nor a baseline there is nothing to build on: no target.
+    default = round(average * points, 2) if average else None
     overrides = dict(
         db.session.execute(
             db.select(UnitTarget.unit_id, UnitTarget.points).where(
@@ -771,7 +787,7 @@ def yearly_targets(category_code: str, year: int) -> dict[int, float]:
 
 def set_target(actor: User | None, unit_code: str, year: int, points: float | None) -> None:
     """Override (or with None, restore the default of) a unit's yearly target."""
-    if actor is not None and actor.role != "admin":
+    if not is_admin(actor):
         raise Forbidden("只有管理员可以修改目标")
     unit = db.session.scalar(db.select(Unit).where(Unit.code == unit_code))
     if unit is None:
@@ -871,10 +887,21 @@ def setting(key: str, default: Any) -> Any:
 
 def save_setting(actor: User | None, key: str, value: Any) -> None:
     """Store an office setting (administrators only), checked where the office's rules constrain it."""
-    if actor is not None and actor.role != "admin":
+    if not is_admin(actor):
         raise Forbidden("只有管理员可以修改设置")
     if key == "excellent_counts":
         _check_excellent_counts(value)
+    if key == "research_quota" and not (
+        isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 50
+    ):
+        raise ValidationError("调研信息年度要求应为 0–50 的整数", code="invalid_setting")
+    if key == BASELINE_KEY and not (
+        isinstance(value, dict)
+        and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 10000 for v in value.values()
+        )
+    ):
+        raise ValidationError("目标基数应为 {类别编码: 每个单位平均采用条数}", code="invalid_setting")
     row = db.session.get(Setting, key)
     if row is None:
         db.session.add(Setting(key=key, value=value))

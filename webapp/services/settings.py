@@ -7,14 +7,14 @@ from collections.abc import Mapping
 from webapp.extensions import db
 from webapp.models import LEVELS, Publication, Topic, User
 from webapp.services import audit
-from webapp.services.access import is_editor
+from webapp.services.access import is_admin, is_editor
 from webapp.services.errors import Forbidden, ValidationError
 
 MAX_TOPIC_WORDS = 500
 
 
 def _require_admin(actor: User | None) -> None:
-    if actor is not None and actor.role != "admin":
+    if not is_admin(actor):
         raise Forbidden("只有管理员可以修改系统配置")
 
 

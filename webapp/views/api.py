@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import Any
 
@@ -11,12 +13,12 @@ from werkzeug.wrappers import Response
 
 from webapp.converters import MAX_ID, parse_id
 from webapp.extensions import client_address, csrf, limiter
-from webapp.models import Item, Outlet, Unit, UpwardReport
+from webapp.models import Item, Outlet, Request, Unit, UpwardReport, User
 from webapp.openapi import openapi_spec
-from webapp.services import balance, bulletins, items, reports, scoring, searching, upward
+from webapp.services import balance, bulletins, items, reports, requests, scoring, searching, upward
 from webapp.services import units as units_service
-from webapp.services.access import is_reader
-from webapp.services.errors import DomainError, Forbidden, ValidationError
+from webapp.services.access import can_see, is_reader
+from webapp.services.errors import DomainError, Forbidden, NotFound, ValidationError
 from webapp.services.users import user_for_token
 from webapp.timeutil import local_today
 from webapp.views.bulletins import docx_response
@@ -426,3 +428,94 @@ def stats_upward() -> Response:
     _stats_reader()
     period = scoring.parse_period(request.args.get("period") or f"{local_today().year}-ytd")
     return jsonify(upward.upward_figures(period).as_json())
+
+
+@bp.get("/scoring/rules")
+@token_required
+def scoring_rules() -> Response:
+    """The rules in force on a day (`date`, default today) and every rule set's effective date."""
+    _stats_reader()
+    day = request.args.get("date")
+    on = items.parse_event_date(day) if day else local_today()
+    _, rules = scoring.rule_book().at(on)
+    sets = [effective.isoformat() for effective, _, _ in scoring.rule_book().sets]
+    return jsonify(date=on.isoformat(), rules=dataclasses.asdict(rules), rule_sets=sets)
+
+
+@bp.put("/scoring/rules")
+@token_required
+def save_scoring_rules() -> Response:
+    """Store a rule set effective from `effective_from` (administrators); earlier periods keep theirs."""
+    body = _json_body()
+    rules = body.get("rules")
+    if not isinstance(rules, dict):
+        raise ValidationError("字段 rules 必须是对象", code="invalid_field")
+    effective = _str_field(body, "effective_from")
+    try:
+        day = date.fromisoformat(effective)
+    except ValueError:
+        raise ValidationError("effective_from 格式应为 YYYY-MM-DD", code="invalid_date") from None
+    row = scoring.save_rules(g.user, day, rules)
+    return jsonify(effective_from=row.effective_from.isoformat(), rules=row.rules)
+
+
+def _request_json(commissioned: Request, viewer: User) -> dict[str, Any]:
+    return {
+        "id": commissioned.id,
+        "topic": commissioned.topic,
+        "description": commissioned.description,
+        "deadline": commissioned.deadline.isoformat(),
+        "state": requests.request_state(commissioned),
+        "targets": [
+            {
+                "unit": t.unit.code,
+                "state": t.state,
+                "answers": [
+                    {"id": a.id, "verdict": a.request_verdict, "submitted_at": a.submitted_at.isoformat()}
+                    for a in t.answers
+                    if can_see(viewer, a)
+                ],
+            }
+            for t in requests.target_states(commissioned)
+            if is_reader(viewer) or t.unit.id == viewer.unit_id
+        ],
+    }
+
+
+@bp.get("/requests")
+@token_required
+def list_requests() -> Response:
+    """The requests the user may see (reporters: those issued to their unit), newest deadline first."""
+    return jsonify(requests=[_request_json(r, g.user) for r in requests.list_requests(g.user)])
+
+
+@bp.post("/requests")
+@token_required
+def create_request() -> tuple[Response, int]:
+    body = _json_body()
+    codes: dict[str, list[str]] = {}
+    for name in ("units", "categories"):
+        value = body.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValidationError(f"字段 {name} 必须是字符串数组", code="invalid_field")
+        codes[name] = value
+    commissioned = requests.create_request(
+        g.user,
+        _str_field(body, "topic"),
+        _str_field(body, "description"),
+        _str_field(body, "deadline"),
+        unit_codes=codes["units"],
+        category_codes=codes["categories"],
+    )
+    return jsonify(_request_json(commissioned, g.user)), 201
+
+
+@bp.post("/requests/<int:request_id>/answers/<int:item_id>/verdict")
+@token_required
+def judge_answer(request_id: int, item_id: int) -> Response:
+    verdict = _str_field(_json_body(), "verdict")
+    if items.get_item(g.user, item_id).request_id != request_id:
+        raise NotFound(f"约稿 {request_id} 没有答复 {item_id}")
+    item = requests.judge_answer(g.user, item_id, verdict)
+    assert item.request is not None
+    return jsonify(_request_json(item.request, g.user))

@@ -424,12 +424,11 @@ def scoring_settings() -> str | Response:
         try:
             if form.get("section") == "rules":
                 values: dict[str, object] = {
-                    "adoption_points": _parse_points(form.get("adoption_points", ""), "本级采用"),
-                    "upward_points": _parse_points(form.get("upward_points", ""), "上级采用"),
-                    "instruction_points": _parse_points(form.get("instruction_points", ""), "领导批示"),
-                    "multi_outlet": form.get("multi_outlet", "highest"),
-                    "merged_credit": form.get("merged_credit", "office"),
+                    name: _parse_points(form.get(name, ""), label)
+                    for name, label in scoring.DICT_RULES.items()
                 }
+                values["multi_outlet"] = form.get("multi_outlet", "highest")
+                values["merged_credit"] = form.get("merged_credit", "office")
                 for name in scoring.NUMERIC_RULES:
                     try:
                         values[name] = float(form.get(name, ""))
@@ -451,6 +450,8 @@ def scoring_settings() -> str | Response:
         "balance_band": scoring.setting("balance_band", balance.DEFAULT_BAND),
         "silence": scoring.setting("silence", balance.DEFAULT_SILENCE),
         "excellent_counts": scoring.setting("excellent_counts", scoring.DEFAULT_EXCELLENT),
+        scoring.BASELINE_KEY: scoring.setting(scoring.BASELINE_KEY, {}),
+        "research_quota": scoring.setting("research_quota", balance.DEFAULT_RESEARCH_QUOTA),
         reports.OFFICE_SETTING: scoring.setting(reports.OFFICE_SETTING, reports.DEFAULT_OFFICE),
     }
     return render_template(
@@ -461,4 +462,5 @@ def scoring_settings() -> str | Response:
         genres=GENRES,
         rule_sets=scoring.rule_book().sets,
         merged_credit=scoring.MERGED_CREDIT,
+        dict_rules=scoring.DICT_RULES,
     )
