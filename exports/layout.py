@@ -369,7 +369,11 @@ FOOTER_EVEN_PARA: Final = ParaSpec(
 
 # --- ranking report (通报) ----------------------------------------------------------------------
 
-SIZE_XIAOSI_PT: Final = 12.0  # 小四: table cells, so that nine columns fit the type area
+SIZE_XIAOSI_PT: Final = 12.0  # 小四
+SIZE_WUHAO_PT: Final = 10.5  # 五号
+# The ranking table's cells: 五号, so that nine columns fit the type area with a unit's full name
+# (about 11 characters) on one line and no figure wrapped.
+RANKING_CELL_SIZE_PT: Final = SIZE_WUHAO_PT
 RANKING_INTRO_FORMAT: Final = (
     "根据信息工作考评办法，现将{period}各单位信息报送、采用情况通报如下（按类别分别排名）。"
 )
@@ -382,10 +386,10 @@ RANKING_NOTES_HEADING: Final = "说明"
 RANKING_EMPTY_SECTION: Final = "本期无排名数据。"
 RANKING_LIST_SEPARATOR: Final = "、"
 CHINESE_NUMERALS: Final = "一二三四五六七八九十"
-# (header, width in 小四 characters): wide enough for their longest figure on one line (「100.0%」,
-# 「12 ↑3」, 「1234.5」) with the cell margins; the unit column takes the rest of the type area.
+# (header, width in characters of the cell size): wide enough for their longest figure on one line
+# (「100.0%」, 「12 ↓11」, 「1234.5」) with the cell margins; the unit column takes the rest.
 RANKING_COLUMNS: Final[tuple[tuple[str, float], ...]] = (
-    ("名次", 3.5),
+    ("名次", 4.2),
     ("单位", 0.0),
     ("得分", 4.0),
     ("采用", 2.6),
@@ -410,8 +414,8 @@ RANKING_TITLE_PARA: Final = dataclasses.replace(TITLE_PARA, space_before_pt=0.0)
 RANKING_SUBTITLE_PARA: Final = ParaSpec(align="center", space_after_pt=BODY_LINE_SPACING_PT / 2)
 RANKING_HEADING_RUN: Final = HEADING_1_RUN
 RANKING_HEADING_PARA: Final = ParaSpec(first_line_chars=BODY_FIRST_LINE_CHARS, keep_next=True)
-RANKING_HEADER_CELL_RUN: Final = RunSpec(FONT_HEITI, SIZE_XIAOSI_PT)
-RANKING_CELL_RUN: Final = RunSpec(FONT_FANGSONG, SIZE_XIAOSI_PT)
+RANKING_HEADER_CELL_RUN: Final = RunSpec(FONT_HEITI, RANKING_CELL_SIZE_PT)
+RANKING_CELL_RUN: Final = RunSpec(FONT_FANGSONG, RANKING_CELL_SIZE_PT)
 RANKING_CELL_PARA: Final = ParaSpec(align="center", line_spacing_pt=None, snap_to_grid=False)
 RANKING_UNIT_CELL_PARA: Final = ParaSpec(align="left", line_spacing_pt=None, snap_to_grid=False)
 RANKING_CELL_MARGINS_TWIPS: Final = (pt_to_twips(3.0), pt_to_twips(1.5))  # (top/bottom, left/right)

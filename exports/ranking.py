@@ -3,7 +3,7 @@
 The report is laid out as an official document after GB/T 9704: the 版头 (发文机关标志 in red, the
 发文字号 when there is one, the red rule), the title (小标宋 二号) and the period, the addressees
 (主送机关) when given, a short intro, one table per unit category (名次/单位/得分/采用/报送/采用率/
-问题信息占比/目标/是否达标, header row in 黑体, cells in 仿宋 小四, no figure wrapped), the 先进单位,
+问题信息占比/目标/是否达标, header row in 黑体, cells in 仿宋 五号, no figure wrapped), the 先进单位,
 the late or missing reports (迟报/漏报), notes, and the 落款 (office and date) kept on a page with the
 end of the text. Page, fonts and 「— N —」 footers are the bulletin's, from `exports.layout`.
 """
@@ -193,7 +193,7 @@ def _numeral(index: int) -> str:
 
 
 def _column_twips() -> list[int]:
-    char = layout.pt_to_twips(layout.SIZE_XIAOSI_PT)
+    char = layout.pt_to_twips(layout.RANKING_CELL_SIZE_PT)
     widths = [round(chars * char) for _, chars in layout.RANKING_COLUMNS]
     widths[layout.RANKING_UNIT_COLUMN] = 0
     widths[layout.RANKING_UNIT_COLUMN] = layout.TYPE_AREA_WIDTH_TWIPS - sum(widths)

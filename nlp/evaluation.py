@@ -198,8 +198,9 @@ def resolve_refs(rows: Iterable[Mapping[str, Any]], corpus: Path | None) -> tupl
     """Fill in the text of rows that point into the public corpus instead of quoting it.
 
     Some labelled sources may not be copied into the repository (新闻联播 transcripts, TNEWS titles):
-    their rows carry `"ref": "xwlb:<id>"` or `"ref": "tnews:<file stem>:<line index>"` and the text is
-    read from `corpus` here. Returns the rows and how many references could not be resolved.
+    their rows carry `"ref": "xwlb:<id>"` (with `"field": "title"` for the headline alone) or
+    `"ref": "tnews:<file stem>:<line index>"` and the text is read from `corpus` here. Returns the
+    rows and how many references could not be resolved.
     """
     resolved: list[dict[str, Any]] = []
     missing = 0
@@ -217,6 +218,8 @@ def resolve_refs(rows: Iterable[Mapping[str, Any]], corpus: Path | None) -> tupl
                 xwlb = _xwlb_items(corpus)
             if key in xwlb:
                 title, text = xwlb[key]
+                if row.get("field") == "title":
+                    text = ""  # the headline alone, as a short text
         elif corpus is not None and source == "tnews":
             stem, _, index = key.rpartition(":")
             if stem not in tnews:

@@ -546,15 +546,20 @@ def _citizen_frame(*parts: Sequence[SentenceState]) -> bool:
     voiced = any(state.voice for state in states)
     asked = any(state.requests and state.fix for state in states)
     # 交了一年多还没有结果, 开放时间太短…根本没有时间: a short text made of grievances
+    # 还不开发票, 不给底片: a short text whose only signals are grievances and refusals
     grieved = len(states) <= _GRIEVANCE_SENTENCES and (
         sum(weight for state in states for _, weight in state.grievances) >= _GRIEVANCE_FRAME
+        or (
+            any(state.grievances or state.refusals for state in states)
+            and all(max(state.scores) < _MIN_SENTENCE_SCORE for state in states)
+        )
     )
     if not voiced and not asked and not grieved:
         return False
     for state in states:
         for word, weight in state.grievances:
             state.add(0, weight, word)
-        for word in state.refusals if voiced or asked else ():
+        for word in state.refusals:
             state.add(0, _GRIEVANCE_WEIGHT, word)
         if state.requests and (voiced or state.fix):
             # the request words are `other` cues (希望, 建议, 请): here they ask for a fix

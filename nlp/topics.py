@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from itertools import compress
+from dataclasses import dataclass, field
+from itertools import compress, filterfalse
 
 from nlp.lexicon import DATA, phrases, proper_prefixes
 from nlp.normalize import to_simplified
@@ -15,7 +15,13 @@ TopicLexicon = Mapping[str, Mapping[str, float]]
 TITLE_WEIGHT = 2.0
 MAX_TOPICS = 3
 TOPIC_THRESHOLD = 0.6
-TOPIC_RELATIVE = 0.35
+INNER_WEIGHT = 0.8  # a lexicon word found inside a longer token counts a little less
+_INNER_CACHE = 200_000
+TITLE_LENGTH = 12  # tokens
+TITLE_RELATIVE = 0.8
+TITLE_THRESHOLD = 1.2  # a title needs one clear word, not a passing one
+SHORT_TEXT = 150  # tokens: titles and short bodies are also searched inside compound tokens
+TOPIC_RELATIVE = 0.7  # a second topic must score 70 % of the first: short texts have one main area
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,32 @@ class TopicIndex:
     words: dict[str, tuple[tuple[int, float], ...]]
     prefixes: frozenset[str]
     max_len: int
+    # Per token string jieba kept whole (全国运动会, 集装箱吞吐量): the lexicon words inside it,
+    # computed once; short texts (titles) often carry their topic only inside such a compound.
+    inner: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def contained(self, token: str) -> tuple[str, ...]:
+        """The lexicon words inside a token that is not itself one, longest first, not overlapping."""
+        found = self.inner.get(token)
+        if found is not None:
+            return found
+        words, n, i, parts = self.words, len(token), 0, []
+        while i < n:
+            for length in range(min(self.max_len, n - i), 1, -1):
+                part = token[i : i + length]
+                if length < n and part in words:
+                    parts.append(part)
+                    i += length - 1
+                    break
+            i += 1
+        found = tuple(parts)
+        if len(self.inner) < _INNER_CACHE:
+            self.inner[token] = found
+        return found
+
+
+def _is_compound(token: str) -> bool:
+    return len(token) >= 3 and token.isalpha()
 
 
 def compile_topics(topics: TopicLexicon) -> TopicIndex:
@@ -75,10 +107,15 @@ def score_topics(
             raw[topic] += weight * count
             evidence[topic][word] = weight
 
-    for word in filter(words.__contains__, counts):
-        hit(word, counts[word])
-    for word in filter(words.__contains__, title_counts):
-        hit(word, TITLE_WEIGHT * title_counts[word])
+    short = len(texts) <= SHORT_TEXT
+    for weight, seen in ((1.0, counts), (TITLE_WEIGHT, title_counts)):
+        for word in filter(words.__contains__, seen):
+            hit(word, weight * seen[word])
+        if seen is counts and not short:
+            continue  # a long text has evidence enough in its whole words
+        for token in filter(_is_compound, filterfalse(words.__contains__, seen)):
+            for word in index.contained(token):
+                hit(word, INNER_WEIGHT * weight * seen[token])
     for weight, seq, seen in ((1.0, texts, counts), (TITLE_WEIGHT, title_texts, title_counts)):
         # Phrase starts among the distinct words first: most texts have few, and the scan over
         # every token is then a probe of a small set.
@@ -95,12 +132,15 @@ def score_topics(
     norm = math.log2(2.0 + length / 10.0)
     scores = [r / norm for r in raw]
     best = max(scores)
-    if best < TOPIC_THRESHOLD:
+    threshold = TITLE_THRESHOLD if length <= TITLE_LENGTH else TOPIC_THRESHOLD
+    if best < threshold:
         return ()
     ranked = sorted(range(len(scores)), key=lambda i: (-scores[i], index.names[i]))
+    # A title or a one-line text is about one area unless a second one is nearly as strong.
+    relative = TITLE_RELATIVE if length <= TITLE_LENGTH else TOPIC_RELATIVE
     tags: list[TopicTag] = []
     for i in ranked[:MAX_TOPICS]:
-        if scores[i] < TOPIC_THRESHOLD or scores[i] < TOPIC_RELATIVE * best:
+        if scores[i] < threshold or scores[i] < relative * best:
             break
         ev = sorted(evidence[i].items(), key=lambda item: (-item[1], item[0]))
         tags.append(TopicTag(index.names[i], round(scores[i], 3), tuple(w for w, _ in ev[:8])))

@@ -93,6 +93,7 @@ def test_reporter_to_editor_to_word_bulletin(live_server: str, tmp_path: Path) -
             page.click("text=刊物编发")
             page.check("input[name=add]")
             page.click("#create-draft")
+            page.once("dialog", lambda dialog: dialog.accept())  # 印发 asks to confirm the number
             page.click("#publish")
             sync_api.expect(page.locator(".flash.success")).to_contain_text("第1期")
             with page.expect_download() as download_info:
@@ -143,6 +144,7 @@ def test_editor_composes_reorders_previews_and_downloads(live_server: str, tmp_p
             sync_api.expect(page.locator(".paper .item-title")).to_have_text(expected)
             sync_api.expect(page.locator(".contents-title")).to_have_text("本期要目")
             page.go_back()
+            page.once("dialog", lambda dialog: dialog.accept())  # 印发 asks to confirm the number
             page.click("#publish")
             sync_api.expect(page.locator(".flash.success")).to_contain_text("第1期")
             with page.expect_download() as download_info:

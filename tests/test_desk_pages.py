@@ -125,6 +125,18 @@ def test_search_page_and_api_say_total_page_and_per_page(app: Flask, client: Fla
     assert (body["total"], body["page"], body["per_page"], len(body["hits"])) == (6, 2, 4, 2)
 
 
+def test_api_item_list_pages_within_what_the_caller_sees(app: Flask, client: FlaskClient) -> None:
+    made = _many(7)
+    submit("农田建设", FARM, unit="nyj")
+    body = client.get(
+        "/api/v1/items?status=submitted&sort=oldest&per_page=5&page=2", headers=bearer("editor")
+    ).get_json()
+    assert (body["total"], body["page"], body["per_page"], body["pages"]) == (8, 2, 5, 2)
+    assert [i["id"] for i in body["items"]][:2] == [made[5].id, made[6].id]
+    mine = client.get("/api/v1/items", headers=bearer("reporter_nyj")).get_json()
+    assert mine["total"] == 1 and mine["items"][0]["unit"] == "nyj"
+
+
 # ---------------------------------------------------------------- publishing safely
 
 
@@ -187,11 +199,18 @@ def test_compose_pages_mark_published_items_and_confirm_the_number(app: Flask, c
     refused = client.post("/bulletins/", data={"publication": "mrkb", "add": [str(item.id)]})
     assert refused.status_code == 200
     assert "不能在《每日快报》中重复编发" in refused.get_data(as_text=True)
+    assert f'value="{item.id}" id="pick-{item.id}" aria-label="选择" checked' in refused.get_data(
+        as_text=True
+    )
     created = client.post("/bulletins/", data={"publication": "mrkb", "add": [str(fresh.id)]})
     assert created.status_code == 302
     draft = client.get(created.headers["Location"]).get_data(as_text=True)
     assert re.search(r'data-confirm="[^"]*《每日快报》\d{4}年第2期', draft)
     assert "印发为第2期" in draft
+    assert 'id="repeat-warning"' not in draft  # a published candidate is marked, not warned about
+    assert "已编发（《每日快报》第1期）" in draft
+    repeat = bulletins.create_issue(user("editor"), "mrkb", [EntryInput(item.id)], override_reason="重发")
+    assert 'id="repeat-warning"' in client.get(f"/bulletins/{repeat.id}").get_data(as_text=True)
     saved = client.post(created.headers["Location"], data={"entry": [str(fresh.id)]}, follow_redirects=True)
     assert "草稿已保存" in saved.get_data(as_text=True)
 
@@ -260,6 +279,8 @@ def test_unit_short_name_matching_several_units_finds_each(app: Flask) -> None:
     assert searching.unit_codes("县") == ["pdx", "yx"]
     assert searching.resolve_unit_names("安全 unit:县") == "安全 (unit:pdx OR unit:yx)"
     assert searching.resolve_unit_names("unit:不存在") == "unit:不存在"
+    assert searching.resolve_unit_names("-单位：盂县") == "-unit:yx"
+    assert searching.resolve_unit_names("community:县") == "community:县"
 
 
 def test_a_reporters_search_offers_only_their_unit(app: Flask, client: FlaskClient) -> None:

@@ -21,9 +21,10 @@ from nlp import to_simplified
 from tests.conftest import login, submit, user
 from webapp.extensions import db
 from webapp.models import Item
-from webapp.services import bulletins, editing, files, items
+from webapp.services import bulletins, editing, files, items, reports, scoring
 from webapp.services.bulletins import EntryInput
 from webapp.services.reports import simplified_report
+from webapp.timeutil import local_today
 
 TRAD_TITLE = "盂縣開展安全生產大檢查"
 TRAD_TEXT = (
@@ -193,3 +194,35 @@ def test_an_uploaded_table_is_shown_and_printed_as_a_table(app: Flask) -> None:
     widths = [int(col.get(qn("w:w"))) for col in table._tbl.tblGrid.findall(qn("w:gridCol"))]
     assert sum(widths) == layout.TYPE_AREA_WIDTH_TWIPS
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+
+
+def test_the_item_page_offers_the_simplified_form_and_keeps_the_original(app: Flask) -> None:
+    item = submit(TRAD_TITLE, TRAD_TEXT).item
+    client = login(app.test_client(), "editor")
+    page = client.get(f"/items/{item.id}").get_data(as_text=True)
+    offer = page.split('id="to-simplified"', 1)[1].split("</form>", 1)[0]
+    fields = dict(re.findall(r'<input type="hidden" name="(title|text|note)" value="([^"]*)"', offer))
+    assert fields["title"] == SIMPLIFIED_TITLE and not _traditional(fields["text"])
+    response = client.post(f"/items/{item.id}/edit", data=fields)
+    assert response.status_code == 302
+    stored = db.session.get(Item, item.id)
+    assert stored is not None
+    assert [v.text for v in stored.versions] == [TRAD_TEXT, fields["text"]]
+    assert stored.title == SIMPLIFIED_TITLE and not _traditional(stored.clean_text)
+    # A simplified item is not offered a conversion.
+    assert 'id="to-simplified"' not in client.get(f"/items/{item.id}").get_data(as_text=True)
+
+
+def test_the_report_header_comes_from_the_settings(app: Flask) -> None:
+    scoring.save_setting(None, reports.ISSUER_SETTING, "阳泉市委办公室")
+    scoring.save_setting(None, reports.NUMBER_SETTING, "阳办字〔{year}〕12号")
+    scoring.save_setting(None, reports.ADDRESSEES_SETTING, "各县（区）委办公室，市直各单位")
+    db.session.commit()
+    client = login(app.test_client(), "editor")
+    today = local_today()
+    word = client.get(f"/rankings/export.docx?period={today:%Y-%m}")
+    assert word.status_code == 200
+    texts = [p.text for p in docx.Document(io.BytesIO(word.data)).paragraphs]
+    assert texts[:2] == ["阳泉市委办公室", f"阳办字〔{today.year}〕12号"]
+    assert "各县（区）委办公室，市直各单位：" in texts
+    assert texts[-2:] == [reports.DEFAULT_OFFICE, f"{today.year}年{today.month}月{today.day}日"]

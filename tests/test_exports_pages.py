@@ -12,6 +12,7 @@ import dataclasses
 import datetime
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -126,8 +127,22 @@ REPORT = RankingReport(
     document_number="阳办字〔2026〕12号",
     addressees="各县（区）委办公室，市直各单位",
 )
+# The widest figures a cell holds, and a long unit name.
+EDGE = dataclasses.replace(
+    REPORT,
+    sections=[
+        RankingSection(
+            "市县",
+            [
+                _row(1, "盂县人民政府办公室", points=313.0, rank_change=12, adoption_rate=1.0),
+                _row(12, "阳泉经济技术开发区管委会", points=1234.5, target=1000.0, rank_change=-11),
+                _row(3, "郊区", problem_share=1.0),
+            ],
+        )
+    ],
+)
 # Rows enough to bring the 落款 to every position near a page end.
-REPORTS = {"report": REPORT} | {
+REPORTS = {"report": REPORT, "edge": EDGE} | {
     f"rows{n:02d}": dataclasses.replace(
         REPORT, sections=[RankingSection("市县", [_row(i, f"第{i}县") for i in range(1, n + 1)])]
     )
@@ -151,8 +166,18 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {path.stem: pdf for path, pdf in zip(paths, pdfs, strict=True)}
 
 
-def _top(pdf: Path, page: int = 1) -> list[tuple[str, float, float]]:
-    return line_boxes(pdf, page)
+def _first_line(pdf: Path) -> tuple[str, float, float]:
+    """The first text line of page 1: its text, left edge and top (pt)."""
+    out = subprocess.run(
+        ["pdftotext", "-bbox-layout", "-f", "1", "-l", "1", str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    match = re.search(r'<line xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>(.*?)</line>', out, re.S)
+    assert match is not None
+    words = "".join(re.findall(r"<word[^>]*>(.*?)</word>", match.group(3)))
+    return words, float(match.group(1)), float(match.group(2))
 
 
 # --- the bulletin ------------------------------------------------------------------------------
@@ -192,11 +217,11 @@ def test_the_block_never_stands_alone_on_a_page(rendered: dict[str, Path], name:
 
 @needs_office
 def test_internal_mark_at_the_top_left_of_page_one(rendered: dict[str, Path]) -> None:
-    first_text, y_min, _ = _top(rendered["three"])[0]
-    assert flat(first_text) == "内部资料注意保存"
-    assert y_min < layout.mm_to_pt(layout.MARGIN_TOP_MM) + layout.BODY_LINE_SPACING_PT
-    out = line_boxes(rendered["three"], 1)
-    assert out[1][0] == "每日快报"
+    text, x_min, y_min = _first_line(rendered["three"])
+    assert flat(text) == "内部资料注意保存"
+    assert abs(x_min - layout.mm_to_pt(layout.MARGIN_LEFT_MM)) < 3  # flush with the left margin
+    assert y_min < layout.mm_to_pt(layout.MARGIN_TOP_MM) + layout.BODY_LINE_SPACING_PT  # on line 1
+    assert line_boxes(rendered["three"], 1)[1][0] == "每日快报"
 
 
 @needs_office
@@ -254,6 +279,15 @@ def test_report_figures_do_not_wrap(rendered: dict[str, Path]) -> None:
     for line in lines:  # a wrapped cell reads 「100.」 over 「0%」, or 「100.0」 over 「%」
         assert not re.search(r"100(?!\.0%)", line), f"「100.0%」 wraps: {line}"
         assert line not in ("%", "0%")
+
+
+@needs_office
+def test_report_widest_figures_stay_on_one_line(rendered: dict[str, Path]) -> None:
+    pdf = rendered["edge"]
+    assert len(pdf_pages(pdf)) == 1
+    lines = [flat(text) for text, _, _ in line_boxes(pdf, 1)]
+    for figure in ("12↓11", "1↑12", "1234.5", "1000.0", "313.0", "100.0%", "盂县人民政府办公室"):
+        assert any(figure in line for line in lines), figure
 
 
 @needs_office

@@ -135,7 +135,7 @@ def test_table_fonts_and_width(report_doc: DocxDocument) -> None:
         for cell in row.cells:
             run = cell.paragraphs[0].runs[0]
             assert _east_asia(run) == "仿宋_GB2312"
-            assert run.font.size == Pt(12)
+            assert run.font.size == Pt(layout.RANKING_CELL_SIZE_PT)  # 五号
     widths = [int(col.get(qn("w:w"))) for col in table._tbl.tblGrid.findall(qn("w:gridCol"))]
     assert len(widths) == 9
     assert sum(widths) == layout.TYPE_AREA_WIDTH_TWIPS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 from pathlib import Path
@@ -125,3 +126,40 @@ def test_kind_tagging_does_not_regress_on_the_fresh_holdout(analyzer: Analyzer) 
 def test_kind_tagging_meets_the_target_on_held_out_sentences(analyzer: Analyzer) -> None:
     result = evaluate_rows(analyzer, _rows(KIND_EVAL))
     assert result.kind.macro_f1 >= KIND_TARGET
+
+
+def test_evaluate_prints_every_figure_per_genre_and_reads_corpus_refs(
+    analyzer: Analyzer, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "tnews-toutiao").mkdir(parents=True)
+    (corpus / "tnews-toutiao" / "test.json").write_text(
+        json.dumps({"label": "115", "label_desc": "news_agriculture", "sentence": "今年秋粮收购进度加快"})
+        + "\n",
+        encoding="utf-8",
+    )
+    (corpus / "xinwenlianbo-2022-2026").mkdir()
+    with gzip.open(corpus / "xinwenlianbo-2022-2026" / "xwlb_items.jsonl.gz", "wt", encoding="utf-8") as fh:
+        item = {"id": "xwlb-1", "title": "全市高标准农田建设提前完成", "text": "新建高标准农田5万亩。"}
+        fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+    path = tmp_path / "genres.jsonl"
+    rows = [
+        {"text": "我在工地干了半年活，老板拖欠工资至今不给。", "kind": "problem", "genre": "complaint"},
+        {"text": "希望各单位认真贯彻落实。", "kind": "other", "genre": "speech"},
+        {"ref": "tnews:test:0", "topics": ["三农"], "genre": "news_title"},
+        {"ref": "xwlb:xwlb-1", "kind": "achievement", "topics": ["三农"], "genre": "news"},
+        {"ref": "xwlb:missing", "kind": "other", "genre": "news"},
+    ]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    out = io.StringIO()
+    assert evaluate_files(analyzer, [path], out, corpus) == 0
+    text = out.getvalue()
+    assert "1 rows refer to corpus texts not found" in text
+    summary = json.loads(text.strip().split("\n")[-1])
+    genres = summary["genres"]
+    assert set(genres) == {"complaint", "speech", "news_title", "news", "all"}
+    assert genres["complaint"]["problem_recall"] == 1.0
+    assert genres["complaint"]["problem_as_achievement"] == 0.0
+    assert genres["news_title"]["topic_hit_rate"] == 1.0
+    assert genres["news"]["n_kind"] == 1
+    assert all(line.split()[0] in text for line in ("complaint", "news_title"))

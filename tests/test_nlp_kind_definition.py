@@ -3,6 +3,7 @@ talk about problem information, mixed items that contain problems; and the one h
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 
@@ -12,8 +13,6 @@ import nlp.kind_model
 import nlp.lexicon
 from nlp import Analyzer, Segmenter
 from nlp.__main__ import tag_stream
-
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +102,10 @@ def test_tag_output_gains_contains_problems_and_keeps_its_fields(analyzer: Analy
 
 
 def test_labels_cjk_ranges_and_stop_words_have_one_home() -> None:
-    from nlp import analyze, evaluation, kind, normalize
-
+    analyze = importlib.import_module("nlp.analyze")
+    evaluation = importlib.import_module("nlp.evaluation")
+    kind = importlib.import_module("nlp.kind")
+    normalize = importlib.import_module("nlp.normalize")
     assert nlp.kind_model.LABELS is nlp.lexicon.LABELS
     assert evaluation.KIND_LABELS is nlp.lexicon.LABELS
     assert kind.LABELS is nlp.lexicon.LABELS

@@ -263,3 +263,19 @@ def test_every_period_kind_exports_on_a_fresh_demo(demo_app: Flask) -> None:
         f"/api/v1/stats/ranking?period={today:%Y-%m}&category=xq", headers=bearer("editor")
     )
     assert all(r["qualified"] is None for r in monthly_api.get_json()["rows"])
+
+
+def test_dashboard_counts_achievement_items_that_contain_problems(app: Flask) -> None:
+    today = local_today().isoformat()
+    mixed = submit(
+        "全县粮食生产再获丰收",
+        "今年全县粮食总产量达到42万吨，同比增长3.1%。新建高标准农田5万亩，农业机械化水平明显提高。"
+        "但也存在农田水利设施老化等问题。",
+        unit="yx",
+        event_date=today,
+    ).item
+    assert mixed.kind == "achievement" and mixed.contains_problems
+    figures = balance.balance(balance.build_scope(None, None, None, None))
+    assert figures.containing_problems == 1 and figures.as_json()["containing_problems"] == 1
+    page = login(app.test_client(), "editor").get("/dashboard").get_data(as_text=True)
+    assert "另有 1 条成绩、经验等信息同时反映了问题" in page

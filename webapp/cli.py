@@ -36,6 +36,8 @@ def create_user_command(
     username: str, role: str, unit_code: str | None, display_name: str, clearance: str | None
 ) -> None:
     """Create a user; the password is read from standard input."""
+    if role == "reporter" and not unit_code:  # the service's message is the web form's; name the flag here
+        raise click.UsageError("信息员必须属于一个报送单位（--unit）")
     if sys.stdin.isatty():
         password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
     else:

@@ -273,7 +273,44 @@ def openapi_spec() -> dict[str, Any]:
                         },
                     },
                     "responses": {"201": _json(item, "已保存"), **_errors(400, 401, 403)},
-                }
+                },
+                "get": {
+                    "summary": "信息列表（分页，可见范围内）",
+                    "parameters": [
+                        _query("status", "submitted / adopted / rejected / returned / merged"),
+                        _query("unit", "报送单位编码"),
+                        _query("topic", "主题"),
+                        _query("kind", "problem / achievement / other"),
+                        _query("level", "密级"),
+                        _query(
+                            "sort",
+                            "oldest（先报先审）/ newest / event / unit",
+                            {"type": "string", "enum": ["oldest", "newest", "event", "unit"]},
+                        ),
+                        _query("page", "页码", {"type": "integer", "minimum": 1}),
+                        _query(
+                            "per_page",
+                            "每页条数（默认 50）",
+                            {"type": "integer", "minimum": 1, "maximum": 200},
+                        ),
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["total", "page", "per_page", "pages", "items"],
+                                "properties": {
+                                    "total": {"type": "integer", "minimum": 0},
+                                    "page": {"type": "integer", "minimum": 1},
+                                    "per_page": {"type": "integer", "minimum": 1},
+                                    "pages": {"type": "integer", "minimum": 1},
+                                    "items": {"type": "array", "items": item},
+                                },
+                            }
+                        ),
+                        **_errors(401),
+                    },
+                },
             },
             "/items/{id}": {
                 "get": {
@@ -366,10 +403,11 @@ def openapi_spec() -> dict[str, Any]:
                         "200": _json(
                             {
                                 "type": "object",
-                                "required": ["total", "page", "pages", "hits", "facets"],
+                                "required": ["total", "page", "per_page", "pages", "hits", "facets"],
                                 "properties": {
                                     "total": {"type": "integer", "minimum": 0},
                                     "page": {"type": "integer", "minimum": 1},
+                                    "per_page": {"type": "integer", "minimum": 1},
                                     "pages": {"type": "integer", "minimum": 1},
                                     "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
                                     "facets": {"type": "object"},

@@ -67,6 +67,12 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_name(name, type_, parent_names):
+    """Leave the PostgreSQL search backend's own table (`search_doc`, derived data it creates and
+    recreates itself) out of autogenerate and `db check`."""
+    return not (type_ == "table" and name == "search_doc")
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -88,6 +94,8 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    if conf_args.get("include_name") is None:
+        conf_args["include_name"] = include_name
 
     connectable = get_engine()
 

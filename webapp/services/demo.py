@@ -3,20 +3,39 @@
 from __future__ import annotations
 
 import csv
-import gzip
 import json
 import random
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from nlp import load_default_topics
 from nlp.normalize import to_traditional
 from webapp.extensions import db
-from webapp.models import Item, Publication, Topic, Unit, UnitCategory, User
-from webapp.services import bulletins, editing, indexing, items, requests, scoring, timeliness, upward
+from webapp.models import (
+    REQUEST_VERDICTS,
+    Adoption,
+    AuditEvent,
+    Item,
+    Publication,
+    Topic,
+    Unit,
+    UnitCategory,
+    User,
+)
+from webapp.services import (
+    bulletins,
+    editing,
+    indexing,
+    items,
+    requests,
+    scoring,
+    timeliness,
+    upward,
+    writers,
+)
 from webapp.services.units import office_unit
 from webapp.services.users import create_user
 from webapp.timeutil import SHANGHAI, local_today, to_local
@@ -24,7 +43,52 @@ from webapp.timeutil import SHANGHAI, local_today, to_local
 DEMO_PASSWORD = "xinxi@2026demo"
 SAMPLE_FILE = Path(__file__).resolve().parent.parent / "demo_sample.json"
 DEFAULT_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
-TARGET_ITEMS = 160
+TARGET_ITEMS = 1500
+PROBLEM_SHARE = 0.18  # of the items submitted: offices aim at about a fifth
+ADOPTION_SHARE = 0.2  # of the items decided on
+DEMO_BATCH = 100  # items per transaction and index commit while seeding
+QUIET_DIRECT_POINT = "pdx"  # a direct-reporting point with nothing taken upward for five months
+UNIT_WEIGHTS = {"xq": 6, "szbm": 3, "zddw": 1}  # counties write most
+WRITERS = [("王伟", True), ("李静", False)]
+REQUEST_TOPICS = [
+    ("秋粮收购和农民增收", "请报送秋粮收购进度、价格和存在的问题。"),
+    ("今冬明春安全生产隐患排查", "请报送隐患排查整治进展和典型问题。"),
+    ("冬季清洁取暖保障", "请报送清洁取暖改造和燃气保供情况。"),
+    ("民营企业发展环境", "请报送企业反映的突出困难和解决情况。"),
+    ("基层减负", "请报送为基层减负的做法和仍存在的问题。"),
+    ("防汛备汛", "请报送隐患排查和物资储备情况。"),
+    ("农村人居环境整治", "请报送进展、做法和难点。"),
+    ("稳就业", "请报送高校毕业生和农民工就业情况。"),
+]
+ANSWER_BODIES = [
+    "截至目前，已完成年度任务的七成，主要做法是压实责任、强化督导。但部分乡镇进度偏慢，资金到位不及时，群众反映较多。",
+    "我们成立专班，逐村逐企排查，建立问题清单，已整改问题126个。下一步将加强跟踪问效。",
+    "总体平稳有序。存在的主要问题是专业力量不足、基层人员流动性大，建议加强培训和保障。",
+    "这项工作十分重要，我们高度重视，将认真贯彻落实上级部署要求，确保取得实效。",
+]
+EMERGENCIES = [
+    (
+        "某镇发生一起道路交通事故",
+        "今日上午8时许，某镇境内发生一起两车相撞交通事故，造成3人受伤，伤者已送医救治，事故原因正在调查。",
+        "general",
+    ),
+    (
+        "一企业仓库发生火情",
+        "今日上午8时许，某企业仓库发生火情，未造成人员伤亡，火情已扑灭，事故原因正在调查中。",
+        "general",
+    ),
+    (
+        "突降暴雨致部分村庄受灾",
+        "今日凌晨突降暴雨，部分村庄道路和农田受损，已转移群众46人，无人员伤亡。",
+        "large",
+    ),
+    ("一煤矿发生透水事故", "今日上午8时许，某煤矿井下发生透水，2名矿工被困，救援工作正在全力进行。", "major"),
+]
+MISSED = [
+    ("missed", "某村发生一起道路交通事故，造成2人受伤，报告内容不全"),
+    ("unreported", "某企业发生一起火情，从其他渠道获悉，始终未报"),
+    ("missed", "一处山体滑坡阻断乡道，迟迟未报送进展"),
+]
 
 CATEGORIES = [("xq", "县区", 1), ("szbm", "市直部门", 2), ("zddw", "驻市单位", 3)]
 # (code, name, category, direct-reporting point)
@@ -72,22 +136,59 @@ PUBLICATIONS = [
     ("yqxx", "阳泉信息", "市政府办公室信息科", "省政府办公厅", "市政府领导同志", "市直各部门"),
 ]
 HEADING = re.compile(r"^[（(][一二三四五六七八九十]+[）)]|^[一二三四五六七八九十]+、|^\d+[.．、]")
-PROBLEM_OPENINGS = ("清醒看到", "清醒认识到", "存在一些问题", "困难和问题", "问题和不足", "短板弱项")
+# Openings a work report uses to enumerate ("一是", "首先") that an information title never starts with.
+ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+是|首先|其次|再次|最后|同时|此外|另外|特别是)[，,、：:]?")
+# How each kind of unit names its own area in an item ("我县", "全区", "全市").
+AREA_WORDS = {"县": ("我县", "全县", "县委", "县政府"), "区": ("我区", "全区", "区委", "区政府")}
+CITY_WORDS = ("我市", "全市", "市委", "市政府")
+COASTAL_WORDS = (
+    "海洋",
+    "海岛",
+    "港口",
+    "沿海",
+    "边境",
+    "口岸",
+    "海上",
+    "自贸",
+    "首都",
+    "京津冀",
+    "大湾区",
+    "长三角",
+)
+
+
+@dataclass(frozen=True)
+class DemoUnit:
+    """What the seeding needs of a unit (plain data: the session is cleared between batches)."""
+
+    code: str
+    name: str
+    category: str
+
+    @classmethod
+    def of(cls, unit: DemoUnit) -> DemoUnit:
+        return cls(unit.code, unit.name, unit.category.code)
 
 
 @dataclass
 class DemoText:
-    """A title and a text to submit as a demo item."""
+    """A title and a text to submit as a demo item (`problem`: written to report a problem)."""
 
     title: str
     text: str
+    problem: bool = False
 
 
 def _sentences_title(paragraph: str) -> DemoText | None:
     """Use a paragraph's heading sentence as the title and the rest as the body."""
     body = HEADING.sub("", paragraph.strip()).strip().lstrip("—-－·• ")
     head, sep, rest = body.partition("。")
-    if not sep or not 6 <= len(head) <= 40 or len(rest) < 80:
+    head = ORDINAL.sub("", head).strip("，,；; ")
+    if not sep or not 6 <= len(head) <= 30 or len(rest) < 80 or "年" in head[:6]:
+        return None
+    if any(word in head for word in ("代表", "同志", "各位", "！", "？", "!", "?")):  # speech, not news
+        return None
+    if any(word in head + rest[:60] for word in COASTAL_WORDS):  # the demo city is inland
         return None
     return DemoText(head, rest.strip())
 
@@ -98,7 +199,7 @@ def _provincial(corpus: Path) -> Iterator[DemoText]:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             for row in csv.DictReader(fh):
                 for paragraph in row["full_text"].split("\n"):
-                    if 120 <= len(paragraph) <= 900 and (text := _sentences_title(paragraph)):
+                    if 100 <= len(paragraph) <= 1000 and (text := _sentences_title(paragraph)):
                         yield text
 
 
@@ -109,8 +210,8 @@ def _problems(corpus: Path) -> Iterator[DemoText]:
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
-            if row["label"] == "problem" and len(row["text"]) <= 1200:
-                yield DemoText(_problem_title(row["text"]), row["text"])
+            if row["label"] == "problem" and 80 <= len(row["text"]) <= 1200:
+                yield DemoText(_problem_title(row["text"]), row["text"], problem=True)
 
 
 PROBLEM_WORDS = (
@@ -137,38 +238,112 @@ def _problem_title(text: str) -> str:
     """A title as an office writes one for a problem item: the first problem named, 值得关注."""
     body = text.split("。", 1)[1] if "。" in text[:80] else text  # skip the 清醒看到… opening
     for clause in re.split(r"[。；;，,：:]", body):
-        clause = clause.strip()
+        clause = ORDINAL.sub("", clause.strip())
         if 6 <= len(clause) <= 22 and any(word in clause for word in PROBLEM_WORDS):
             return f"{clause}值得关注" if "问题" in clause else f"{clause}等问题值得关注"
-    return "当前经济社会发展中值得关注的几个问题"
+    return "当前工作中值得关注的几个问题"
 
 
-def _news(corpus: Path) -> Iterator[DemoText]:
-    path = corpus / "xinwenlianbo-2022-2026" / "xwlb_items.jsonl.gz"
-    if not path.exists():
-        return
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            title = re.sub(r"^【[^】]*】", "", row["title"]).strip()
-            if 200 <= len(row["text"]) <= 1500 and 6 <= len(title) <= 40:
-                yield DemoText(title, row["text"])
+# Problems as units report them, for the share the public reports cannot fill: (title, text) patterns
+# with a place, a field and a figure drawn for each item.
+PROBLEM_PATTERNS = [
+    (
+        "{place}{field}项目推进缓慢问题值得关注",
+        "今年以来，{place}共谋划{field}项目{n}个，截至目前仅开工{m}个。主要原因是资金到位不及时、"
+        "用地手续办理周期长，部分项目前期工作不扎实。群众对此反映较多，亟待协调解决。",
+    ),
+    (
+        "{place}部分{field}企业生产经营困难加剧",
+        "近期调研发现，{place}{n}家{field}企业中有{m}家订单下滑、资金周转紧张，个别企业拖欠职工工资。"
+        "企业反映融资难、融资贵问题突出，用工成本持续上升，需引起重视。",
+    ),
+    (
+        "{place}{field}领域安全隐患不容忽视",
+        "在今冬明春安全生产大检查中，{place}排查{field}领域隐患{n}处，其中重大隐患{m}处。"
+        "部分经营主体安全责任落实不到位，基层监管力量薄弱，隐患整改存在反弹风险。",
+    ),
+    (
+        "群众反映{place}{field}服务不到位",
+        "近期，{place}12345热线受理{field}方面投诉{n}件，同比增长{m}%。群众反映办事来回跑、"
+        "答复不及时、推诿扯皮等问题，部分诉求长期得不到解决，群众满意度下降。",
+    ),
+    (
+        "{place}{field}存在资金缺口",
+        "{place}{field}今年计划投入{n}万元，目前到位资金仅占{m}%。受财政收支矛盾影响，"
+        "部分配套资金难以落实，已建成设施运维经费不足，存在建而不用、用而不管的问题。",
+    ),
+    (
+        "{place}{field}人才流失问题突出",
+        "调查显示，{place}近三年{field}岗位流失专业人员{n}人，空编率达{m}%。待遇偏低、"
+        "发展空间有限是主要原因，基层服务能力受到影响，需从政策上加以解决。",
+    ),
+]
+PROBLEM_PLACES = ["部分乡镇", "城郊结合部", "一些行政村", "个别街道", "山区乡镇", "部分社区"]
+PROBLEM_FIELDS = [
+    "农村供水",
+    "养老服务",
+    "冬季供暖",
+    "中小学",
+    "物业管理",
+    "农产品加工",
+    "建筑施工",
+    "燃气",
+    "基层医疗",
+    "文旅",
+]
+
+
+def _problem_patterns(count: int, rng: random.Random) -> list[DemoText]:
+    texts = []
+    for _ in range(count):
+        title, text = rng.choice(PROBLEM_PATTERNS)
+        slots = {
+            "place": rng.choice(PROBLEM_PLACES),
+            "field": rng.choice(PROBLEM_FIELDS),
+            "n": rng.randint(12, 90),
+            "m": rng.randint(3, 11),
+        }
+        texts.append(DemoText(title.format(**slots), text.format(**slots), problem=True))
+    return texts
 
 
 def demo_texts(corpus: Path | None, rng: random.Random) -> list[DemoText]:
-    """About TARGET_ITEMS texts from the corpus (a mix of reports, problem paragraphs and news)."""
+    """About TARGET_ITEMS texts from the public reports: local work (the provinces' report paragraphs)
+    and, for about PROBLEM_SHARE of them, the problems those reports name; no national or foreign news."""
     if corpus is None or not corpus.is_dir():
         with SAMPLE_FILE.open(encoding="utf-8") as fh:
             return [DemoText(**row) for row in json.load(fh)]
-    pools = [list(_provincial(corpus)), list(_problems(corpus)), list(_news(corpus))]
-    wanted = [TARGET_ITEMS * 55 // 100, TARGET_ITEMS * 20 // 100, TARGET_ITEMS * 25 // 100]
-    chosen: list[DemoText] = []
-    for pool, count in zip(pools, wanted, strict=True):
-        chosen.extend(rng.sample(pool, min(count, len(pool))))
+    work, problems = list(_provincial(corpus)), list(_problems(corpus))
+    wanted_problems = round(TARGET_ITEMS * PROBLEM_SHARE)
+    chosen = rng.sample(problems, min(wanted_problems, len(problems)))
+    chosen += _problem_patterns(wanted_problems - len(chosen), rng)
+    chosen += rng.sample(work, min(TARGET_ITEMS - len(chosen), len(work)))
     if not chosen:
         return demo_texts(None, rng)
     rng.shuffle(chosen)
     return chosen
+
+
+def localised(demo: DemoText, unit: DemoUnit) -> DemoText:
+    """The text in the unit's own voice: a county writes 我县 and 全县, a department 我市; the title
+    names the unit as an information item's title does (盂县扎实推进…)."""
+    suffix = next((s for s in AREA_WORDS if unit.category == "xq" and short_name(unit).endswith(s)), None)
+    own, whole, party, government = AREA_WORDS[suffix] if suffix else CITY_WORDS
+    text = demo.text
+    for old, new in (("我省", own), ("全省", whole), ("省委", party), ("省政府", government), ("本省", own)):
+        text = text.replace(old, new)
+    title = demo.title
+    for old, new in (("我省", own), ("全省", whole), ("强省", "强市"), ("省域", "市域")):
+        title = title.replace(old, new)
+    name = short_name(unit)
+    if not title.startswith(name):
+        title = f"{name}{title}"
+    return DemoText(title[:60], text, demo.problem)
+
+
+def short_name(unit: DemoUnit) -> str:
+    """盂县人民政府办公室 → 盂县; 市农业农村局 stays as it is."""
+    return unit.name.removesuffix("人民政府办公室").removesuffix("管委会办公室")
 
 
 def seed_structure() -> None:
@@ -200,119 +375,323 @@ def seed_structure() -> None:
         create_user(username, DEMO_PASSWORD, role, unit, display_name=display, clearance=clearance)
 
 
-def _submit_and_review(
-    texts: list[DemoText], editor: User | None, rng: random.Random, progress: Callable[[int], None] | None
-) -> list[Item]:
-    """Submit each text as some unit, backdate it, and let the editor decide on most; return the adopted."""
-    units = [u for u, *_ in UNITS]
+def _office_year(texts: list[DemoText], rng: random.Random, progress: Callable[[int], None] | None) -> None:
+    """A year of the office's work, each fact on its own day: submissions spread over twelve months,
+    decisions within days, 《每日快报》 three times a week, 《阳泉信息》 monthly, upward reporting,
+    约稿 with judged answers, 批示, emergencies and missed reports."""
+    active = db.select(Unit).where(Unit.active, Unit.is_office.is_(False))
+    units = [DemoUnit.of(u) for u in db.session.scalars(active)]
     today = local_today()
-    adopted: list[Item] = []
+    _rosters(units)
+    stored: list[Submitted] = []
+    batch: list[items.SubmitResult] = []
     for n, demo in enumerate(texts):
-        event = today - timedelta(days=rng.randint(0, 330))
-        title, text = demo.title, demo.text
-        if n % 12 == 5:  # some units still write in traditional script
-            title, text = to_traditional(title), to_traditional(text)
+        unit = _author_unit(demo, units, rng)
+        day = _workday(today - timedelta(days=rng.randint(0, 364)))
+        text = localised(demo, unit)
+        traditional = n % 25 == 7  # some units still write in traditional script
         result = items.submit_item(
             None,
             items.ItemInput(
-                title=title,
-                text=text,
-                unit_code=rng.choice(units),
-                event_date=event,
+                title=to_traditional(text.title) if traditional else text.title,
+                text=to_traditional(text.text) if traditional else text.text,
+                unit_code=unit.code,
+                event_date=day,
                 level=rng.choices(["公开", "内部", "秘密"], weights=[3, 6, 1])[0],
-                author=rng.choice(["王伟", "李静", "张磊", "刘洋", "陈晨", "赵敏"]),
+                writer=rng.choice(_roster(unit))[0],
+                genre="research" if rng.random() < 0.03 else "dynamic",
             ),
+            commit=False,
         )
         item = result.item
-        item.submitted_at = datetime.combine(event, time(rng.randint(8, 18), rng.randint(0, 59)), SHANGHAI)
-        roll = rng.random()
-        if event < today - timedelta(days=2) and roll < 0.7:
-            if roll < 0.4:
-                items.review_item(editor, item.id, "adopt", rng.choice(PUBLICATIONS)[0])
-                adopted.append(item)
-            elif roll < 0.6:
-                items.review_item(editor, item.id, "reject", reason="内容与近期已编发信息重复，价值不高")
-            else:
-                items.review_item(editor, item.id, "return", reason="请补充具体数据和典型事例后重新报送")
-        db.session.commit()
+        item.submitted_at = datetime.combine(day, time(rng.randint(8, 17), rng.randint(0, 59)), SHANGHAI)
+        if demo.problem and item.kind != "problem":
+            # The report names a problem where the tagger saw none: the editor's correction.
+            item.kind, item.kind_locked = "problem", True
+        batch.append(result)
+        if len(batch) == DEMO_BATCH or n == len(texts) - 1:
+            items.commit_submissions(batch)
+            stored.extend(Submitted(r.item.id, r.item.kind, _local_day(r.item)) for r in batch)
+            batch = []
+            db.session.expunge_all()  # a small session keeps each commit cheap
         if progress:
             progress(1)
-    return adopted
+    adopted = _decide(stored, rng, today)
+    _publish(adopted, today)
+    _upward(adopted, rng, today)
+    _requests(units, rng, today)
+    _incidents(units, rng, today)
+    scoring.rescore_all()
 
 
-def _office_life(editor: User | None, adopted: list[Item], rng: random.Random) -> None:
-    """Upward adoptions, leaders' instructions, requests (answered, late, unanswered), an emergency
-    reported late and a missed report, so the dashboard and rankings have something to show."""
-    today = local_today()
-    for item in adopted[: max(1, len(adopted) // 3)]:
-        sent = max(to_local(item.submitted_at).date(), min(today, item.event_date + timedelta(days=1)))
-        upward.record_upward(editor, item.id, "province", "sent", sent)
-        if rng.random() < 0.5:
-            day = min(today, sent + timedelta(days=rng.randint(1, 7)))
-            outlet = rng.choice(["province", "province", "central", "zryq"])
-            upward.record_upward(editor, item.id, outlet, "adopted", day)
-    for item in adopted[: max(1, len(adopted) // 10)]:
-        day = min(today, item.event_date + timedelta(days=rng.randint(1, 5)))
-        editing.record_instruction(
-            editor,
-            item.id,
-            rng.choice(["王书记", "张市长", "李副市长"]),
-            "municipal",
-            day,
-            "请有关部门认真研究，抓好落实。",
-        )
-    past = requests.create_request(
-        editor,
-        "秋粮收购和农民增收情况",
-        "请报送本地秋粮收购进度、价格和存在的问题。",
-        today + timedelta(days=1),
-        category_codes=["xq"],
+@dataclass(frozen=True)
+class Submitted:
+    """What the seeding keeps of a submitted item (ids, not objects: the session stays small)."""
+
+    id: int
+    kind: str
+    day: date
+
+
+@dataclass(frozen=True)
+class Adopted:
+    """An adopted item: where and when."""
+
+    id: int
+    unit_code: str
+    publication: str
+    day: date
+
+
+def _local_day(item: Item) -> date:
+    return to_local(item.submitted_at).date()
+
+
+# Which department writes about what: a text that names its field goes to it now and then.
+DEPARTMENT_WORDS = {
+    "nyj": ("农业", "粮食", "农村", "农民", "乡村"),
+    "jyj": ("教育", "学校", "教师", "学生"),
+    "sthj": ("生态", "环境", "污染", "减排", "大气"),
+    "swj": ("消费", "商贸", "外贸", "招商"),
+    "zjj": ("住房", "城市更新", "建筑", "城镇"),
+    "wjw": ("医疗", "卫生", "健康", "医院"),
+    "yjj": ("安全生产", "应急", "防汛", "灾害"),
+    "wlj": ("文化", "旅游", "文旅"),
+    "fgw": ("投资", "项目", "改革", "发展规划"),
+    "gxj": ("工业", "制造", "企业", "数字经济"),
+    "czj": ("财政", "预算", "债务"),
+    "sw": ("税", "减税", "退税"),
+    "rhz": ("金融", "信贷", "贷款"),
+    "dl": ("电力", "电网", "供电", "新能源"),
+}
+
+
+def _author_unit(demo: DemoText, units: list[DemoUnit], rng: random.Random) -> DemoUnit:
+    """A department when the text is about its field (some of the time), else a unit by weight."""
+    by_code = {u.code: u for u in units}
+    fitting = [
+        code
+        for code, words in DEPARTMENT_WORDS.items()
+        if code in by_code and any(w in demo.text[:200] for w in words)
+    ]
+    if fitting and rng.random() < 0.45:
+        return by_code[rng.choice(fitting)]
+    counties = [u for u in units if u.category == "xq"]
+    return rng.choice(counties) if rng.random() < 0.8 else rng.choice(units)
+
+
+def _editor() -> User:
+    """The demo editor, from the current session (which the seeding clears between batches)."""
+    editor = db.session.scalar(db.select(User).where(User.username == "editor"))
+    assert editor is not None
+    return editor
+
+
+def _workday(day: date) -> date:
+    """The nearest working day on or before `day` (offices submit on weekdays)."""
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def _roster(unit: DemoUnit) -> list[tuple[str, bool]]:
+    """Counties keep a full-time and a part-time writer; other units one."""
+    return WRITERS if unit.category == "xq" else WRITERS[:1]
+
+
+def _rosters(units: list[DemoUnit]) -> None:
+    for unit in units:
+        for name, full_time in _roster(unit):
+            writers.save_writer(
+                _editor(),
+                unit.code,
+                name,
+                full_time=full_time,
+                leader_in_charge="分管副职",
+                trainings="全市信息工作业务培训班",
+            )
+
+
+def _decide(stored: list[Submitted], rng: random.Random, today: date) -> list[Adopted]:
+    """Editors decide within days: about ADOPTION_SHARE adopted (problem items a little more often),
+    most of the rest not adopted, a few returned; the last few days' items still wait."""
+    choices: dict[tuple[str, str | None], list[int]] = {}
+    decided_on: dict[int, date] = {}
+    for item in stored:
+        if item.day > today - timedelta(days=4):
+            continue
+        roll = rng.random() * (0.8 if item.kind == "problem" else 1.0)
+        if roll < ADOPTION_SHARE:
+            action, outlet = "adopt", "mrkb" if rng.random() < 0.8 else "yqxx"
+        else:
+            action, outlet = ("return", None) if roll > 0.95 else ("reject", None)
+        choices.setdefault((action, outlet), []).append(item.id)
+        decided_on[item.id] = min(today, _workday(item.day + timedelta(days=rng.randint(1, 3))))
+    reasons = {"reject": "内容与近期已编发信息重复，价值不高", "return": "请补充具体数据和典型事例后重新报送"}
+    for (action, outlet), chosen in choices.items():
+        for start in range(0, len(chosen), DEMO_BATCH):
+            items.bulk_review(
+                _editor(), chosen[start : start + DEMO_BATCH], action, outlet, reasons.get(action, "")
+            )
+            db.session.expunge_all()
+    # Each adoption, decision and submission on the day it happened.
+    rows = db.session.execute(db.select(Adoption.id, Adoption.item_id, Item.unit_id).join(Item)).all()
+    db.session.execute(
+        db.update(Adoption),
+        [
+            {"id": aid, "adopted_at": datetime.combine(decided_on[iid], time(16), SHANGHAI)}
+            for aid, iid, _ in rows
+        ],
     )
-    answers = {
-        "yx": "截至目前，我县已收购玉米2.3万吨、谷子0.4万吨，收购价格同比基本持平。"
-        "部分农户看涨惜售，村级烘干设施不足，雨后玉米霉变风险上升。",
-        "pdx": "全县秋粮收购已完成计划的六成，新增烘干塔3座。"
-        "但收购网点偏少，山区农户售粮运距较长，部分小农户反映结算周期偏长。",
-        "cq": "城区涉农街道秋粮产量不大，已全部进入市场流通。"
-        "个别收购商压级压价，已会同市场监管部门开展专项检查。",
-    }
-    for unit, text in answers.items():
-        answer = items.submit_item(
+    events = db.session.execute(
+        db.select(AuditEvent.id, AuditEvent.entity_id).where(
+            AuditEvent.entity == "item", AuditEvent.action.in_(("adopt", "reject", "return"))
+        )
+    ).all()
+    db.session.execute(
+        db.update(AuditEvent),
+        [
+            {"id": eid, "at": datetime.combine(decided_on[iid], time(16), SHANGHAI)}
+            for eid, iid in events
+            if iid in decided_on
+        ],
+    )
+    submitted = db.select(Item.submitted_at).where(Item.id == AuditEvent.entity_id).scalar_subquery()
+    db.session.execute(
+        db.update(AuditEvent)
+        .where(AuditEvent.entity == "item", AuditEvent.action == "submit")
+        .values(at=submitted)
+    )
+    db.session.commit()
+    codes = dict(db.session.execute(db.select(Unit.id, Unit.code)).all())
+    publications = {outlet: ids for (action, outlet), ids in choices.items() if action == "adopt"}
+    adopted = [
+        Adopted(item_id, codes[unit_id], code, decided_on[item_id])
+        for code, ids in publications.items()
+        for item_id, unit_id in db.session.execute(
+            db.select(Item.id, Item.unit_id).where(Item.id.in_(ids))
+        ).all()
+    ]
+    return sorted(adopted, key=lambda a: (a.day, a.id))
+
+
+def _publish(adopted: list[Adopted], today: date) -> None:
+    """《每日快报》 on Mondays, Wednesdays and Fridays with what was adopted since; 《阳泉信息》 monthly."""
+    by_issue: dict[tuple[str, date], list[int]] = {}
+    for item in adopted:
+        if item.publication == "mrkb":  # the next Monday, Wednesday or Friday
+            issue_day = next(
+                item.day + timedelta(days=d)
+                for d in range(7)
+                if (item.day + timedelta(days=d)).weekday() in (0, 2, 4)
+            )
+        else:  # the month's last day
+            issue_day = (item.day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        if issue_day <= today:
+            by_issue.setdefault((item.publication, issue_day), []).append(item.id)
+    for (code, issue_day), chosen in sorted(by_issue.items(), key=lambda kv: kv[0][1]):
+        issue = bulletins.create_issue(
+            _editor(), code, [bulletins.EntryInput(i) for i in chosen[:8]], issue_date=issue_day
+        )
+        bulletins.publish_issue(_editor(), issue.id)
+        issue.published_at = datetime.combine(issue_day, time(17), SHANGHAI)
+        db.session.commit()
+        db.session.expunge_all()
+
+
+def _upward(adopted: list[Adopted], rng: random.Random, today: date) -> None:
+    """About a third of the adopted items go up to the province; the upper offices take some; one
+    direct-reporting point has had nothing taken upward for five months."""
+    quiet_since = today - timedelta(days=155)
+    for item in adopted:
+        if rng.random() > 0.35:
+            continue
+        upward.record_upward(_editor(), item.id, "province", "sent", item.day)
+        if item.unit_code == QUIET_DIRECT_POINT and item.day >= quiet_since:
+            continue
+        if rng.random() < 0.35:
+            outlet = rng.choices(["province", "central", "zryq"], weights=[12, 3, 1])[0]
+            day = min(today, item.day + timedelta(days=rng.randint(1, 6)))
+            upward.record_upward(_editor(), item.id, outlet, "adopted", day)
+            if rng.random() < 0.25:
+                editing.record_instruction(
+                    _editor(),
+                    item.id,
+                    rng.choice(["王书记", "张市长"]),
+                    "municipal",
+                    min(today, day + timedelta(days=2)),
+                    "请有关部门认真研究，抓好落实。",
+                )
+        db.session.expunge_all()
+
+
+def _requests(units: list[DemoUnit], rng: random.Random, today: date) -> None:
+    """Two 约稿 a month to a few units; most answer, some late, some not; editors judge the answers."""
+    counties = [u for u in units if u.category == "xq"]
+    for month in range(12, 0, -1):
+        for topic, ask in rng.sample(REQUEST_TOPICS, 2):
+            issued = _workday(today - timedelta(days=30 * month + rng.randint(0, 20)))
+            deadline = issued + timedelta(days=7)
+            targets = rng.sample(counties, 3) + rng.sample([u for u in units if u not in counties], 1)
+            commissioned = requests.create_request(
+                _editor(), topic, ask, today + timedelta(days=1), unit_codes=[u.code for u in targets]
+            )
+            for unit in targets:
+                if rng.random() < 0.15:
+                    continue  # never answered
+                answered = (
+                    deadline + timedelta(days=rng.randint(1, 4))
+                    if rng.random() < 0.15
+                    else issued + timedelta(days=rng.randint(1, 6))
+                )
+                result = items.submit_item(
+                    None,
+                    items.ItemInput(
+                        f"{short_name(unit)}{topic}情况",
+                        f"按照市委办公室约稿要求，现将{topic}情况报告如下。{rng.choice(ANSWER_BODIES)}",
+                        unit_code=unit.code,
+                        request_id=commissioned.id,
+                        event_date=min(answered, today),
+                    ),
+                )
+                result.item.submitted_at = datetime.combine(min(answered, today), time(10), SHANGHAI)
+                verdict = rng.choices(list(REQUEST_VERDICTS), weights=[50, 15, 10, 10, 5, 10])[0]
+                requests.judge_answer(_editor(), result.item.id, verdict)
+                judged = datetime.combine(min(today, answered + timedelta(days=2)), time(9), SHANGHAI)
+                db.session.execute(
+                    db.update(AuditEvent)
+                    .where(AuditEvent.entity_id == result.item.id, AuditEvent.action == "judge_answer")
+                    .values(at=judged)
+                )
+            commissioned.deadline = deadline
+            commissioned.created_at = datetime.combine(issued, time(9), SHANGHAI)
+            db.session.commit()
+            db.session.expunge_all()
+
+
+def _incidents(units: list[DemoUnit], rng: random.Random, today: date) -> None:
+    """A few emergencies over the year, some reported late, and events missed or never reported."""
+    for n, (title, body, grade) in enumerate(EMERGENCIES):
+        unit = rng.choice([u for u in units if u.category == "xq"])
+        happened = datetime.combine(_workday(today - timedelta(days=20 + 40 * n)), time(8, 10), SHANGHAI)
+        item = items.submit_item(
             None,
             items.ItemInput(
-                f"{unit_name(unit).removesuffix('人民政府办公室')}秋粮收购进展情况",
-                text,
-                unit_code=unit,
-                request_id=past.id,
+                f"{short_name(unit)}{title}",
+                body,
+                unit_code=unit.code,
+                genre="emergency",
+                event_time=happened,
+                event_grade=grade,
             ),
         ).item
-        answer.submitted_at = datetime.combine(
-            today - timedelta(days=12 if unit != "cq" else 6), time(10), SHANGHAI
+        item.submitted_at = happened + timedelta(minutes=rng.choice([40, 70, 150, 300]))
+    for n, (kind, description) in enumerate(MISSED):
+        unit = rng.choice(units)
+        timeliness.record_missed(
+            _editor(), unit.code, today - timedelta(days=30 + 50 * n), description, kind=kind
         )
-    past.deadline = today - timedelta(days=8)
-    requests.create_request(
-        editor,
-        "今冬明春安全生产隐患排查",
-        "请报送隐患排查整治进展和典型问题。",
-        today + timedelta(days=10),
-        category_codes=["szbm"],
-    )
-    late = items.submit_item(
-        None,
-        items.ItemInput(
-            "某镇一化工企业发生火情",
-            "11月某日上午8时许，某镇一化工企业仓库发生火情，未造成人员伤亡，火情已扑灭。事故原因正在调查中。",
-            unit_code="jq",
-            genre="emergency",
-            event_time=datetime.combine(today - timedelta(days=3), time(8), SHANGHAI),
-        ),
-    ).item
-    late.submitted_at = datetime.combine(today - timedelta(days=3), time(13, 20), SHANGHAI)
     db.session.commit()
-    timeliness.record_missed(
-        editor, "kq", today - timedelta(days=20), "某村发生一起道路交通事故，造成2人受伤，未按规定报送"
-    )
-    scoring.rescore_all()
 
 
 def unit_name(code: str) -> str:
@@ -326,17 +705,9 @@ def seed_demo(corpus: Path | None = None, progress: Callable[[int], None] | None
         return 0
     rng = random.Random(20261123)
     seed_structure()
-    editor = db.session.scalar(db.select(User).where(User.username == "editor"))
     texts = demo_texts(corpus if corpus is not None else DEFAULT_CORPUS, rng)
     with indexing.batched():
-        adopted = _submit_and_review(texts, editor, rng, progress)
-    _office_life(editor, adopted, rng)
-    for code, *_ in PUBLICATIONS:
-        picked = [i.id for i in adopted if i.adoptions[0].publication.code == code]
-        for start in range(0, min(len(picked), 12), 4):
-            entries = [bulletins.EntryInput(item_id) for item_id in picked[start : start + 4]]
-            issue = bulletins.create_issue(editor, code, entries)
-            bulletins.publish_issue(editor, issue.id)
+        _office_year(texts, rng, progress)
     return len(texts)
 
 

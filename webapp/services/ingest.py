@@ -156,15 +156,25 @@ def run_import(
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import these files as submitted items: analysed in workers, stored batch by batch (one
-    transaction, scores and audit rows per batch), the index written once per batch."""
+    transaction, one flush, scores and audit rows per batch), the index written once per batch."""
     job = ImportJob(unit_code, level, event_date, items.topic_lexicon(), all_content_hashes())
     report = ImportReport(failed=[])
     failed: list[str] = []
-    pending: list[items.SubmitResult] = []
+    pending: list[tuple[Prepared, items.ItemInput]] = []
     seen: set[str] = set()
 
     def flush() -> None:
-        items.commit_submissions(pending)
+        if not pending:
+            return
+        outcomes = items.submit_batch(None, [(data, ready.analysis) for ready, data in pending])
+        stored = []
+        for (ready, _), outcome in zip(pending, outcomes, strict=True):
+            if isinstance(outcome, DomainError):
+                failed.append(f"{ready.path}: {outcome.message}")
+            else:
+                stored.append(outcome)
+        items.commit_submissions(stored)
+        report.imported += len(stored)
         pending.clear()
 
     for ready in prepared(paths, job, import_workers(len(paths))):
@@ -176,14 +186,8 @@ def run_import(
         if ready.digest in seen or ready.digest in job.stored:
             report.skipped += 1
             continue
-        try:
-            result = items.submit_item(None, ready.data, commit=False, analysis=ready.analysis)
-        except DomainError as exc:
-            failed.append(f"{ready.path}: {exc.message}")
-            continue
         seen.add(ready.digest)
-        pending.append(result)
-        report.imported += 1
+        pending.append((ready, ready.data))
         if len(pending) >= batch_size:
             flush()
     flush()

@@ -42,7 +42,7 @@ from webapp.models import (
 )
 from webapp.services import audit, requests, scoring, writers
 from webapp.services.access import can_see, is_admin, is_editor, is_reporter, scoped_query, visible_clause
-from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationError
+from webapp.services.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from webapp.services.indexing import index_items
 from webapp.services.paging import Page, PageRequest, paginate
 from webapp.timeutil import SHANGHAI, local_today, to_local
@@ -195,6 +195,7 @@ def topic_lexicon() -> TopicLexicon | None:
     return cached
 
 
+_PENDING = DomainError("not stored yet")  # a slot of submit_batch's outcomes, filled in order
 SIMHASH_BANDS = 8  # of 8 bits each: two fingerprints within 7 bits share a band for sure
 STORED_DUPLICATES = 20  # pairs kept per item, before each viewer's scope narrows them to 5
 Row = tuple[int, str, str, int]
@@ -271,6 +272,53 @@ def record_duplicates(item: Item, *, new: bool = False) -> list[DuplicateWarning
         db.insert(SimhashBand), [{"key": k, "item_id": item.id} for k in band_keys(item.fingerprint)]
     )
     return found
+
+
+def record_duplicates_batch(batch: list[Item]) -> list[list[DuplicateWarning]]:
+    """`record_duplicates(item, new=True)` for each new item of a batch in order, with one band
+    lookup for the batch: each item finds what the archive holds and the batch's earlier items."""
+    if not batch:
+        return []
+    keys_of = [band_keys(item.fingerprint) for item in batch]
+    buckets: dict[int, set[int]] = {}
+    wanted = sorted({key for keys in keys_of for key in keys})
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        for key, item_id in db.session.execute(
+            db.select(SimhashBand.key, SimhashBand.item_id).where(SimhashBand.key.in_(chunk))
+        ):
+            buckets.setdefault(key, set()).add(item_id)
+    stored = sorted({item_id for ids in buckets.values() for item_id in ids})
+    rows: dict[int, Row] = {}
+    for start in range(0, len(stored), 500):
+        chunk = stored[start : start + 500]
+        for row in db.session.execute(
+            db.select(Item.id, Item.title, Unit.name, Item.fingerprint)
+            .join(Unit, Item.unit_id == Unit.id)
+            .where(Item.id.in_(chunk), visible_clause(None))
+        ):
+            rows[row[0]] = tuple(row)
+    found_all: list[list[DuplicateWarning]] = []
+    pairs: list[dict[str, Any]] = []
+    bands: list[dict[str, Any]] = []
+    for item, keys in zip(batch, keys_of, strict=True):
+        candidates = {item_id for key in keys for item_id in buckets.get(key, ())}
+        found = _matches(
+            item.fingerprint, [rows[i] for i in candidates if i in rows], item.id, STORED_DUPLICATES
+        )
+        found_all.append(found)
+        for d in found:
+            pairs.append({"item_id": item.id, "other_id": d.item_id, "similarity": d.similarity})
+            pairs.append({"item_id": d.item_id, "other_id": item.id, "similarity": d.similarity})
+        # Filed now: the batch's later items find this one, as they would one by one.
+        rows[item.id] = (item.id, item.title, item.unit.name, item.fingerprint)
+        for key in keys:
+            buckets.setdefault(key, set()).add(item.id)
+            bands.append({"key": key, "item_id": item.id})
+    if pairs:
+        db.session.execute(db.insert(ItemDuplicate), pairs)
+    db.session.execute(db.insert(SimhashBand), bands)
+    return found_all
 
 
 def _visible_only(viewer: User | None, found: list[DuplicateWarning]) -> list[DuplicateWarning]:
@@ -496,11 +544,64 @@ def submit_item(
     once (`commit_submissions`), and may pass the `analysis` of the validated title and text, made
     in a worker process.
     """
+    item, analysis, notices = prepare_item(actor, data, analysis)
+    db.session.add(item)
+    db.session.flush()
+    duplicates = _visible_only(actor, record_duplicates(item, new=True))
+    audit.record(actor, "item", item.id, "submit", to_state="submitted")
+    if not commit:  # scored with its batch
+        return SubmitResult(item, duplicates, analysis, notices)
+    scoring.rescore_items([item])  # a late emergency is penalised from the start; a request's answer counts
+    db.session.commit()
+    index_items([item], {item.id: analysis})
+    return SubmitResult(item, duplicates, notices=notices)
+
+
+def submit_batch(
+    actor: User | None, entries: list[tuple[ItemInput, Analysis | None]]
+) -> list[SubmitResult | DomainError]:
+    """Store new items as `submit_item(commit=False)` stores them one after the other (same rows,
+    same duplicate pairs, same audit), with one flush and one band lookup for the whole batch;
+    return each entry's result or the error that refused it. `commit_submissions` then scores,
+    commits and indexes the batch."""
+    outcomes: list[SubmitResult | DomainError] = []
+    built: list[tuple[int, Item, Analysis, list[str]]] = []
+    units: dict[str, Unit] = {}
+    for data, analysis in entries:
+        try:
+            item, analysis, notices = prepare_item(actor, data, analysis, units)
+        except DomainError as exc:
+            outcomes.append(exc)
+            continue
+        built.append((len(outcomes), item, analysis, notices))
+        outcomes.append(_PENDING)
+    db.session.add_all([item for _, item, _, _ in built])
+    db.session.flush()  # one INSERT per table for the batch, ids in submission order
+    found = record_duplicates_batch([item for _, item, _, _ in built])
+    for (position, item, analysis, notices), duplicates in zip(built, found, strict=True):
+        audit.record(actor, "item", item.id, "submit", to_state="submitted")
+        outcomes[position] = SubmitResult(item, _visible_only(actor, duplicates), analysis, notices)
+    return outcomes
+
+
+def prepare_item(
+    actor: User | None,
+    data: ItemInput,
+    analysis: Analysis | None = None,
+    units: dict[str, Unit] | None = None,
+) -> tuple[Item, Analysis, list[str]]:
+    """Validate a submission and build its item, analysed (not yet added to the session); with the
+    analysis and the notices for the submitter. `units` caches the unit lookups of a batch."""
     title, text = validated_text(data.title, data.text)
     original = strip_unsafe_chars(data.text)  # kept as received, but storable everywhere
     level, level_notice = classified_level(data.level, title, text)
     notices = [level_notice] if level_notice else []
-    unit = _unit_for(actor, data.unit_code)
+    if units is not None and data.unit_code in units:
+        unit = units[data.unit_code]
+    else:
+        unit = _unit_for(actor, data.unit_code)
+        if units is not None and data.unit_code:
+            units[data.unit_code] = unit
     if data.genre not in GENRES:
         raise ValidationError(f"信息类别必须是 {'、'.join(GENRES)} 之一", code="invalid_genre")
     event_time = parse_event_time(data.event_time, data.genre)
@@ -528,21 +629,16 @@ def submit_item(
         writer=writers.writer_for(unit, data.writer),
         content_hash=content_hash(unit.code, title, text),
         versions=[ItemVersion(number=1, title=title, text=original, note="报送原稿", created_by=actor)],
+        # A new item has none of these: saying so spares scoring a lazy load of each after the flush.
+        adoptions=[],
+        upward_reports=[],
+        instructions=[],
     )
     apply_analysis(item, analysis)
     if item.writer is not None and not item.author:
         item.author = item.writer.name
     requests.link_answer(item, data.request_id)
-    db.session.add(item)
-    db.session.flush()
-    duplicates = _visible_only(actor, record_duplicates(item, new=True))
-    audit.record(actor, "item", item.id, "submit", to_state="submitted")
-    if not commit:  # scored with its batch
-        return SubmitResult(item, duplicates, analysis, notices)
-    scoring.rescore_items([item])  # a late emergency is penalised from the start; a request's answer counts
-    db.session.commit()
-    index_items([item], {item.id: analysis})
-    return SubmitResult(item, duplicates, notices=notices)
+    return item, analysis, notices
 
 
 def commit_submissions(results: list[SubmitResult]) -> None:

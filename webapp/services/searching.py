@@ -82,7 +82,9 @@ def _positive_int(value: str | None, default: int, name: str) -> int:
 
 
 # `unit:盂县`, `单位:"盂县人民政府办公室"`: a unit filter inside the query text, by code or by name.
-UNIT_FILTER = re.compile(r'(?P<field>unit|单位)\s*[:：]\s*(?:"(?P<quoted>[^"]+)"|(?P<bare>[^\s()"]+))', re.I)
+UNIT_FILTER = re.compile(
+    r'(?<![A-Za-z0-9_])(?P<field>unit|单位)\s*[:：]\s*(?:"(?P<quoted>[^"]+)"|(?P<bare>[^\s()"]+))', re.I
+)
 
 
 def unit_codes(value: str) -> list[str]:

@@ -19,6 +19,7 @@ from webapp.services import balance, bulletins, items, reports, requests, scorin
 from webapp.services import units as units_service
 from webapp.services.access import can_see, is_reader
 from webapp.services.errors import DomainError, Forbidden, NotFound, ValidationError
+from webapp.services.paging import PageRequest
 from webapp.services.users import user_for_token
 from webapp.timeutil import local_today
 from webapp.views.bulletins import docx_response
@@ -143,6 +144,22 @@ def create_item() -> tuple[Response, int]:
     ]
     payload["notices"] = result.notices
     return jsonify(payload), 201
+
+
+@bp.get("/items")
+@token_required
+def list_items() -> Response:
+    """A page of the items the caller may see, filtered and sorted, with total, page and per_page."""
+    args = request.args
+    filters = items.ItemFilter(
+        status=args.get("status") or None,
+        unit=args.get("unit") or None,
+        topic=args.get("topic") or None,
+        kind=args.get("kind") or None,
+        level=args.get("level") or None,
+    )
+    page = items.page_items(g.user, filters, PageRequest.from_args(args), args.get("sort") or "newest")
+    return jsonify(**page.as_json(), items=[item_json(item) for item in page.rows])
 
 
 @bp.get("/items/<int:item_id>")

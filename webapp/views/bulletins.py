@@ -117,7 +117,7 @@ def show(issue_id: int) -> str | Response:
         data=bulletins.bulletin_data(issue),
         candidates=candidates,
         published=published,
-        repeated=bulletins.repeated_items(issue.publication_id, shown, exclude_issue=issue.id),
+        repeated=bulletins.repeated_items(issue.publication_id, sorted(in_issue), exclude_issue=issue.id),
     )
 
 

@@ -17,6 +17,7 @@ from webapp.models import GENRES, KIND_LABELS, SCORE_CAUSES, Unit, UnitCategory
 from webapp.services import balance, reports, requests, scoring, timeliness, units, upward, writers
 from webapp.services.access import can_see_request, can_see_unit_record, is_admin, is_reader
 from webapp.services.errors import DomainError, Forbidden, NotFound, ValidationError
+from webapp.services.paging import PageRequest, page_of
 from webapp.timeutil import local_today
 from webapp.views.flashing import attempt
 
@@ -355,9 +356,11 @@ def request_list() -> str | Response:
             flash(f"已发布约稿“{created.topic}”", "success")
             return redirect(url_for("office.request_detail", request_id=created.id))
     units = list(db.session.scalars(db.select(Unit).where(Unit.active).order_by(Unit.code)))
+    listed = page_of(requests.list_requests(current_user), PageRequest.from_args(request.args))
     return render_template(
         "requests.html",
-        items=requests.list_requests(current_user),
+        page=listed,
+        items=listed.rows,
         state=requests.request_state,
         units=units,
         categories=_categories(),
@@ -453,6 +456,10 @@ def scoring_settings() -> str | Response:
         scoring.BASELINE_KEY: scoring.setting(scoring.BASELINE_KEY, {}),
         "research_quota": scoring.setting("research_quota", balance.DEFAULT_RESEARCH_QUOTA),
         reports.OFFICE_SETTING: scoring.setting(reports.OFFICE_SETTING, reports.DEFAULT_OFFICE),
+        # The 通报's document header: issuer's mark, 发文字号 ("{year}" = year of issue), addressees.
+        reports.ISSUER_SETTING: scoring.setting(reports.ISSUER_SETTING, ""),
+        reports.NUMBER_SETTING: scoring.setting(reports.NUMBER_SETTING, ""),
+        reports.ADDRESSEES_SETTING: scoring.setting(reports.ADDRESSEES_SETTING, ""),
     }
     return render_template(
         "admin_scoring.html",
