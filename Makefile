@@ -18,6 +18,9 @@ install: $(BIN)/.installed
 run: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed-demo
+	# The task queue's worker (imports, rescoring, retagging, index work) runs beside the app.
+	$(BIN)/huey_consumer webapp.worker.huey --workers 1 --quiet & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $${PORT:-5000}
 
 lint: install

@@ -59,12 +59,14 @@ _PLAN_ACHIEVEMENT = 0.5  # achievement words in a plan frame are goals: 推动�
 # writing (我家, 请问, 您好), requests (希望, 能否, 建议) and the fixes they ask for (维修, 查处), and the
 # complaints that count only in such a frame (没人管, 太贵, 不给 …).
 _VOICE, _REQUEST, _FIX, _GRIEVANCE = 13, 14, 15, 16
+_ACTOR = 18  # an office or a unit as the subject: 我们, 县委办, 各单位 (whose acts are work done)
 _META = 17  # talk about problems (问题性信息, 所谓): the problem words of the sentence are a topic, not news
 _REQUEST_WEIGHT = 1.5
 _GRIEVANCE_FRAME = 1.8  # grievance weight that makes a short text a complaint without a citizen's voice
 _GRIEVANCE_SENTENCES = 3
 _GRIEVANCE_WEIGHT = 1.0
 _META_FACTOR = 0.2
+_RECORD_WEIGHT = 0.8
 _QUESTION = frozenset({"？", "?"})
 
 _SENTENCE_END = frozenset({"。", "！", "？", "；", "\n", "!", "?", ";", "……", "…"})
@@ -126,6 +128,7 @@ def kind_cues() -> Cues:
         ("requests", _REQUEST),
         ("fixes", _FIX),
         ("meta", _META),
+        ("actors", _ACTOR),
         ("negators", _NEGATOR),
         ("turns", _TURN),
         ("concessions", _CONCESSION),
@@ -153,7 +156,7 @@ _INHERITED = frozenset(
     {_PROBLEM, _ACHIEVEMENT, _OTHER, _NEGATABLE, _RESOLVER, _EXIST, _RESOLVABLE, _DECREASE, _PAST, _FUTURE,
      _GRIEVANCE, _FIX}
 )  # fmt: skip
-_INNER_NEGATORS = frozenset("不未没无非")
+_INNER_NEGATORS = frozenset("不未没无非零")  # 零迟报, 零事故: a problem that did not happen
 _INNER_RESOLVERS = frozenset("反防治抗除")  # 反腐败, 防风险, 治污: the problem word is being fought
 # Existence words that state what is still there (存在/仍有…); after them a problem is reported even
 # when a resolver came earlier in the clause. 出现/发现 do not: 应对出现的新问题.
@@ -267,6 +270,7 @@ class SentenceState:
     grievances: list[tuple[str, float]] = field(default_factory=list)  # count only in a citizen's frame
     refusals: list[str] = field(default_factory=list)  # 不立案, 没人来: count only in a citizen's voice
     meta: bool = False  # the sentence talks about problems (问题性信息, 所谓…): not a problem itself
+    actor: bool = False  # an office or unit acts in the sentence: 我们, 县委办, 各单位
 
     def add(self, label: int, weight: float, word: str) -> None:
         self.scores[label] += weight * self.factor
@@ -507,6 +511,8 @@ def _apply_cues(
             state.fix = True
         elif category == _META:
             state.meta = True
+        elif category == _ACTOR:
+            state.actor = True
         elif category == _TURN:
             state.turn()
         elif category == _CONCESSION:
@@ -590,6 +596,21 @@ class RuleKind:
 def aggregate_kind(title: Sequence[SentenceState], text: Sequence[SentenceState]) -> RuleKind:
     """The item's kind from its scanned title and body sentences."""
     citizen = _citizen_frame(title, text)
+    if not citizen:
+        for state in (*title, *text):
+            if (
+                state.past
+                and not state.future
+                and state.actor
+                and not state.directive
+                and not state.grievances
+                and not state.refusals
+                and max(state.scores) < _MIN_SENTENCE_SCORE
+            ):
+                # 县委办与各部门签订了目标责任书: an office's completed act with no other cue is a record
+                # of work done (DOMAIN); in a citizen's text, or beside a grievance or a refusal, the
+                # same 了 reports what went wrong
+                state.add(1, _RECORD_WEIGHT, state.past)
     mass = [0.0, 0.0, 0.0]
     counts = [0.0, 0.0, 0.0]
     evidence: tuple[list[str], list[str], list[str]] = ([], [], [])

@@ -30,13 +30,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from nlp.lexicon import load_stopwords
+from nlp.lexicon import CJK_CLASS, is_cjk, load_stopwords
 from nlp.normalize import clean_text, to_simplified
 from nlp.segment import Segmenter
 from nlp.topics import load_default_topics
 
 _SENTENCE = re.compile(r"[。！？；\n]+")
-_WORD = re.compile(r"^[\u4e00-\u9fff]{2,8}$")
+_WORD = re.compile(rf"^[{CJK_CLASS}]{{2,8}}$")
 
 
 def corpus_texts(corpus: Path) -> Iterator[str]:
@@ -74,7 +74,7 @@ def sentences(segmenter: Segmenter, texts: Iterator[str]) -> Iterator[list[str]]
 
 
 def _is_word(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" or ch.isalnum() for ch in text)
+    return any(is_cjk(ch) or ch.isalnum() for ch in text)
 
 
 def weight_for(similarity: float) -> float:

@@ -20,7 +20,7 @@ _INNER_CACHE = 200_000
 TITLE_LENGTH = 12  # tokens
 TITLE_RELATIVE = 0.8
 TITLE_THRESHOLD = 1.2  # a title needs one clear word, not a passing one
-SHORT_TEXT = 150  # tokens: titles and short bodies are also searched inside compound tokens
+SHORT_TEXT = 60  # tokens: titles and short bodies are also searched inside compound tokens
 TOPIC_RELATIVE = 0.7  # a second topic must score 70 % of the first: short texts have one main area
 
 

@@ -67,6 +67,7 @@ def test_retag_applies_new_word_lists_but_keeps_corrections(app: Flask) -> None:
     settings.save_topic(None, "数字政府", "一网通办 3\n政务服务 2")
     result = runner.invoke(args=["retag"])
     assert result.exit_code == 0 and "已重新标注 1 条信息" in result.output
+    assert "类型变化 0 条" in result.output and "主题变化 1 条" in result.output
     db.session.expire_all()
     assert "数字政府" in db.session.get(Item, item.id).topic_names
 
@@ -273,7 +274,7 @@ def test_train_kind_learns_from_editors_corrections_and_survives_a_restart(
     runner = app.test_cli_runner()
     app.config["XINXI_KIND_MIN_CORRECTIONS"] = 10
     editor = user("editor")
-    text = "深入开展人居环境整治专项行动，{}镇组织{}名干部进村入户，推动整治清单逐户落实。"
+    text = "深入开展人居环境整治专项行动，{}镇动员{}名干部进村入户，推动整治清单逐户落实。"
     probe = text.format("云台", 60)
     assert engines().analyzer.analyze("", probe).kind.label == "other"
     refused = runner.invoke(args=["train-kind"])

@@ -187,7 +187,14 @@ def test_dashboard_silent_unit_gets_a_request_that_its_reporter_answers(live_ser
             page.click("button:has-text('报送')")
             sync_api.expect(page.locator("#item-title")).to_have_text("我县开展安全生产隐患排查")
             page.goto(request_url)
+            # Answered, but only an accepted answer fulfils a request: it awaits the editor's verdict.
+            sync_api.expect(page.locator("#request-state")).to_have_text("征集中")
+            sync_api.expect(page.locator("#targets .target-state")).to_have_text(["已报送，待评定"])
+            _login(page, base, "editor")
+            page.goto(request_url)
+            page.select_option(".verdict-form select[name=verdict]", "adopted")
+            page.click(".verdict-form button")
             sync_api.expect(page.locator("#request-state")).to_have_text("已报送")
-            sync_api.expect(page.locator("#targets .target-state")).to_have_text(["已按时报送"])
+            sync_api.expect(page.locator("#targets .target-state")).to_have_text(["已按时报送并采用"])
         finally:
             browser.close()

@@ -225,6 +225,7 @@ def test_leader_home_reads_bulletins_and_records_own_instruction(app: Flask, cli
     home = client.get("/").get_data(as_text=True)
     assert "领导首页" in home and "《每日快报》" in home and item.title in home
     assert "/dashboard" in home and "/rankings" in home
+    assert "本年报送 <strong>1</strong> 条，采用 <strong>1</strong> 条" in home
     assert client.get(f"/bulletins/{issue_id}/preview").status_code == 200
     docx = client.get(f"/bulletins/{issue_id}.docx")
     assert docx.status_code == 200 and docx.data[:2] == b"PK"

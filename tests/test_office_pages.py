@@ -29,7 +29,10 @@ def _office() -> None:
     a = submit("污水处理设施运行不正常", PROBLEM, unit="yx", event_date=today).item
     b = submit("高标准农田建设成效明显", SUCCESS, unit="yx", event_date=today).item
     submit(
-        "企业复工情况", "阳泉宏达机械有限公司复工复产有序推进，规上企业全部复工。", unit="fgw", event_date=today
+        "企业复工情况",
+        "阳泉宏达机械有限公司复工复产有序推进，规上企业全部复工。",
+        unit="fgw",
+        event_date=today,
     )
     editing.correct_tags(editor, a.id, kind="problem")
     editing.correct_tags(editor, b.id, kind="achievement")

@@ -109,3 +109,14 @@ def test_band_keys_catch_every_fingerprint_within_seven_bits() -> None:
             other ^= 1 << bit
         assert set(items.band_keys(base)) & set(items.band_keys(other))
     assert items.band_keys(-1) == [band * 256 + 255 for band in range(items.SIMHASH_BANDS)]
+
+
+def test_a_rebuild_and_the_idf_table_read_the_kept_tokens(app: Flask, cuts: list[str]) -> None:
+    first = submit("盂县农田建设", FARM).item
+    second = submit("盂县秋粮收购", GRAIN).item
+    cuts.clear()
+    assert indexing.reindex_all() == 2
+    assert cuts == []
+    assert _found("农田") == [first.id] and _found("秋粮") == [second.id]
+    words = list(indexing.archive_tokens())
+    assert cuts == [] and "高标准农田" in words[0] and "".join(words[1]).startswith("盂县秋粮收购")

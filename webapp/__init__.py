@@ -17,6 +17,7 @@ from search import SearchBackend, SearchError
 from webapp.config import load_config
 from webapp.engines import Engines
 from webapp.extensions import csrf, db, login_manager, migrate
+from webapp.tasks import build_queue
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ def create_app(config: dict[str, Any] | None = None, *, segmenter: Segmenter | N
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
     app.extensions["xinxi"] = build_engines(app, segmenter)
+    app.extensions["xinxi_queue"] = build_queue(app.config, instance)
     _check_index(app)
     with app.app_context():
         # No pooled connection or open searcher may survive into gunicorn's forked workers.

@@ -53,8 +53,17 @@ def load_config(instance: Path, overrides: dict[str, Any] | None = None) -> dict
         "XINXI_KIND_MIN_CORRECTIONS": int(cfg.get("XINXI_KIND_MIN_CORRECTIONS") or 50),
         # Processes cutting texts during `reindex` (default: every core for 2,000 items or more).
         "XINXI_REINDEX_WORKERS": int(cfg.get("XINXI_REINDEX_WORKERS") or 0),
+        # Processes analysing files during `import` (default: every core for 200 files or more).
+        "XINXI_IMPORT_WORKERS": int(cfg.get("XINXI_IMPORT_WORKERS") or 0),
         # werkzeug's default (scrypt); tests pass a cheap method to stay fast.
         "XINXI_PASSWORD_HASH": cfg.get("XINXI_PASSWORD_HASH") or "scrypt",
+        # The task queue (webapp/tasks.py): SQLite in the instance folder, or Redis for several hosts;
+        # immediate mode runs jobs in the calling process (tests).
+        "XINXI_REDIS_URL": cfg.get("XINXI_REDIS_URL") or None,
+        "XINXI_HUEY_FILE": cfg.get("XINXI_HUEY_FILE") or None,
+        "XINXI_TASKS_IMMEDIATE": str(cfg.get("XINXI_TASKS_IMMEDIATE") or ""),
+        # Uploaded files of import jobs and files that jobs produce (large 通报).
+        "XINXI_JOB_DIR": Path(cfg.get("XINXI_JOB_DIR") or instance / "jobs"),
         "MAX_CONTENT_LENGTH": int(cfg.get("XINXI_MAX_UPLOAD_MB", 10)) * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "JSON_AS_ASCII": False,

@@ -98,6 +98,16 @@ AUDIT_ACTIONS = {
     "withdraw": "撤回",
     "reinstate": "恢复撤回",
 }
+JOB_KINDS = {
+    "import": "批量导入",
+    "rescore": "重新计分",
+    "retag": "重新标注",
+    "reindex": "重建索引",
+    "index_repair": "修复索引",
+    "train_kind": "训练类型模型",
+    "export_report": "导出通报",
+}
+JOB_STATUSES = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
 KIND_LABELS = {"problem": "问题性信息", "achievement": "成绩/经验", "other": "其他"}
 
 
@@ -646,6 +656,29 @@ class Setting(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "setting"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+class Job(db.Model):  # type: ignore[name-defined,misc]
+    """A long piece of work run by the task queue (JOB_KINDS), with its progress, log and result."""
+
+    __tablename__ = "job"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)  # JOB_STATUSES
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    log: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.progress / self.total)) if self.total else 0
 
 
 class AuditEvent(db.Model):  # type: ignore[name-defined,misc]

@@ -149,8 +149,11 @@ def _checked_rules(values: dict[str, Any]) -> ScoreRules:
     return rules
 
 
-def save_rules(actor: User | None, effective_from: date, values: dict[str, Any]) -> ScoreRuleSet:
-    """Store a rule set effective from a date and rescore the facts it now governs."""
+def save_rules(
+    actor: User | None, effective_from: date, values: dict[str, Any], *, rescore: bool = True
+) -> ScoreRuleSet:
+    """Store a rule set effective from a date and rescore the facts it now governs (at once, or with
+    `rescore=False` by a job the caller starts)."""
     if not is_admin(actor):
         raise Forbidden("只有管理员可以修改计分规则")
     rules = _checked_rules(values)
@@ -164,7 +167,8 @@ def save_rules(actor: User | None, effective_from: date, values: dict[str, Any])
         actor, "score_rules", row.id, "update", details={"effective_from": effective_from.isoformat()}
     )
     db.session.commit()
-    rescore_all()
+    if rescore:  # pages hand the rescoring to a job instead (webapp.services.jobs)
+        rescore_all()
     return row
 
 

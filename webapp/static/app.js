@@ -41,3 +41,27 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", () => window.history.back());
   }
 });
+
+document.addEventListener("DOMContentLoaded", () => {
+  // <section data-job-poll="URL">: follows a running job, refreshing its bar, figures and log.
+  const box = document.querySelector("[data-job-poll]");
+  if (!box) {
+    return;
+  }
+  const poll = async () => {
+    const response = await fetch(box.dataset.jobPoll, { headers: { Accept: "application/json" } });
+    if (!response.ok) {
+      return;
+    }
+    const job = await response.json();
+    box.querySelector("progress").value = job.percent;
+    box.querySelector("[data-job-count]").textContent = `${job.progress} / ${job.total}`;
+    box.querySelector("[data-job-log]").textContent = job.log;
+    if (job.status === "done" || job.status === "failed") {
+      window.location.reload();  // the finished page shows the result and what to do next
+    } else {
+      window.setTimeout(poll, 1500);
+    }
+  };
+  window.setTimeout(poll, 1500);
+});

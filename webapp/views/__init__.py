@@ -13,6 +13,8 @@ from webapp.models import (
     GENRES,
     INSTRUCTION_LEVELS,
     ISSUE_STATUSES,
+    JOB_KINDS,
+    JOB_STATUSES,
     KIND_LABELS,
     LEVELS,
     MISSED_KINDS,
@@ -58,7 +60,7 @@ def item_link(item: Item) -> Markup:
 
 def register(app: Flask) -> None:
     """Register every blueprint and the template helpers."""
-    from webapp.views import admin, api, auth, bulletins, desk, office, pages
+    from webapp.views import admin, api, auth, bulletins, desk, jobs, office, pages
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录"
@@ -69,6 +71,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(office.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(jobs.bp)
 
     app.jinja_env.globals["marked_paragraphs"] = marked_paragraphs
     app.jinja_env.globals.update(TEMPLATE_PREDICATES, item_link=item_link)
@@ -84,6 +87,8 @@ def register(app: Flask) -> None:
         LEVELS=LEVELS,
         ROLE_LABELS=ROLE_LABELS,
         ISSUE_STATUSES=ISSUE_STATUSES,
+        JOB_KINDS=JOB_KINDS,
+        JOB_STATUSES=JOB_STATUSES,
         OUTLET_TIERS=OUTLET_TIERS,
         MISSED_KINDS=MISSED_KINDS,
         EVENT_GRADES=EVENT_GRADES,

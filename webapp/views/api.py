@@ -15,7 +15,7 @@ from webapp.converters import MAX_ID, parse_id
 from webapp.extensions import client_address, csrf, limiter
 from webapp.models import Item, Outlet, Request, Unit, UpwardReport, User
 from webapp.openapi import openapi_spec
-from webapp.services import balance, bulletins, items, reports, requests, scoring, searching, upward
+from webapp.services import balance, bulletins, items, jobs, reports, requests, scoring, searching, upward
 from webapp.services import units as units_service
 from webapp.services.access import can_see, is_reader
 from webapp.services.errors import DomainError, Forbidden, NotFound, ValidationError
@@ -472,8 +472,9 @@ def save_scoring_rules() -> Response:
         day = date.fromisoformat(effective)
     except ValueError:
         raise ValidationError("effective_from 格式应为 YYYY-MM-DD", code="invalid_date") from None
-    row = scoring.save_rules(g.user, day, rules)
-    return jsonify(effective_from=row.effective_from.isoformat(), rules=row.rules)
+    row = scoring.save_rules(g.user, day, rules, rescore=False)
+    job = jobs.start(g.user, "rescore")
+    return jsonify(effective_from=row.effective_from.isoformat(), rules=row.rules, job=job.id)
 
 
 def _request_json(commissioned: Request, viewer: User) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from webapp import charts
 from webapp.extensions import db
 from webapp.models import GENRES, KIND_LABELS, SCORE_CAUSES, Unit, UnitCategory
-from webapp.services import balance, reports, requests, scoring, timeliness, units, upward, writers
+from webapp.services import balance, jobs, reports, requests, scoring, timeliness, units, upward, writers
 from webapp.services.access import can_see_request, can_see_unit_record, is_admin, is_reader
 from webapp.services.errors import DomainError, Forbidden, NotFound, ValidationError
 from webapp.services.paging import PageRequest, page_of
@@ -438,8 +438,9 @@ def scoring_settings() -> str | Response:
                     except ValueError:
                         raise ValidationError(f"“{name}”必须是数值", code="invalid_rules") from None
                 effective = date.fromisoformat(form.get("effective_from") or f"{local_today().year}-01-01")
-                scoring.save_rules(current_user, effective, values)
-                flash(f"计分规则已保存，自 {effective} 起生效，分数已重新计算", "success")
+                scoring.save_rules(current_user, effective, values, rescore=False)
+                job = jobs.start(current_user, "rescore")
+                flash(f"计分规则已保存，自 {effective} 起生效；正在后台重新计分（任务 {job.id}）", "success")
             else:
                 scoring.save_setting(current_user, form.get("key", ""), json.loads(form.get("value", "null")))
                 flash("设置已保存", "success")

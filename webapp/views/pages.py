@@ -21,7 +21,7 @@ from search import SearchError
 from webapp.converters import parse_id
 from webapp.extensions import db
 from webapp.models import KIND_LABELS, STATUS_LABELS, Topic, Unit, UnitCategory
-from webapp.services import audit, bulletins, editing, items, requests, searching, upward, writers
+from webapp.services import audit, balance, bulletins, editing, items, requests, searching, upward, writers
 from webapp.services.access import can_see_unit, is_editor, is_leader
 from webapp.services.errors import DomainError, ValidationError
 from webapp.services.files import extract
@@ -48,6 +48,7 @@ def home() -> str:
             issues=bulletins.readable_issues(current_user),
             awaiting=editing.awaiting_instruction(current_user),
             my_level=editing.leader_level(current_user),
+            figures=balance.balance(balance.build_scope(None, None, None, None)),
             saved=searching.saved_searches(current_user),
         )
     return render_template(
