@@ -225,6 +225,27 @@ def restore_command(src: Path, force: bool) -> None:
         click.echo(f"注意：备份清单中的条数为 {result.manifest.counts}", err=True)
 
 
+@click.command("import-archive")
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_archive_command(manifest: Path) -> None:
+    """Import an archive with its history from a manifest (CSV or JSON: file, unit, date, level,
+    status, publication, issue): items keep their dates and decisions, issues arrive published."""
+    from webapp.services import archive_import
+
+    try:
+        rows = archive_import.read_manifest(manifest)
+    except DomainError as exc:
+        _fail(exc)
+    with click.progressbar(length=len(rows), label="导入历史信息", show_pos=True) as bar:
+        report = archive_import.import_archive(rows, progress=bar.update)
+    click.echo(
+        f"已导入 {report.imported} 条（新建已印发期次 {report.issues} 期），跳过 {report.skipped} 条已导入，"
+        f"失败 {len(report.failed)} 条"
+    )
+    for line in report.failed:
+        click.echo(f"  {line}", err=True)
+
+
 def register(app: Flask) -> None:
     """Add the commands to `flask`."""
     for command in (
@@ -240,5 +261,6 @@ def register(app: Flask) -> None:
         seed_demo_command,
         backup_command,
         restore_command,
+        import_archive_command,
     ):
         app.cli.add_command(command)

@@ -95,6 +95,7 @@ AUDIT_ACTIONS = {
     "upward_sent": "上报",
     "instruction": "领导批示",
     "judge_answer": "评定约稿答复",
+    "archive_import": "历史信息导入",
     "withdraw": "撤回",
     "reinstate": "恢复撤回",
 }

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from webapp.converters import parse_id, parse_ids
-from webapp.services import bulletins, items
+from webapp.services import archive_import, bulletins, items
 from webapp.services.access import is_editor, is_reader
 from webapp.services.bulletins import EntryInput
 from webapp.services.errors import DomainError, Forbidden
@@ -85,6 +85,7 @@ def index() -> str | Response:
         adopted=adopted,
         published=bulletins.published_issues([i.id for i in adopted.rows]),
         form=request.form,
+        years={p: archive_import.publication_years(p.code) for p in bulletins.list_all_publications()},
     )
 
 
