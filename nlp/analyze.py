@@ -322,10 +322,11 @@ class Analyzer:
             model is None
             or not rule.score
             or (analysis.citizen and rule.label == "problem")
-            or len(analysis.sentences) > _MODEL_MAX_SENTENCES
+            or (model is default_kind_model() and len(analysis.sentences) > _MODEL_MAX_SENTENCES)
         ):
-            # The model learnt from work-report sentences and short passages: a citizen's complaint
-            # or a whole news item is not its texture, and there the rules decide.
+            # The shipped model learnt from work-report sentences: a citizen's complaint or a whole
+            # news item is not its texture, and there the rules decide. An office's own model
+            # (train-kind) learnt from its whole items and refines them.
             return rule
         features = cls.kind_features(analysis)
         scale = math.sqrt(min(1.0, _MODEL_SENTENCES / max(1, len(analysis.sentences))))

@@ -54,7 +54,7 @@ def make_app(tmp_path: Path, segmenter: Segmenter, database: str = "sqlite", **e
         "XINXI_KIND_MODEL_FILE": str(tmp_path / "kind_model.json"),
         "XINXI_SECRET_KEY": "test-secret",
         "XINXI_PASSWORD_HASH": "pbkdf2:sha256:1000",
-        "XINXI_TASKS_IMMEDIATE": "1",  # jobs run at once in the test process (tests/test_jobs.py runs a worker)
+        "XINXI_TASKS_IMMEDIATE": "1",  # jobs run at once here (tests/test_jobs.py runs a real worker)
         "XINXI_JOB_DIR": str(tmp_path / "jobs"),
         "TESTING": True,
         **extra,

@@ -5,7 +5,7 @@ may not see or touch.
 The office is the one of `tests/test_authorization.py` (each item with its own canary word), grown by
 fresh, returned and further drafted items, a standing, spare API tokens, a leader's level and a
 low-clearance administrator. For every attempt: no 500, no canary the user may not see in the response
-(flash messages included: redirects are followed), and, when the rule written out here (independently
+(flash messages included: shown on the next page), and, when the rule written out here (independently
 of `webapp.services.access`) says the user may not do it, nothing changed in the database: every
 table's rows, minus bookkeeping (a token's `last_used_at`, a saved search's `last_visited_at`), are
 hashed before and after. Allowed attempts change what they change; the database (and the index) are
@@ -21,6 +21,7 @@ import io
 import json
 import re
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -66,6 +67,7 @@ from webapp.services.indexing import sync_ids
 from webapp.timeutil import local_today
 
 WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+ALLOWED_PER_ROUTE = 2
 # An administrator cleared only for 公开: administration, yes; items above the clearance, no.
 ADMIN_LOW = Viewer("admin_low", "admin", LEVELS.index("公开"))
 WRITERS = [*VIEWERS, ADMIN_LOW]
@@ -126,22 +128,32 @@ class WriteOffice:
     args: dict[str, list[str]] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     restores: int = 0
+    touched: set[int] = field(default_factory=set)
+    raw: sqlite3.Connection | None = None
+    _version: int = -1
+    _state: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     @property
     def app(self) -> Flask:
         return self.office.app
 
     def snapshot(self) -> dict[str, tuple[int, str]]:
-        """Row count and a hash of the rows of every table (bookkeeping columns left out)."""
+        """Row count and a hash of the rows of every table (bookkeeping columns left out), read on a
+        connection of its own; unchanged when no other connection has committed since."""
         db.session.rollback()  # what a request left uncommitted dies with its session in production
+        if self.raw is None:
+            self.raw = sqlite3.connect(self.db_path, isolation_level=None)
+        version = self.raw.execute("PRAGMA data_version").fetchone()[0]
+        if version == self._version and self._state:
+            return self._state
         state = {}
         for table in db.metadata.sorted_tables:
-            columns = [c for c in table.columns if (table.name, c.name) not in IGNORED_COLUMNS]
-            rows = db.session.execute(
-                db.select(*columns).order_by(*table.primary_key.columns)
-            ).all()
+            columns = [c.name for c in table.columns if (table.name, c.name) not in IGNORED_COLUMNS]
+            keys = [c.name for c in table.primary_key.columns]
+            sql = f'SELECT {", ".join(columns)} FROM "{table.name}" ORDER BY {", ".join(keys)}'
+            rows = self.raw.execute(sql).fetchall()
             state[table.name] = (len(rows), hashlib.sha1(repr(rows).encode()).hexdigest())
-        db.session.rollback()
+        self._version, self._state = version, state
         return state
 
     def keep_pristine(self) -> None:
@@ -154,19 +166,24 @@ class WriteOffice:
         self.pristine_state = self.snapshot()
 
     def restore(self) -> None:
-        """Put the database back as it was, and the index with it."""
+        """Put the database back as it was; the index follows in `sync_index`."""
         db.session.rollback()
-        touched = set(db.session.scalars(db.select(Item.id)))
+        self.touched |= set(db.session.scalars(db.select(Item.id)))
         db.session.remove()
         db.engine.dispose()
         assert self.pristine is not None
         target = sqlite3.connect(self.db_path)
         self.pristine.backup(target)
         target.close()
-        touched |= set(db.session.scalars(db.select(Item.id)))
-        sync_ids(touched)
-        db.session.remove()
         self.restores += 1
+
+    def sync_index(self) -> None:
+        """Make the index agree with the (restored) database again: once per viewer, not per restore,
+        since no write decision reads the index."""
+        if self.touched:
+            sync_ids(self.touched | set(db.session.scalars(db.select(Item.id))))
+            self.touched = set()
+            db.session.remove()
 
 
 def _grow(office: Office) -> None:
@@ -230,8 +247,9 @@ def wo(tmp_path_factory: pytest.TempPathFactory, segmenter: Segmenter) -> Iterat
         }
         found.keep_pristine()
         yield found
-        if found.pristine is not None:
-            found.pristine.close()
+        for connection in (found.pristine, found.raw):
+            if connection is not None:
+                connection.close()
         close_app(app)
 
 
@@ -649,24 +667,34 @@ def test_no_write_route_changes_what_the_user_may_not(wo: WriteOffice, viewer: V
     state = wo.pristine_state
     assert wo.snapshot() == state, "the office was left changed by an earlier test"
     changed, errors, leaks = [], [], []
-    attempts = allowed_count = 0
+    attempts = skipped = 0
+    allowed_sent: Counter[str] = Counter()
     for rule, method, url, combo in write_routes(wo):
         api = url.startswith("/api/")
         for body, allowed in SPECS[rule.endpoint](Ctx(viewer, combo)):
+            if allowed:
+                # Allowed attempts are not the point (and each one indexes): a few per route show
+                # they answer without error or leak.
+                if allowed_sent[rule.endpoint] >= ALLOWED_PER_ROUTE:
+                    skipped += 1
+                    continue
+                allowed_sent[rule.endpoint] += 1
             attempts += 1
-            allowed_count += allowed
             headers = {}
             if api and viewer.role is not None:
                 headers["Authorization"] = f"Bearer {wo.tokens[viewer.name]}"
             if api:
                 response = client.open(url, method=method, json=body, headers=headers)
             else:
-                response = client.open(url, method=method, data=body, follow_redirects=True)
+                response = client.open(url, method=method, data=body)
             label = f"{method} {url} {json.dumps(body, ensure_ascii=False, default=str)}"
             if response.status_code >= 500:
                 errors.append(f"{response.status_code} {label}")
             text = _text(response.get_data(), response.content_type or "")
             sent = label
+            if response.status_code in (302, 303) and viewer.role is not None:
+                # The flash messages the attempt left show on the next page: a cheap one.
+                text += _text(client.get("/account").get_data(), "text/html")
             if found := sorted(c for c in forbidden if c in text and c not in sent):
                 leaks.append(f"{label} ({response.status_code}): {', '.join(found)}")
             after = wo.snapshot()
@@ -677,7 +705,12 @@ def test_no_write_route_changes_what_the_user_may_not(wo: WriteOffice, viewer: V
                 assert wo.snapshot() == state
             if rule.endpoint == "auth.logout" or (after != state and viewer.role is not None):
                 client = _login(wo.app, viewer)  # a session ended by the attempt (or its undoing)
-    print(f"{viewer.name}: {attempts} attempts ({allowed_count} allowed by the rule), {wo.restores} restores")
+    wo.sync_index()
+    allowed_count = sum(allowed_sent.values())
+    print(
+        f"{viewer.name}: {attempts} attempts sent, {attempts - allowed_count} of them refused by the rule;"
+        f" {skipped} more allowed ones not sent; {wo.restores} restores so far"
+    )
     assert not errors, "\n".join(errors)
     assert not leaks, "\n".join(leaks)
     assert not changed, "\n".join(changed)
@@ -723,4 +756,5 @@ def test_the_rule_is_not_vacuous(wo: WriteOffice) -> None:
     assert response.status_code == 200, response.get_json()
     assert wo.snapshot() != state
     wo.restore()
+    wo.sync_index()
     assert wo.snapshot() == state

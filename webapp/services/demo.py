@@ -47,7 +47,20 @@ TARGET_ITEMS = 1500
 PROBLEM_SHARE = 0.18  # of the items submitted: offices aim at about a fifth
 ADOPTION_SHARE = 0.2  # of the items decided on
 DEMO_BATCH = 100  # items per transaction and index commit while seeding
-QUIET_DIRECT_POINT = "pdx"  # a direct-reporting point with nothing taken upward for five months
+QUIET_DIRECT_POINT = "pdx"
+DIRECT_POINTS = frozenset({"jq", "pdx", "yx", "fgw", "nyj", "yjj"})
+TARGET_BASELINE = {"xq": 28, "szbm": 12, "zddw": 8}  # adopted items per unit a year, this first year
+NATIONAL_RANKS = (8, 4, 6, 4, 12, 9)  # the last six months, latest first
+MERGE_THEMES = (
+    "秋粮收购",
+    "安全生产",
+    "民生实事",
+    "项目建设",
+    "生态环境治理",
+    "基层治理",
+    "营商环境",
+    "乡村振兴",
+)  # a direct-reporting point with nothing taken upward for five months
 UNIT_WEIGHTS = {"xq": 6, "szbm": 3, "zddw": 1}  # counties write most
 WRITERS = [("王伟", True), ("李静", False)]
 REQUEST_TOPICS = [
@@ -416,11 +429,14 @@ def _office_year(texts: list[DemoText], rng: random.Random, progress: Callable[[
             db.session.expunge_all()  # a small session keeps each commit cheap
         if progress:
             progress(1)
+    stored = _merge(stored, rng, today)
     adopted = _decide(stored, rng, today)
     _publish(adopted, today)
     _upward(adopted, rng, today)
     _requests(units, rng, today)
     _incidents(units, rng, today)
+    _standings(today)
+    scoring.save_setting(None, f"{scoring.BASELINE_KEY}:{today.year}", TARGET_BASELINE)
     scoring.rescore_all()
 
 
@@ -431,6 +447,45 @@ class Submitted:
     id: int
     kind: str
     day: date
+    comprehensive: bool = False
+
+
+def _merge(stored: list[Submitted], rng: random.Random, today: date) -> list[Submitted]:
+    """Twice a month the office composes a comprehensive item (综合信息) from three units' items of
+    the same fortnight: the office's own product, which it also reports upward most."""
+    by_fortnight: dict[int, list[Submitted]] = {}
+    for item in stored:
+        if item.day <= today - timedelta(days=5):
+            by_fortnight.setdefault((today - item.day).days // 15, []).append(item)
+    merged_ids: set[int] = set()
+    composed: list[Submitted] = []
+    for _, pool in sorted(by_fortnight.items()):
+        if len(pool) < 3:
+            continue
+        sources = rng.sample(pool, 3)
+        theme = rng.choice(MERGE_THEMES)
+        item = editing.merge_items(_editor(), [s.id for s in sources], f"全市{theme}工作情况综述")
+        day = min(today, max(s.day for s in sources) + timedelta(days=1))
+        item.submitted_at = datetime.combine(day, time(15), SHANGHAI)
+        db.session.commit()
+        composed.append(Submitted(item.id, item.kind, day, comprehensive=True))
+        merged_ids.update(s.id for s in sources)
+        db.session.expunge_all()
+    return [s for s in stored if s.id not in merged_ids] + composed
+
+
+def _standings(today: date) -> None:
+    """The figures the upper offices published about the city: monthly national ranks, the year's
+    quality coefficient and provincial rank (as the office records them from their 通报)."""
+    month = today.replace(day=1)
+    for rank in NATIONAL_RANKS:
+        month = (month - timedelta(days=1)).replace(day=1)
+        upward.record_standing(_editor(), f"{month:%Y-%m}", "national_rank", rank, 31)
+    last_year = str(today.year - 1)
+    upward.record_standing(
+        _editor(), last_year, "quality_coefficient", 42, 240, "中办信息质量系数，全国第61位"
+    )
+    upward.record_standing(_editor(), last_year, "provincial_rank", 8, 11, "省办积分373分")
 
 
 @dataclass(frozen=True)
@@ -521,7 +576,7 @@ def _decide(stored: list[Submitted], rng: random.Random, today: date) -> list[Ad
         if item.day > today - timedelta(days=4):
             continue
         roll = rng.random() * (0.8 if item.kind == "problem" else 1.0)
-        if roll < ADOPTION_SHARE:
+        if item.comprehensive or roll < ADOPTION_SHARE:  # the office's own items are adopted
             action, outlet = "adopt", "mrkb" if rng.random() < 0.8 else "yqxx"
         else:
             action, outlet = ("return", None) if roll > 0.95 else ("reject", None)
@@ -604,12 +659,13 @@ def _upward(adopted: list[Adopted], rng: random.Random, today: date) -> None:
     direct-reporting point has had nothing taken upward for five months."""
     quiet_since = today - timedelta(days=155)
     for item in adopted:
-        if rng.random() > 0.35:
+        office, direct = item.unit_code == "office", item.unit_code in DIRECT_POINTS
+        if rng.random() > (0.9 if office else 0.55 if direct else 0.3):
             continue
         upward.record_upward(_editor(), item.id, "province", "sent", item.day)
         if item.unit_code == QUIET_DIRECT_POINT and item.day >= quiet_since:
             continue
-        if rng.random() < 0.35:
+        if rng.random() < (0.7 if office else 0.45 if direct else 0.3):
             outlet = rng.choices(["province", "central", "zryq"], weights=[12, 3, 1])[0]
             day = min(today, item.day + timedelta(days=rng.randint(1, 6)))
             upward.record_upward(_editor(), item.id, outlet, "adopted", day)

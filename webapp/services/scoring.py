@@ -770,9 +770,13 @@ def yearly_targets(category_code: str, year: int) -> dict[int, float]:
     last_year = parse_period(str(year - 1))
     adopted = _adopted([u.id for u in units], last_year)
     average = sum(adopted.values()) / len(units) if units else 0.0
-    if not average:
-        # A first year (or a new category) has no last year to average: the office enters a baseline
-        # average of adopted items per unit for the category.
+    # A first year (or a year after a partial one) has no usable last year: the office enters a
+    # baseline average of adopted items per unit for the category, for that year or for any year
+    # without an average.
+    for_year = setting(f"{BASELINE_KEY}:{year}", {})
+    if category_code in for_year:
+        average = float(for_year[category_code])
+    elif not average:
         average = float(setting(BASELINE_KEY, {}).get(category_code, 0.0))
     _, rules = rule_book().at(date(year, 1, 1))
     points = float(rules.points_per_item_by_category.get(category_code, rules.points_per_item))
@@ -899,7 +903,7 @@ def save_setting(actor: User | None, key: str, value: Any) -> None:
         isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 50
     ):
         raise ValidationError("调研信息年度要求应为 0–50 的整数", code="invalid_setting")
-    if key == BASELINE_KEY and not (
+    if key.split(":")[0] == BASELINE_KEY and not (
         isinstance(value, dict)
         and all(
             isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 10000 for v in value.values()
