@@ -28,7 +28,7 @@ from flask.testing import FlaskClient
 from nlp import Segmenter
 from tests.conftest import close_app, make_app
 from webapp.extensions import db
-from webapp.models import LEVELS, BulletinIssue, Item, Request, SavedSearch, Unit, User
+from webapp.models import LEVELS, BulletinIssue, Item, Job, Request, SavedSearch, Unit, User
 from webapp.services import bulletins, demo, editing, items, requests, upward, users
 from webapp.services.bulletins import EntryInput
 
@@ -178,6 +178,9 @@ def _build_office(app: Flask) -> Office:
         if found:
             office.canaries[found[0]] = item.id
     office.canaries[request_canary] = -commissioned.id  # the request topic: seen by its targets
+    # Failed jobs, to look at and retry: an editor's export and an administrator's rescore.
+    for owner, kind, params in ((editor, "export_report", {"period": "2026"}), (admin, "rescore", {})):
+        db.session.add(Job(kind=kind, params=params, status="failed", created_by=owner, log="失败\n"))
     # Saved searches: one per user, over every unit's items.
     for viewer in VIEWERS:
         if viewer.role is not None:
@@ -192,6 +195,7 @@ def _build_office(app: Flask) -> Office:
         "user_id": [str(i) for i in db.session.scalars(db.select(User.id))],
         "code": [*UNITS, *db.session.scalars(db.select(Unit.code).where(Unit.is_office))],
         "kind": ["docx", "csv", "xlsx"],
+        "job_id": [str(i) for i in db.session.scalars(db.select(Job.id))],
     }
     for viewer in VIEWERS:
         if viewer.role is not None:

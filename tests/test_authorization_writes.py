@@ -24,7 +24,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -48,10 +48,10 @@ from tests.test_authorization import (
 )
 from webapp.extensions import db
 from webapp.models import (
+    JOB_KINDS,
     LEVELS,
     ApiToken,
     BulletinIssue,
-    JOB_KINDS,
     ExternalStanding,
     Item,
     Job,
@@ -209,9 +209,6 @@ def _grow(office: Office) -> None:
     assert leader is not None
     editing.set_leader_level(admin, leader.id, "municipal")
     upward.record_standing(editor, f"{local_today().year}-01", "provincial_rank", 3, 11, "全省第三")
-    # Failed jobs to retry: an editor's export and an administrator's rescore.
-    for owner, kind, params in ((editor, "export_report", {"period": "2026"}), (admin, "rescore", {})):
-        db.session.add(Job(kind=kind, params=params, status="failed", created_by=owner, log="失败\n"))
     for item in db.session.scalars(db.select(Item)):
         found = re.findall(r"Qzc\d{4}k", item.title)
         if found and found[0] not in office.canaries:
@@ -341,10 +338,7 @@ def _issue_entries(ctx: Ctx) -> list[int]:
 
 def _compose_rule(ctx: Ctx, ids: list[int]) -> bool:
     return (
-        ctx.editor
-        and ctx.issue.status == "draft"
-        and ctx.all_seen(_issue_entries(ctx))
-        and ctx.all_seen(ids)
+        ctx.editor and ctx.issue.status == "draft" and ctx.all_seen(_issue_entries(ctx)) and ctx.all_seen(ids)
     )
 
 
@@ -487,7 +481,14 @@ SPECS: dict[str, Spec] = {
     "auth.login": lambda ctx: [({"username": "admin_top", "password": "wrong-Pass-2026"}, False)],
     "auth.logout": lambda ctx: [({}, _logged_in(ctx))],
     "auth.account": lambda ctx: [
-        ({"current": "not-my-Pass-2026", "new_password": "Hostile-Pass-2026-y", "confirm": "Hostile-Pass-2026-y"}, False)
+        (
+            {
+                "current": "not-my-Pass-2026",
+                "new_password": "Hostile-Pass-2026-y",
+                "confirm": "Hostile-Pass-2026-y",
+            },
+            False,
+        )
     ],
     "auth.create_token": lambda ctx: [({"name": "敌意令牌", "expires_days": "30"}, _logged_in(ctx))],
     "auth.revoke_token": _revoke,
@@ -505,7 +506,9 @@ SPECS: dict[str, Spec] = {
             ctx.viewer.role == "leader" and ctx.sees(ctx.item),
         )
     ],
-    "desk.edit": lambda ctx: [({"title": "敌意改写的标题", "text": NEW_TEXT, "note": "敌意"}, _item_rule(ctx))],
+    "desk.edit": lambda ctx: [
+        ({"title": "敌意改写的标题", "text": NEW_TEXT, "note": "敌意"}, _item_rule(ctx))
+    ],
     "desk.restore": lambda ctx: [({"number": "1"}, _item_rule(ctx))],
     "desk.tags": lambda ctx: [({"kind": "problem", "topics": [_topic()]}, _item_rule(ctx))],
     "desk.upward": lambda ctx: [
@@ -641,8 +644,12 @@ def write_routes(wo: WriteOffice) -> list[tuple[Rule, str, str, dict[str, str]]]
         for combo in combos:
             for method in methods:
                 routes.append((rule, method, _fill(rule, combo), combo))
-    assert not unknown, f"routes with arguments this test cannot fill; add them to WriteOffice.args: {unknown}"
-    assert not unspecified, f"state-changing routes without a body and a rule here; add them to SPECS: {unspecified}"
+    assert not unknown, (
+        f"routes with arguments this test cannot fill; add them to WriteOffice.args: {unknown}"
+    )
+    assert not unspecified, (
+        f"state-changing routes without a body and a rule here; add them to SPECS: {unspecified}"
+    )
     return routes
 
 
@@ -700,7 +707,9 @@ def test_no_write_route_changes_what_the_user_may_not(wo: WriteOffice, viewer: V
             after = wo.snapshot()
             if after != state:
                 if not allowed:
-                    changed.append(f"{label} ({response.status_code}) changed {', '.join(_diff(state, after))}")
+                    changed.append(
+                        f"{label} ({response.status_code}) changed {', '.join(_diff(state, after))}"
+                    )
                 wo.restore()
                 assert wo.snapshot() == state
             if rule.endpoint == "auth.logout" or (after != state and viewer.role is not None):
@@ -720,9 +729,7 @@ def test_every_write_route_is_tried(wo: WriteOffice) -> None:
     """Guard: the generated list covers every state-changing endpoint, pages and API alike."""
     endpoints = {rule.endpoint for rule, *_ in write_routes(wo)}
     expected = {
-        rule.endpoint
-        for rule in wo.app.url_map.iter_rules()
-        if (rule.methods or set()) & WRITE_METHODS
+        rule.endpoint for rule in wo.app.url_map.iter_rules() if (rule.methods or set()) & WRITE_METHODS
     }
     assert endpoints == expected
     assert {"api.review_item", "desk.bulk", "bulletins.publish", "admin.administer"} <= endpoints

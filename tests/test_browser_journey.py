@@ -62,7 +62,7 @@ def _login(page: sync_api.Page, base: str, username: str) -> None:
     page.goto(f"{base}/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("form:has(input[name=username]) button[type=submit]")
     page.wait_for_url(f"{base}/")
 
 

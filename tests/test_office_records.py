@@ -13,7 +13,7 @@ from flask import Flask
 from nlp.entities import grassroots_entities
 from tests.conftest import bearer, login, submit, user
 from webapp.extensions import db
-from webapp.models import Unit
+from webapp.models import Item, Unit
 from webapp.services import balance, items, reports, requests, scoring, units, writers
 from webapp.services.errors import Forbidden, ValidationError
 from webapp.timeutil import local_today
@@ -214,3 +214,27 @@ def test_api_scoring_rules_and_requests(app: Flask) -> None:
         headers=editor,
     )
     assert wrong.status_code == 404
+
+
+def test_an_overdue_request_can_still_be_answered_and_is_marked_late(app: Flask) -> None:
+    """The answer form offers an overdue request, links the answer and marks it late (it used to be
+    saved unlinked, leaving the unit its penalty)."""
+    editor = user("editor")
+    request = requests.create_request(
+        editor, "冬季供暖", "请报送供暖保障情况", local_today() + timedelta(days=1), unit_codes=["yx"]
+    )
+    request.deadline = local_today() - timedelta(days=2)
+    db.session.commit()
+    reporter = login(app.test_client(), "reporter")
+    form = reporter.get(f"/items/new?request={request.id}").get_data(as_text=True)
+    assert f'<option value="{request.id}" selected' in form
+    response = reporter.post(
+        "/items/new", data={"title": "我县冬季供暖保障情况", "text": TEXT, "request_id": str(request.id)}
+    )
+    assert response.status_code == 302
+    answer = db.session.scalar(db.select(Item).where(Item.title == "我县冬季供暖保障情况"))
+    assert answer is not None and answer.request_id == request.id
+    requests.judge_answer(editor, answer.id, "adopted")
+    assert [t.state for t in requests.target_states(request)] == ["late"]
+    page = reporter.get(f"/requests/{request.id}").get_data(as_text=True)
+    assert "逾期报送" in page

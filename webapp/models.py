@@ -343,13 +343,15 @@ class ItemAnalysis(db.Model):  # type: ignore[name-defined,misc]
 
 class SimhashBand(db.Model):  # type: ignore[name-defined,misc]
     """One band of an item's SimHash fingerprint (band number × 256 + its 8 bits): items sharing a
-    band are the candidates of the near-duplicate check, found by index instead of a scan."""
+    band are the candidates of the near-duplicate check, found by index instead of a scan (the
+    fingerprint rides along, so the candidates are compared without reading the items)."""
 
     __tablename__ = "simhash_band"
     key: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(
         ForeignKey("item.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    fingerprint: Mapped[int] = mapped_column(BigInteger)  # the item's, so a lookup needs no join
 
 
 class ItemDuplicate(db.Model):  # type: ignore[name-defined,misc]

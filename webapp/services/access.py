@@ -98,6 +98,20 @@ def is_reporter(user: User | None) -> bool:
     return user is not None and user.role == "reporter"
 
 
+def can_revise(user: User | None, item: Item) -> bool:
+    """Whether `user` may revise and resubmit a returned item: its own unit's reporters, or the
+    editors' desk; leaders read, they do not rewrite a unit's text."""
+    if not can_see(user, item):
+        return False
+    return is_editor(user) or (is_reporter(user) and user is not None and user.unit_id == item.unit_id)
+
+
+def can_withdraw(user: User | None, item: Item) -> bool:
+    """Whether `user` may withdraw or reinstate `item`: administrators, within their clearance
+    (withdrawn or not, an item above it stays out of their reach and out of their answers)."""
+    return is_admin(user) and within_clearance(user, item.level)
+
+
 def can_see_all(user: User | None, items: Iterable[Item]) -> bool:
     """Whether `user` may see every one of `items` (a bulletin issue, a merge's sources)."""
     return all(can_see(user, item) for item in items)

@@ -28,7 +28,7 @@ from webapp.models import (
     User,
 )
 from webapp.services import audit, scoring
-from webapp.services.access import is_admin, is_editor, is_leader, is_reporter, visible_clause
+from webapp.services.access import can_revise, is_admin, is_editor, is_leader, visible_clause
 from webapp.services.archive import item_batches
 from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from webapp.services.indexing import batched, index_items
@@ -95,8 +95,8 @@ def resubmit_item(actor: User | None, item_id: int, title: str, text: str, note:
     item = get_item(actor, item_id)
     if item.status != "returned":
         raise Conflict("只有退回修改的信息可以重新报送", code="invalid_transition")
-    if is_reporter(actor) and actor is not None and actor.unit_id != item.unit_id:
-        raise Forbidden("只能修改本单位的信息")
+    if not can_revise(actor, item):
+        raise Forbidden("只有本单位的信息员和编辑可以修改退回的信息")
     title, text = validated_text(title, text)
     version, analysis = _new_version(actor, item, title, text, note.strip() or "退回后修改重报")
     item.status = "submitted"

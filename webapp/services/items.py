@@ -41,7 +41,16 @@ from webapp.models import (
     User,
 )
 from webapp.services import audit, requests, scoring, writers
-from webapp.services.access import can_see, is_admin, is_editor, is_reporter, scoped_query, visible_clause
+from webapp.services.access import (
+    can_see,
+    can_withdraw,
+    is_admin,
+    is_editor,
+    is_reporter,
+    scoped_query,
+    visible_clause,
+    visible_levels,
+)
 from webapp.services.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from webapp.services.indexing import index_items
 from webapp.services.paging import Page, PageRequest, paginate
@@ -208,15 +217,30 @@ def band_keys(fingerprint: int) -> list[int]:
 
 
 def _candidates(viewer: User | None, fingerprint: int) -> list[Row]:
-    """Items `viewer` may see that share a SimHash band with `fingerprint`, by index lookups (the
-    check does not scan the archive)."""
-    bucketed = db.select(SimhashBand.item_id).where(SimhashBand.key.in_(band_keys(fingerprint)))
-    rows = db.session.execute(
-        db.select(Item.id, Item.title, Unit.name, Item.fingerprint)
-        .join(Unit, Item.unit_id == Unit.id)
-        .where(Item.id.in_(bucketed), visible_clause(viewer))
-    ).all()
-    return [tuple(row) for row in rows]
+    """Items `viewer` may see that share a SimHash band with `fingerprint` and are similar enough,
+    by index lookups (the check does not scan the archive, nor read the items it rules out)."""
+    bucketed = db.session.execute(
+        db.select(SimhashBand.item_id, SimhashBand.fingerprint).where(
+            SimhashBand.key.in_(band_keys(fingerprint))
+        )
+    )
+    return _rows(viewer, {i for i, fp in bucketed if similarity(fingerprint, fp) >= DUPLICATE_THRESHOLD})
+
+
+def _rows(viewer: User | None, ids: set[int]) -> list[Row]:
+    """(id, title, unit name, fingerprint) of the items among `ids` that `viewer` may see."""
+    found: list[Row] = []
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), 500):
+        found.extend(
+            tuple(row)
+            for row in db.session.execute(
+                db.select(Item.id, Item.title, Unit.name, Item.fingerprint)
+                .join(Unit, Item.unit_id == Unit.id)
+                .where(Item.id.in_(wanted[start : start + 500]), visible_clause(viewer))
+            )
+        )
+    return found
 
 
 def _matches(
@@ -269,7 +293,11 @@ def record_duplicates(item: Item, *, new: bool = False) -> list[DuplicateWarning
     if rows:
         db.session.execute(db.insert(ItemDuplicate), rows)
     db.session.execute(
-        db.insert(SimhashBand), [{"key": k, "item_id": item.id} for k in band_keys(item.fingerprint)]
+        db.insert(SimhashBand),
+        [
+            {"key": k, "item_id": item.id, "fingerprint": item.fingerprint}
+            for k in band_keys(item.fingerprint)
+        ],
     )
     return found
 
@@ -280,41 +308,41 @@ def record_duplicates_batch(batch: list[Item]) -> list[list[DuplicateWarning]]:
     if not batch:
         return []
     keys_of = [band_keys(item.fingerprint) for item in batch]
-    buckets: dict[int, set[int]] = {}
+    buckets: dict[int, list[tuple[int, int]]] = {}
     wanted = sorted({key for keys in keys_of for key in keys})
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
-        for key, item_id in db.session.execute(
-            db.select(SimhashBand.key, SimhashBand.item_id).where(SimhashBand.key.in_(chunk))
+        for key, item_id, fingerprint in db.session.execute(
+            db.select(SimhashBand.key, SimhashBand.item_id, SimhashBand.fingerprint).where(
+                SimhashBand.key.in_(chunk)
+            )
         ):
-            buckets.setdefault(key, set()).add(item_id)
-    stored = sorted({item_id for ids in buckets.values() for item_id in ids})
-    rows: dict[int, Row] = {}
-    for start in range(0, len(stored), 500):
-        chunk = stored[start : start + 500]
-        for row in db.session.execute(
-            db.select(Item.id, Item.title, Unit.name, Item.fingerprint)
-            .join(Unit, Item.unit_id == Unit.id)
-            .where(Item.id.in_(chunk), visible_clause(None))
-        ):
-            rows[row[0]] = tuple(row)
+            buckets.setdefault(key, []).append((item_id, fingerprint))
+    close_of: list[set[int]] = []
+    for item, keys in zip(batch, keys_of, strict=True):
+        close_of.append(
+            {
+                other
+                for key in keys
+                for other, fp in buckets.get(key, ())
+                if similarity(item.fingerprint, fp) >= DUPLICATE_THRESHOLD
+            }
+        )
+        for key in keys:  # filed now: the batch's later items find this one, as one by one
+            buckets.setdefault(key, []).append((item.id, item.fingerprint))
+    in_batch = {item.id for item in batch}
+    rows = {row[0]: row for row in _rows(None, set().union(*close_of) - in_batch)}
+    rows.update({item.id: (item.id, item.title, item.unit.name, item.fingerprint) for item in batch})
     found_all: list[list[DuplicateWarning]] = []
     pairs: list[dict[str, Any]] = []
     bands: list[dict[str, Any]] = []
-    for item, keys in zip(batch, keys_of, strict=True):
-        candidates = {item_id for key in keys for item_id in buckets.get(key, ())}
-        found = _matches(
-            item.fingerprint, [rows[i] for i in candidates if i in rows], item.id, STORED_DUPLICATES
-        )
+    for item, keys, close in zip(batch, keys_of, close_of, strict=True):
+        found = _matches(item.fingerprint, [rows[i] for i in close if i in rows], item.id, STORED_DUPLICATES)
         found_all.append(found)
         for d in found:
             pairs.append({"item_id": item.id, "other_id": d.item_id, "similarity": d.similarity})
             pairs.append({"item_id": d.item_id, "other_id": item.id, "similarity": d.similarity})
-        # Filed now: the batch's later items find this one, as they would one by one.
-        rows[item.id] = (item.id, item.title, item.unit.name, item.fingerprint)
-        for key in keys:
-            buckets.setdefault(key, set()).add(item.id)
-            bands.append({"key": key, "item_id": item.id})
+        bands.extend({"key": key, "item_id": item.id, "fingerprint": item.fingerprint} for key in keys)
     if pairs:
         db.session.execute(db.insert(ItemDuplicate), pairs)
     db.session.execute(db.insert(SimhashBand), bands)
@@ -697,7 +725,7 @@ def _for_admin(actor: User | None, item_id: int) -> Item:
     if not is_admin(actor):
         raise Forbidden("只有管理员可以撤回或恢复信息")
     item = db.session.get(Item, item_id)
-    if item is None:
+    if item is None or not can_withdraw(actor, item):
         raise NotFound(f"信息 {item_id} 不存在")
     return item
 
@@ -713,7 +741,7 @@ def page_withdrawn(actor: User | None, wanted: PageRequest | None = None) -> Pag
         raise Forbidden("只有管理员可以查看已撤回的信息")
     query = (
         db.select(Item)
-        .where(Item.withdrawn_at.is_not(None))
+        .where(Item.withdrawn_at.is_not(None), Item.level.in_(visible_levels(actor)))
         .order_by(Item.withdrawn_at.desc(), Item.id.desc())
         .options(selectinload(Item.unit))
     )

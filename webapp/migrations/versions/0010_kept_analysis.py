@@ -31,6 +31,7 @@ def upgrade():
         'simhash_band',
         sa.Column('key', sa.Integer(), nullable=False),
         sa.Column('item_id', sa.Integer(), nullable=False),
+        sa.Column('fingerprint', sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ['item_id'], ['item.id'], name=op.f('fk_simhash_band_item_id_item'), ondelete='CASCADE'
         ),
@@ -38,6 +39,7 @@ def upgrade():
     )
     with op.batch_alter_table('simhash_band', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_simhash_band_item_id'), ['item_id'], unique=False)
+    _file_bands()
     op.create_table(
         'item_duplicate',
         sa.Column('item_id', sa.Integer(), nullable=False),
@@ -53,6 +55,35 @@ def upgrade():
     )
     with op.batch_alter_table('item_duplicate', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_item_duplicate_other_id'), ['other_id'], unique=False)
+
+
+def _file_bands():
+    """File the bands of the items already stored (from their fingerprints: no text is cut), so the
+    duplicate check finds them; their token streams are kept when they are next analysed."""
+    conn = op.get_bind()
+    item = sa.table('item', sa.column('id', sa.Integer()), sa.column('fingerprint', sa.BigInteger()))
+    band = sa.table(
+        'simhash_band',
+        sa.column('key', sa.Integer()),
+        sa.column('item_id', sa.Integer()),
+        sa.column('fingerprint', sa.BigInteger()),
+    )
+    last = 0
+    while True:
+        rows = conn.execute(
+            sa.select(item.c.id, item.c.fingerprint).where(item.c.id > last).order_by(item.c.id).limit(1000)
+        ).all()
+        if not rows:
+            return
+        conn.execute(
+            band.insert(),
+            [
+                {'key': k * 256 + (((fp or 0) & (2**64 - 1)) >> (8 * k) & 0xFF), 'item_id': i, 'fingerprint': fp or 0}
+                for i, fp in rows
+                for k in range(8)
+            ],
+        )
+        last = rows[-1][0]
 
 
 def downgrade():
