@@ -8,9 +8,10 @@ low-clearance administrator. For every attempt: no 500, no canary the user may n
 (flash messages included: shown on the next page), and, when the rule written out here (independently
 of `webapp.services.access`) says the user may not do it, nothing changed in the database: every
 table's rows, minus bookkeeping (a token's `last_used_at`, a saved search's `last_visited_at`), are
-hashed before and after. Allowed attempts change what they change; the database (and the index) are
-then put back as they were, so every attempt meets the same office. A new route, or a new path argument,
-fails the test until it is given a body and a rule here.
+hashed before and after. Allowed attempts change what they change (only the first few per route are
+sent, to keep the run short); the database (and the index) are then put back as they were, so every
+attempt meets the same office. A new route, or a new path argument, fails the test until it is given a
+body and a rule here.
 """
 
 from __future__ import annotations

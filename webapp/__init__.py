@@ -20,6 +20,7 @@ from webapp.extensions import csrf, db, login_manager, migrate
 from webapp.tasks import build_queue
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+INLINE_REBUILD_ITEMS = 2000  # a larger unreadable index is rebuilt by a job, not at start
 log = logging.getLogger(__name__)
 
 
@@ -146,9 +147,16 @@ def _check_index(app: Flask) -> None:
     with app.app_context():
         if not inspect(db.engine).has_table("item"):
             return
-        from webapp.services.indexing import reindex_all
+        from webapp.services.indexing import item_count, reindex_all
 
         try:
+            if item_count() > INLINE_REBUILD_ITEMS and inspect(db.engine).has_table("job"):
+                # A large archive is rebuilt by the task queue, so the app starts at once (search
+                # fills in as the job runs; its page shows the progress).
+                from webapp.services import jobs
+
+                jobs.start(None, "reindex")
+                return
             reindex_all()
         except SQLAlchemyError:
             # The schema is older than the code (this start may be `flask db upgrade` itself): the
