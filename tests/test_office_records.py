@@ -21,6 +21,12 @@ from webapp.timeutil import local_today
 TEXT = "我县推进高标准农田建设，新建农田3.5万亩，带动农民增收，取得明显成效。"
 
 
+@pytest.fixture
+def app(any_db_app: Flask) -> Flask:
+    """Every test here runs on SQLite and again on PostgreSQL (skipped cleanly without it)."""
+    return any_db_app
+
+
 def test_units_and_categories_are_managed(app: Flask) -> None:
     admin = user("admin")
     units.save_category(admin, "qt", "其他单位", 9)

@@ -32,6 +32,12 @@ RULES_2025 = {
 TEXT = "我县推进重点工作，完成年度任务，取得明显成效。"
 
 
+@pytest.fixture
+def app(any_db_app: Flask) -> Flask:
+    """Every test here runs on SQLite and again on PostgreSQL (skipped cleanly without it)."""
+    return any_db_app
+
+
 def at(day: str, hour: int = 10) -> datetime:
     return datetime.combine(date.fromisoformat(day), datetime.min.time(), SHANGHAI).replace(hour=hour)
 

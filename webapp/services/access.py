@@ -156,6 +156,7 @@ def visible_requests_clause(user: User | None) -> ColumnElement[bool]:
 
 # Exposed to every template, so that no template decides access by comparing role strings.
 TEMPLATE_PREDICATES: dict[str, Any] = {
+    "can_revise": can_revise,
     "is_editor": is_editor,
     "is_admin": is_admin,
     "is_reader": is_reader,
