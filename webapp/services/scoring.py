@@ -634,8 +634,9 @@ class RankingRow:
 
     @property
     def progress(self) -> float | None:
-        """Share of the yearly target reached (may pass 1.0), or None without a target."""
-        return self.year_points / self.target if self.target else None
+        """Share of the yearly target reached (may pass 1.0; penalties never make it negative), or None
+        without a target."""
+        return max(0.0, self.year_points / self.target) if self.target else None
 
 
 def _utc_bounds(period: Period) -> tuple[datetime, datetime]:
