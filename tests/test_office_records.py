@@ -244,3 +244,14 @@ def test_an_overdue_request_can_still_be_answered_and_is_marked_late(app: Flask)
     assert [t.state for t in requests.target_states(request)] == ["late"]
     page = reporter.get(f"/requests/{request.id}").get_data(as_text=True)
     assert "逾期报送" in page
+
+
+def test_a_long_ledger_pages(app: Flask) -> None:
+    editor = user("editor")
+    for n in range(60):
+        scoring.add_correction(editor, "yx", local_today(), 0.5, f"第{n}次调整")
+    client = login(app.test_client(), "editor")
+    page = client.get(f"/units/yx?period={local_today().year}").get_data(as_text=True)
+    assert "共 60 条，第 1–50 条" in page and "合计 30 分" in page
+    second = client.get(f"/units/yx?period={local_today().year}&page=2").get_data(as_text=True)
+    assert "第 51–60 条" in second

@@ -6,7 +6,15 @@ from typing import Any
 
 from search.query import MAX_QUERY_CHARS
 from webapp.converters import MAX_ID, MIN_ID
-from webapp.models import EVENT_GRADES, GENRES, LEVELS, OUTLET_TIERS, STATUS_LABELS, UPWARD_KINDS
+from webapp.models import (
+    EVENT_GRADES,
+    GENRES,
+    LEVELS,
+    OUTLET_TIERS,
+    REQUEST_VERDICTS,
+    STATUS_LABELS,
+    UPWARD_KINDS,
+)
 from webapp.services.scoring import PERIOD_HELP
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -722,6 +730,120 @@ def openapi_spec() -> dict[str, Any]:
                     },
                     "responses": {"201": _json(UNIT), **_errors(400, 401, 403)},
                 },
+            },
+            "/scoring/rules": {
+                "get": {
+                    "summary": "某日生效的计分规则（date，默认今天）及各规则集的生效日期",
+                    "parameters": [_query("date", "日期 YYYY-MM-DD", {"type": "string", "format": "date"})],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["date", "rules", "rule_sets"],
+                                "properties": {
+                                    "date": {"type": "string", "format": "date"},
+                                    "rules": {"type": "object"},
+                                    "rule_sets": {
+                                        "type": "array",
+                                        "items": {"type": "string", "format": "date"},
+                                    },
+                                },
+                            }
+                        ),
+                        **_errors(403),
+                    },
+                },
+                "put": {
+                    "summary": "保存自某日起生效的规则集（管理员）；此前各期间分数不变，后台重新计分",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["effective_from", "rules"],
+                                    "properties": {
+                                        "effective_from": {"type": "string", "format": "date"},
+                                        "rules": {"type": "object"},
+                                    },
+                                },
+                                "examples": {
+                                    "upward": {
+                                        "value": {
+                                            "effective_from": "2027-01-01",
+                                            "rules": {
+                                                "upward_points": {"province": 3, "central": 6, "zryq": 10}
+                                            },
+                                        }
+                                    }
+                                },
+                            }
+                        },
+                    },
+                    "responses": {"200": _json({"type": "object"}), **_errors(403)},
+                },
+            },
+            "/requests": {
+                "get": {
+                    "summary": "约稿列表（信息员只见发给本单位的约稿），含各单位报送与评定情况",
+                    "responses": {"200": _json({"type": "object", "required": ["requests"]})},
+                },
+                "post": {
+                    "summary": "发布约稿（编辑）",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["topic", "deadline"],
+                                    "properties": {
+                                        "topic": {"type": "string", "minLength": 1, "maxLength": 200},
+                                        "description": OPT_STR,
+                                        "deadline": {"type": "string", "format": "date"},
+                                        "units": {"type": "array", "items": {"type": "string"}},
+                                        "categories": {"type": "array", "items": {"type": "string"}},
+                                    },
+                                },
+                                "examples": {
+                                    "heating": {
+                                        "value": {
+                                            "topic": "冬季供暖保障",
+                                            "deadline": "2026-12-20",
+                                            "categories": ["xq"],
+                                        }
+                                    }
+                                },
+                            }
+                        },
+                    },
+                    "responses": {"201": _json({"type": "object"}), **_errors(403)},
+                },
+            },
+            "/requests/{id}/answers/{item_id}/verdict": {
+                "post": {
+                    "summary": "评定约稿答复：只有采用、部分采用算完成约稿",
+                    "parameters": [
+                        *ID_PARAM,
+                        {"name": "item_id", "in": "path", "required": True, "schema": ID},
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["verdict"],
+                                    "properties": {
+                                        "verdict": {"type": "string", "enum": list(REQUEST_VERDICTS)}
+                                    },
+                                },
+                                "examples": {"off_topic": {"value": {"verdict": "off_topic"}}},
+                            }
+                        },
+                    },
+                    "responses": {"200": _json({"type": "object"}), **_errors(403)},
+                }
             },
             "/openapi.json": {
                 "get": {"summary": "本说明", "security": [], "responses": {"200": _json({"type": "object"})}}

@@ -231,7 +231,7 @@ def unit_record(code: str) -> str:
         "unit.html",
         unit=unit,
         period=period,
-        ledger=ledger,
+        ledger=page_of(ledger, PageRequest.from_args(request.args)),
         total=round(sum(e.points for e in ledger), 2),
         causes=SCORE_CAUSES,
         requests=[r for r in requests.list_requests(None) if any(t.unit_id == unit.id for t in r.targets)],
