@@ -13,7 +13,7 @@ from flask import Flask
 from nlp.entities import grassroots_entities
 from tests.conftest import bearer, login, submit, user
 from webapp.extensions import db
-from webapp.models import Item, Unit
+from webapp.models import Item, Request, Unit
 from webapp.services import balance, items, reports, requests, scoring, units, writers
 from webapp.services.errors import Forbidden, ValidationError
 from webapp.timeutil import local_today
@@ -255,3 +255,54 @@ def test_a_long_ledger_pages(app: Flask) -> None:
     assert "共 60 条，第 1–50 条" in page and "合计 30 分" in page
     second = client.get(f"/units/yx?period={local_today().year}&page=2").get_data(as_text=True)
     assert "第 51–60 条" in second
+
+
+def test_a_request_carries_out_a_leaders_instruction_with_its_time_limit(app: Flask) -> None:
+    client = login(app.test_client(), "editor")
+    response = client.post(
+        "/requests",
+        data={
+            "topic": "秋粮收购情况",
+            "units": ["yx", "pdx"],
+            "leader": "王书记",
+            "instruction": "请各县区3日内报送秋粮收购进展和存在的问题。",
+            "time_limit": "3",
+        },
+    )
+    assert response.status_code == 302
+    commissioned = db.session.scalar(db.select(Request).where(Request.topic == "秋粮收购情况"))
+    assert commissioned is not None
+    assert (commissioned.instruction_leader, commissioned.deadline) == (
+        "王书记",
+        local_today() + timedelta(days=3),
+    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "王书记批示" in page and "限 3 日内报送" in page
+    api = app.test_client().post(
+        "/api/v1/requests",
+        json={
+            "topic": "防汛",
+            "units": ["yx"],
+            "instruction": {"leader": "张市长", "text": "请两日内报送", "days": 2},
+        },
+        headers=bearer("editor"),
+    )
+    assert api.status_code == 201 and api.get_json()["instruction"]["days"] == 2
+    bad = app.test_client().post(
+        "/api/v1/requests",
+        json={"topic": "防汛", "units": ["yx"], "instruction": {"leader": "", "text": "x", "days": 200}},
+        headers=bearer("editor"),
+    )
+    assert bad.status_code == 400
+    line = (
+        next(
+            line
+            for line in reports.request_lines(
+                scoring.parse_period(f"{local_today().year}-12-01~{local_today().year}-12-31")
+            )
+            if "秋粮收购情况" in line
+        )
+        if commissioned.deadline.year == local_today().year and commissioned.deadline.month == 12
+        else "落实王书记批示"
+    )
+    assert "落实王书记批示" in line

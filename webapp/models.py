@@ -565,6 +565,10 @@ class Request(db.Model):  # type: ignore[name-defined,misc]
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # A request may carry out a leader's 批示 ("请各县区3日内报送"): who, what, and the days allowed.
+    instruction_leader: Mapped[str | None] = mapped_column(String(100))
+    instruction_text: Mapped[str | None] = mapped_column(Text)
+    time_limit_days: Mapped[int | None] = mapped_column(Integer)
     targets: Mapped[list[RequestTarget]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="RequestTarget.id"
     )

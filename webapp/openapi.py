@@ -796,11 +796,28 @@ def openapi_spec() -> dict[str, Any]:
                             "application/json": {
                                 "schema": {
                                     "type": "object",
-                                    "required": ["topic", "deadline"],
+                                    "required": ["topic"],
                                     "properties": {
                                         "topic": {"type": "string", "minLength": 1, "maxLength": 200},
                                         "description": OPT_STR,
-                                        "deadline": {"type": "string", "format": "date"},
+                                        "deadline": {
+                                            "type": ["string", "null"],
+                                            "format": "date",
+                                            "description": "截止日期；落实领导批示并写明时限时按时限计算",
+                                        },
+                                        "instruction": {
+                                            "type": ["object", "null"],
+                                            "required": ["leader", "text"],
+                                            "properties": {
+                                                "leader": {"type": "string", "minLength": 1},
+                                                "text": {"type": "string", "minLength": 1},
+                                                "days": {
+                                                    "type": ["integer", "null"],
+                                                    "minimum": 1,
+                                                    "maximum": 90,
+                                                },
+                                            },
+                                        },
                                         "units": {"type": "array", "items": {"type": "string"}},
                                         "categories": {"type": "array", "items": {"type": "string"}},
                                     },

@@ -185,8 +185,9 @@ def request_lines(period: Period) -> list[str]:
         done = [t for t in states if t.state == "answered"]
         late = [t for t in states if t.state == "late"]
         failed = [t for t in states if not t.fulfilled]
+        source = f"落实{request.instruction_leader}批示，" if request.instruction_leader else ""
         line = (
-            f"“{request.topic}”（截止{request.deadline.month}月{request.deadline.day}日）：约稿{len(states)}个单位，"
+            f"“{request.topic}”（{source}截止{request.deadline.month}月{request.deadline.day}日）：约稿{len(states)}个单位，"
             f"按时采用{len(done)}个，逾期{len(late)}个，未报或答复未被采用{len(failed)}个"
         )
         if failed:

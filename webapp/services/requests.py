@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.orm import selectinload
 
@@ -15,6 +15,24 @@ from webapp.services.access import can_see, is_editor, visible_requests_clause
 from webapp.services.answers import standing as answer_standing
 from webapp.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from webapp.timeutil import local_today, to_local
+
+
+@dataclass(frozen=True)
+class LeaderInstruction:
+    """A leader's 批示 that a request carries out: who, what, and how many days it allows."""
+
+    leader: str
+    text: str
+    days: int | None = None
+
+    def checked(self) -> LeaderInstruction:
+        leader, text = " ".join(self.leader.split())[:100], self.text.strip()
+        if not leader or not text:
+            raise ValidationError("领导批示须写明批示领导和批示内容", code="instruction_required")
+        if self.days is not None and not 1 <= self.days <= 90:
+            raise ValidationError("批示时限应为 1–90 天", code="invalid_time_limit")
+        return LeaderInstruction(leader, text, self.days)
+
 
 TARGET_LABELS = {
     "answered": "已按时报送并采用",
@@ -104,16 +122,25 @@ def create_request(
     actor: User | None,
     topic: str,
     description: str,
-    deadline: date | str,
+    deadline: date | str | None,
     unit_codes: Sequence[str] = (),
     category_codes: Sequence[str] = (),
+    *,
+    instruction: LeaderInstruction | None = None,
 ) -> Request:
-    """Issue a request to units and/or whole categories, with a deadline."""
+    """Issue a request to units and/or whole categories, with a deadline; one that carries out a
+    leader's 批示 records it, and its time limit (days) sets the deadline."""
     if not is_editor(actor):
         raise Forbidden("只有编辑可以发布约稿")
     topic = topic.strip()
     if not topic:
         raise ValidationError("请填写约稿主题", code="topic_required")
+    if instruction is not None:
+        instruction = instruction.checked()
+        if instruction.days is not None:
+            deadline = local_today() + timedelta(days=instruction.days)
+    if deadline is None or deadline == "":
+        raise ValidationError("请填写截止日期或领导批示的时限", code="invalid_date")
     if isinstance(deadline, str):
         try:
             deadline = date.fromisoformat(deadline)
@@ -140,6 +167,9 @@ def create_request(
         deadline=deadline,
         created_by_id=actor.id if actor else None,
         targets=[RequestTarget(unit=unit) for unit in units.values()],
+        instruction_leader=instruction.leader if instruction else None,
+        instruction_text=instruction.text if instruction else None,
+        time_limit_days=instruction.days if instruction else None,
     )
     db.session.add(request)
     db.session.flush()

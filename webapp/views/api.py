@@ -483,6 +483,15 @@ def _request_json(commissioned: Request, viewer: User) -> dict[str, Any]:
         "topic": commissioned.topic,
         "description": commissioned.description,
         "deadline": commissioned.deadline.isoformat(),
+        "instruction": (
+            {
+                "leader": commissioned.instruction_leader,
+                "text": commissioned.instruction_text,
+                "days": commissioned.time_limit_days,
+            }
+            if commissioned.instruction_leader
+            else None
+        ),
         "state": requests.request_state(commissioned),
         "targets": [
             {
@@ -517,13 +526,23 @@ def create_request() -> tuple[Response, int]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValidationError(f"字段 {name} 必须是字符串数组", code="invalid_field")
         codes[name] = value
+    raw = body.get("instruction")
+    instruction = None
+    if raw is not None:
+        days = raw.get("days") if isinstance(raw, dict) else None
+        if not isinstance(raw, dict) or (
+            days is not None and (isinstance(days, bool) or not isinstance(days, int))
+        ):
+            raise ValidationError("instruction 应为 {leader, text, days}", code="invalid_field")
+        instruction = requests.LeaderInstruction(_str_field(raw, "leader"), _str_field(raw, "text"), days)
     commissioned = requests.create_request(
         g.user,
         _str_field(body, "topic"),
         _str_field(body, "description"),
-        _str_field(body, "deadline"),
+        _str_field(body, "deadline") or None,
         unit_codes=codes["units"],
         category_codes=codes["categories"],
+        instruction=instruction,
     )
     return jsonify(_request_json(commissioned, g.user)), 201
 

@@ -4,6 +4,7 @@ requests, and the scoring configuration."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date
 from io import BytesIO
 
@@ -336,6 +337,20 @@ def adjust_score(code: str) -> Response:
     return redirect(url_for("office.unit_record", code=code))
 
 
+def _instruction(form: Mapping[str, str]) -> requests.LeaderInstruction | None:
+    """The leader's 批示 a request form names, if any (its time limit in days sets the deadline)."""
+    leader, text, days = (
+        form.get("leader", ""),
+        form.get("instruction", ""),
+        form.get("time_limit", "").strip(),
+    )
+    if not (leader.strip() or text.strip() or days):
+        return None
+    if days and not days.isdigit():
+        raise ValidationError("批示时限应为天数", code="invalid_time_limit")
+    return requests.LeaderInstruction(leader, text, int(days) if days else None)
+
+
 @bp.route("/requests", methods=["GET", "POST"])
 @login_required
 def request_list() -> str | Response:
@@ -349,6 +364,7 @@ def request_list() -> str | Response:
                 form.get("deadline", ""),
                 unit_codes=form.getlist("units"),
                 category_codes=form.getlist("categories"),
+                instruction=_instruction(form),
             )
         except DomainError as exc:
             flash(exc.message, "error")
