@@ -294,15 +294,7 @@ def test_a_request_carries_out_a_leaders_instruction_with_its_time_limit(app: Fl
         headers=bearer("editor"),
     )
     assert bad.status_code == 400
-    line = (
-        next(
-            line
-            for line in reports.request_lines(
-                scoring.parse_period(f"{local_today().year}-12-01~{local_today().year}-12-31")
-            )
-            if "秋粮收购情况" in line
-        )
-        if commissioned.deadline.year == local_today().year and commissioned.deadline.month == 12
-        else "落实王书记批示"
-    )
+    due = commissioned.deadline.isoformat()
+    lines = reports.request_lines(scoring.parse_period(f"{due}~{due}"))
+    line = next(line for line in lines if "秋粮收购情况" in line)
     assert "落实王书记批示" in line
