@@ -17,8 +17,9 @@ import pytest
 from werkzeug.serving import make_server
 
 from nlp import Segmenter
-from tests.conftest import PASSWORD, close_app, make_app
-from tests.test_browser_journey import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import close_app, make_app
+from tests.test_browser_journey import CHROMIUM, CHROMIUM_ARGS, _login
+from tests.test_jobs import worker_env
 from webapp.extensions import db
 from webapp.services import demo, requests
 from webapp.timeutil import local_today
@@ -48,16 +49,7 @@ def _zip(count: int) -> bytes:
 @pytest.fixture
 def served(tmp_path: Path, segmenter: Segmenter) -> Iterator[tuple[str, dict[str, str]]]:
     """The app over HTTP with a real queue, and the environment a worker needs to share it."""
-    env = {
-        "XINXI_DATABASE_URL": f"sqlite:///{tmp_path / 'xinxi.db'}",
-        "XINXI_INDEX_DIR": str(tmp_path / "index"),
-        "XINXI_IDF_FILE": str(tmp_path / "idf.json"),
-        "XINXI_KIND_MODEL_FILE": str(tmp_path / "kind_model.json"),
-        "XINXI_SECRET_KEY": "test-secret",
-        "XINXI_HUEY_FILE": str(tmp_path / "huey.db"),
-        "XINXI_JOB_DIR": str(tmp_path / "jobs"),
-        "XINXI_JIEBA_CACHE": str(tmp_path / "jieba"),
-    }
+    env = worker_env(tmp_path)
     app = make_app(tmp_path, segmenter, XINXI_TASKS_IMMEDIATE="", **env)
     with app.app_context():
         demo.seed_structure()
@@ -75,14 +67,6 @@ def served(tmp_path: Path, segmenter: Segmenter) -> Iterator[tuple[str, dict[str
     thread.join(timeout=10)
     with app.app_context():
         close_app(app)
-
-
-def _login(page: sync_api.Page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form:has(input[name=username]) button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def test_import_of_500_files_shows_progress_and_a_late_answer(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,26 +15,18 @@ import pytest
 from werkzeug.serving import make_server
 
 from nlp import Segmenter
-from tests.conftest import PASSWORD, close_app, make_app, user
+from tests.conftest import close_app, make_app, user
+from tests.test_browser_journey import CHROMIUM, CHROMIUM_ARGS
+from tests.test_browser_journey import _login as log_in
 from webapp.extensions import db
 from webapp.services import bulletins, demo, items
 from webapp.services.bulletins import EntryInput
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
 ]
 sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 PENDING = 55  # more than a page of the review queue (50)
@@ -114,11 +105,7 @@ def _browser(playwright: sync_api.Playwright) -> sync_api.Browser:
 
 def _login(browser: sync_api.Browser, base: str, username: str, viewport: dict[str, int]) -> sync_api.Page:
     page = browser.new_context(viewport=viewport, accept_downloads=True).new_page()  # type: ignore[arg-type]
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, username)
     return page
 
 
