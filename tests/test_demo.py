@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import asdict
 from datetime import timedelta
 
 import pytest
@@ -76,3 +77,31 @@ def test_the_years_report_names_excellent_units_within_quota(office: Flask) -> N
         excellent = [r for r in rows if r.excellent]
         assert len(excellent) <= scoring.excellent_quota(category.code, len(rows)) < len(rows)
         assert all(r.target_met is not False and 0 <= r.adoption_rate <= 1 for r in excellent)
+
+
+def test_last_months_ranking_survives_a_rule_set_effective_today(office: Flask) -> None:
+    last_month = scoring.parse_period(f"{local_today():%Y-%m}").previous()
+
+    def table() -> list[tuple[str, int, float]]:
+        return [
+            (row.unit.code, row.rank, row.points) for _, rows in reports.sections(last_month) for row in rows
+        ]
+
+    before = table()
+    _, rules = scoring.rule_book().at(local_today())
+    changed = {
+        **asdict(rules),
+        "adoption_points": {"*": 5.0},
+        "multi_outlet": "each",
+        "merged_credit": "each",
+    }
+    scoring.save_rules(None, local_today(), changed)
+    assert table() == before
+    text = " ".join(
+        line
+        for _, lines in reports.ranking_report(
+            scoring.parse_period(str(local_today().year)), None
+        ).extra_sections
+        for line in lines
+    )
+    assert "上级采用计分" in text and "约稿" in text and "调研信息" in text and "占全市" in text
