@@ -244,9 +244,17 @@ def _pages(office: Office) -> dict[str, list[str]]:
             "/units/yx",
             "/admin/publications",
             "/admin/topics",
+            "/jobs/",
         ],
         "leader": [*common, f"/bulletins/{issue}/preview", "/dashboard", "/rankings", "/upward", "/units/yx"],
-        "admin": [*common, "/admin/users", "/admin/withdrawn", "/admin/scoring", "/admin/outlets"],
+        "admin": [
+            *common,
+            "/admin/users",
+            "/admin/withdrawn",
+            "/admin/scoring",
+            "/admin/outlets",
+            "/admin/units",
+        ],
     }
 
 

@@ -204,7 +204,9 @@ def test_api_scoring_rules_and_requests(app: Flask) -> None:
     answer = client.post(
         "/api/v1/items", json={"title": "供暖保障", "text": TEXT, "request_id": request_id}, headers=reporter
     ).get_json()
-    mine = client.get("/api/v1/requests", headers=reporter).get_json()["requests"][0]
+    listed = client.get("/api/v1/requests", headers=reporter).get_json()
+    assert (listed["total"], listed["page"]) == (1, 1)
+    mine = listed["requests"][0]
     assert [t["unit"] for t in mine["targets"]] == ["yx"] and mine["targets"][0]["state"] == "pending"
     judged = client.post(
         f"/api/v1/requests/{request_id}/answers/{answer['id']}/verdict",

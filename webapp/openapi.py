@@ -785,8 +785,16 @@ def openapi_spec() -> dict[str, Any]:
             },
             "/requests": {
                 "get": {
-                    "summary": "约稿列表（信息员只见发给本单位的约稿），含各单位报送与评定情况",
-                    "responses": {"200": _json({"type": "object", "required": ["requests"]})},
+                    "summary": "约稿列表（信息员只见发给本单位的约稿），含各单位报送与评定情况；分页",
+                    "parameters": [
+                        _query("page", "页码", {"type": "integer", "minimum": 1}),
+                        _query("per_page", "每页条数", {"type": "integer", "minimum": 1, "maximum": 200}),
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {"type": "object", "required": ["requests", "total", "page", "per_page"]}
+                        )
+                    },
                 },
                 "post": {
                     "summary": "发布约稿（编辑）",

@@ -19,7 +19,7 @@ from webapp.services import balance, bulletins, items, jobs, reports, requests, 
 from webapp.services import units as units_service
 from webapp.services.access import can_see, is_reader
 from webapp.services.errors import DomainError, Forbidden, NotFound, ValidationError
-from webapp.services.paging import PageRequest
+from webapp.services.paging import PageRequest, page_of
 from webapp.services.users import user_for_token
 from webapp.timeutil import local_today
 from webapp.views.bulletins import docx_response
@@ -513,7 +513,8 @@ def _request_json(commissioned: Request, viewer: User) -> dict[str, Any]:
 @token_required
 def list_requests() -> Response:
     """The requests the user may see (reporters: those issued to their unit), newest deadline first."""
-    return jsonify(requests=[_request_json(r, g.user) for r in requests.list_requests(g.user)])
+    listed = page_of(requests.list_requests(g.user), PageRequest.from_args(request.args))
+    return jsonify(requests=[_request_json(r, g.user) for r in listed.rows], **listed.as_json())
 
 
 @bp.post("/requests")
