@@ -76,6 +76,7 @@ def keyword_filters(query: SearchQuery) -> list[tuple[str, str]]:
         ("kind", query.kind),
         ("status", query.status),
         ("publication", query.publication),
+        ("genre", query.genre),
     )
     return [(name, value) for name, value in pairs if value]
 

@@ -53,6 +53,7 @@ class IndexDoc:
     level: int  # confidentiality rank: 0 公开, 1 内部, 2 秘密, 3 机密
     event_date: date
     publications: Sequence[str] = ()  # codes of publications the item was adopted into
+    genre: str = ""  # the item's category: dynamic | research | emergency
     # What the index was built from (e.g. the item's update time or a content hash), stored as is
     # so an index check can find stale entries by comparing `SearchBackend.stamps()` with the DB.
     stamp: str = ""
@@ -69,6 +70,7 @@ class SearchQuery:
     kind: str | None = None
     status: str | None = None
     publication: str | None = None  # code of a publication the item was adopted into
+    genre: str | None = None  # the item's category (dynamic, research, emergency)
     date_from: date | None = None
     date_to: date | None = None
     allowed_units: frozenset[str] | None = None  # None: every unit; reporters get their own unit only
@@ -103,7 +105,7 @@ class SearchResult:
 
 
 # The facet names every backend fills in SearchResult.facets.
-FACET_NAMES = ("unit", "unit_category", "topic", "kind", "status", "publication", "year")
+FACET_NAMES = ("unit", "unit_category", "topic", "kind", "status", "publication", "genre", "year")
 
 # Shared by every backend, so results rank and read alike whichever engine serves them.
 TITLE_BOOST = 2.0
@@ -118,6 +120,7 @@ KEYWORD_FIELDS = {
     "kind": "kind",
     "status": "status",
     "publication": "publications",
+    "genre": "genre",
 }
 # Stored token streams: the tokens of one nlp pass, joined by a character text never contains.
 SEP = "\x1f"

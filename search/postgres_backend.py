@@ -63,7 +63,7 @@ log = logging.getLogger(__name__)
 TABLE = "search_doc"
 # Bump when the table or what goes into its tsvectors changes; the table comment then mismatches and
 # `check()` reports the index (the app recreates and rebuilds it).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 VERSION_COMMENT = f"xinxi search index v{SCHEMA_VERSION}"
 BATCH_SIZE = 1000
 # ts_rank_cd weights for {D, C, B, A} of the `words` column: body word, title word, in the
@@ -78,7 +78,13 @@ CHAR_PREFIX = "~"
 # A doc frequency above this many documents is counted no further (the term is common anyway).
 DF_CAP = 1000
 
-_KEYWORD_COLUMNS = {"unit": "unit", "unit_category": "unit_category", "kind": "kind", "status": "status"}
+_KEYWORD_COLUMNS = {
+    "unit": "unit",
+    "unit_category": "unit_category",
+    "kind": "kind",
+    "status": "status",
+    "genre": "genre",
+}
 # Filters on the array columns (an item has several topics and publications).
 _ARRAY_COLUMNS = {"topic": "topics", "publication": "publications"}
 
@@ -95,6 +101,7 @@ def build_table(schema: str) -> sa.Table:
         sa.Column("topics", pg.ARRAY(sa.Text), nullable=False, server_default=sa.text("'{}'")),
         sa.Column("kind", sa.Text),
         sa.Column("status", sa.Text),
+        sa.Column("genre", sa.Text),
         sa.Column("level", sa.Integer, nullable=False),
         sa.Column("event_date", sa.Date, nullable=False),
         sa.Column("publications", pg.ARRAY(sa.Text), nullable=False, server_default=sa.text("'{}'")),
@@ -327,6 +334,7 @@ class PostgresBackend(BaseBackend):
             "topics": [t for t in doc.topics if t],
             "kind": doc.kind or None,
             "status": doc.status or None,
+            "genre": doc.genre or None,
             "level": doc.level,
             "event_date": doc.event_date,
             "publications": [p for p in doc.publications if p],
@@ -532,6 +540,7 @@ class PostgresBackend(BaseBackend):
                 table.c.unit_category,
                 table.c.kind,
                 table.c.status,
+                table.c.genre,
                 table.c.topics,
                 table.c.publications,
                 sa.cast(sa.extract("year", table.c.event_date), sa.Integer).label("year"),
@@ -541,7 +550,7 @@ class PostgresBackend(BaseBackend):
         )
         parts: list[Any] = [sa.select(sa.literal("total"), sa.literal(None, sa.Text), sa.func.count())]
         parts[0] = parts[0].select_from(matched)
-        for name in ("unit", "unit_category", "kind", "status"):
+        for name in ("unit", "unit_category", "kind", "status", "genre"):
             key = matched.c[name]
             parts.append(sa.select(sa.literal(name), key, sa.func.count()).group_by(key))
         year = sa.cast(matched.c.year, sa.Text)

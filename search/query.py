@@ -188,6 +188,8 @@ KEYWORD_FIELDS: dict[str, str] = {
     "类型": "kind",
     "status": "status",
     "状态": "status",
+    "genre": "genre",
+    "信息类别": "genre",
 }
 TEXT_FIELDS: dict[str, str] = {"title": "title", "标题": "title"}
 
@@ -200,6 +202,15 @@ VALUE_ALIASES: dict[str, dict[str, str]] = {
         "经验": "achievement",
         "动态": "achievement",
         "其他": "other",
+    },
+    "genre": {
+        "动态": "dynamic",
+        "动态信息": "dynamic",
+        "调研": "research",
+        "调研信息": "research",
+        "调研报告": "research",
+        "突发": "emergency",
+        "突发事件": "emergency",
     },
     "status": {
         "报送": "submitted",

@@ -60,7 +60,7 @@ log = logging.getLogger(__name__)
 TOKENIZER = "xinxi_ws"
 # Bump when the schema or what goes into a field changes; the version file then mismatches and
 # `check()` reports the index (the app recreates and rebuilds it).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 VERSION_FILE = "xinxi-tantivy-version"
 LOCK_FILE = ".tantivy-writer.lock"
 META_FILE = "meta.json"
@@ -89,7 +89,7 @@ def build_schema() -> Any:
         b.add_text_field(name, tokenizer_name=TOKENIZER, index_option="freq")
     b.add_bytes_field("title_tokens", stored=True, indexed=False)
     b.add_bytes_field("body_tokens", stored=True, indexed=False)
-    for name in ("unit", "unit_category", "kind", "status", "topics", "publications"):
+    for name in ("unit", "unit_category", "kind", "status", "genre", "topics", "publications"):
         b.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
     b.add_text_field("stamp", stored=True, tokenizer_name="raw", index_option="basic", fast=True)
     b.add_integer_field("level", indexed=True, fast=True)
@@ -155,6 +155,7 @@ def _document(doc: IndexDoc) -> Any:
         ("unit_category", doc.unit_category),
         ("kind", doc.kind),
         ("status", doc.status),
+        ("genre", doc.genre),
     ):
         if value:
             d.add_text(name, value)

@@ -57,7 +57,7 @@ log = logging.getLogger(__name__)
 
 # Bump when the schema or what goes into a field changes: an index of another version is reported
 # by `check()` (the app then recreates and rebuilds it) and recreated by `rebuild()`.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # The posting pool of a writer, in MB: small for everyday updates, larger for a rebuild (beyond it
 # the pool spills sorted runs to temporary files, so this bounds memory, not what fits).
 WRITER_MB = 64
@@ -89,6 +89,7 @@ def build_schema() -> Any:
         topics=KEYWORD(commas=True),
         kind=ID(sortable=True),
         status=ID(sortable=True),
+        genre=ID(sortable=True),
         publications=KEYWORD(commas=True),
         level=NUMERIC(int),
         event_date=NUMERIC(int, sortable=True),
@@ -132,6 +133,7 @@ def _document(doc: IndexDoc) -> dict[str, Any]:
         ("unit_category", doc.unit_category),
         ("kind", doc.kind),
         ("status", doc.status),
+        ("genre", doc.genre),
     ):
         if value:
             fields[name] = value

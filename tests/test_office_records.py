@@ -300,3 +300,16 @@ def test_a_request_carries_out_a_leaders_instruction_with_its_time_limit(app: Fl
     lines = reports.request_lines(scoring.parse_period(f"{due}~{due}"))
     line = next(line for line in lines if "秋粮收购情况" in line)
     assert "落实王书记批示" in line
+
+
+def test_research_pieces_are_searchable_by_genre(app: Flask) -> None:
+    items.submit_item(None, items.ItemInput("盂县农田调研", TEXT + "调研", unit_code="yx", genre="research"))
+    items.submit_item(None, items.ItemInput("盂县农田动态", TEXT + "动态", unit_code="yx"))
+    client = app.test_client()
+    for query in ("genre:research", "信息类别:调研 农田"):
+        hits = client.get("/api/v1/search", query_string={"q": query}, headers=bearer("editor")).get_json()[
+            "hits"
+        ]
+        assert [h["title"] for h in hits] == ["盂县农田调研"], query
+    page = login(app.test_client(), "editor").get("/search?q=农田&genre=research").get_data(as_text=True)
+    assert "盂县<mark>农田</mark>调研" in page and "<mark>农田</mark>动态" not in page and "信息类别" in page

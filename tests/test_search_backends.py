@@ -610,3 +610,14 @@ def test_missing_index_is_detected_and_recreated(
     assert backend.check() and backend.count() == 0
     backend.index(docs[:3])
     assert backend.count() == 3
+
+
+def test_genre_filter_and_field(empty_backend: SearchBackend, docs: list[IndexDoc]) -> None:
+    """调研 pieces (genre research) are found by the filter, by `genre:research` and by `信息类别:调研`."""
+    empty_backend.index([replace(doc, genre="research" if doc.id in (1, 3) else "dynamic") for doc in docs])
+    research = ids(find(empty_backend, genre="research"))
+    assert research == {1, 3}
+    assert ids(find(empty_backend, "genre:research")) == research
+    assert ids(find(empty_backend, "信息类别:调研")) == research
+    facets = empty_backend.search(SearchQuery(text="", per_page=1, want_facets=True)).facets
+    assert facets["genre"]["research"] == 2

@@ -399,6 +399,7 @@ def openapi_spec() -> dict[str, Any]:
                         _query("kind", "problem / achievement / other"),
                         _query("status", "submitted / adopted / rejected / returned"),
                         _query("publication", "采用刊物编码"),
+                        _query("genre", "信息类别（dynamic 动态、research 调研、emergency 突发事件）"),
                         _query("from", "起始日期", {"type": "string", "format": "date"}),
                         _query("to", "截止日期", {"type": "string", "format": "date"}),
                         _query(

@@ -93,6 +93,7 @@ def _index_doc(item: Item, title_tokens: list[str], body_tokens: list[str]) -> I
         level=LEVELS.index(item.level),
         event_date=item.event_date,
         publications=[a.publication.code for a in item.adoptions],
+        genre=item.genre,
         stamp=doc_stamp(item),
     )
 

@@ -133,6 +133,7 @@ def build_query(viewer: User | None, params: Mapping[str, str], want_facets: boo
         kind=params.get("kind") or None,
         status=params.get("status") or None,
         publication=params.get("publication") or None,
+        genre=params.get("genre") or None,
         date_from=_date(params.get("from"), "起始"),
         date_to=_date(params.get("to"), "截止"),
         sort="date" if params.get("sort") == "date" else "relevance",
@@ -165,7 +166,19 @@ def search_items(actor: User, params: Mapping[str, str], facets: bool = False) -
     return SearchPage(query, result.total, rows, result.facets)
 
 
-SAVED_KEYS = ("q", "unit", "category", "topic", "kind", "status", "publication", "from", "to", "sort")
+SAVED_KEYS = (
+    "q",
+    "unit",
+    "category",
+    "topic",
+    "kind",
+    "status",
+    "publication",
+    "genre",
+    "from",
+    "to",
+    "sort",
+)
 MAX_SAVED = 30
 
 

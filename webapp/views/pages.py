@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 from search import SearchError
 from webapp.converters import parse_id
 from webapp.extensions import db
-from webapp.models import KIND_LABELS, STATUS_LABELS, Topic, Unit, UnitCategory
+from webapp.models import GENRES, KIND_LABELS, STATUS_LABELS, Topic, Unit, UnitCategory
 from webapp.services import audit, balance, bulletins, editing, items, requests, searching, upward, writers
 from webapp.services.access import can_see_unit, is_editor, is_leader
 from webapp.services.errors import DomainError, ValidationError
@@ -225,6 +225,7 @@ FACET_LABELS = {
     "status": ("status", "状态"),
     "year": ("year", "年度"),
     "publication": ("publication", "采用刊物"),
+    "genre": ("genre", "信息类别"),
 }
 
 
@@ -236,6 +237,7 @@ def _facet_names() -> dict[str, dict[str, str]]:
         "kind": dict(KIND_LABELS),
         "status": dict(STATUS_LABELS),
         "publication": {p.code: p.name for p in bulletins.list_all_publications()},
+        "genre": dict(GENRES),
     }
     return names
 
