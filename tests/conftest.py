@@ -79,6 +79,21 @@ def close_app(app: Flask) -> None:
     app.extensions["xinxi"].search.close()
 
 
+def instance_env(tmp_path: Path) -> dict[str, str]:
+    """The XINXI_* environment an app and its processes (CLI, task worker) share: one database, index,
+    queue and instance files under `tmp_path`."""
+    return {
+        "XINXI_DATABASE_URL": f"sqlite:///{tmp_path / 'xinxi.db'}",
+        "XINXI_INDEX_DIR": str(tmp_path / "index"),
+        "XINXI_IDF_FILE": str(tmp_path / "idf.json"),
+        "XINXI_KIND_MODEL_FILE": str(tmp_path / "kind_model.json"),
+        "XINXI_SECRET_KEY": "test-secret",
+        "XINXI_HUEY_FILE": str(tmp_path / "huey.db"),
+        "XINXI_JOB_DIR": str(tmp_path / "jobs"),
+        "XINXI_JIEBA_CACHE": str(tmp_path / "jieba"),
+    }
+
+
 @pytest.fixture
 def app(tmp_path: Path, segmenter: Segmenter) -> Iterator[Flask]:
     """An app on SQLite with the demo office structure (no items), CSRF off for the test client."""

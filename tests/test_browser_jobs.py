@@ -17,9 +17,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from nlp import Segmenter
-from tests.conftest import close_app, make_app
+from tests.conftest import close_app, instance_env, make_app
 from tests.test_browser_journey import CHROMIUM, CHROMIUM_ARGS, _login
-from tests.test_jobs import worker_env
 from webapp.extensions import db
 from webapp.services import demo, requests
 from webapp.timeutil import local_today
@@ -49,7 +48,7 @@ def _zip(count: int) -> bytes:
 @pytest.fixture
 def served(tmp_path: Path, segmenter: Segmenter) -> Iterator[tuple[str, dict[str, str]]]:
     """The app over HTTP with a real queue, and the environment a worker needs to share it."""
-    env = worker_env(tmp_path)
+    env = instance_env(tmp_path)
     app = make_app(tmp_path, segmenter, XINXI_TASKS_IMMEDIATE="", **env)
     with app.app_context():
         demo.seed_structure()

@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Flask
 
 from nlp import Segmenter
-from tests.conftest import close_app, make_app, submit
+from tests.conftest import close_app, instance_env, make_app, submit
 from webapp.extensions import db
 from webapp.models import Item
 from webapp.services import demo, indexing, items
@@ -45,15 +45,7 @@ def _write_files(folder: Path) -> None:
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "XINXI_DATABASE_URL": f"sqlite:///{tmp_path / 'xinxi.db'}",
-        "XINXI_INDEX_DIR": str(tmp_path / "index"),
-        "XINXI_IDF_FILE": str(tmp_path / "idf.json"),
-        "XINXI_KIND_MODEL_FILE": str(tmp_path / "kind_model.json"),
-        "XINXI_SECRET_KEY": "test-secret",
-        "XINXI_JIEBA_CACHE": str(tmp_path / "jieba"),
-    }
+    return {**os.environ, **instance_env(tmp_path)}
 
 
 def _flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -15,7 +15,7 @@ import docx
 from flask import Flask
 
 from nlp import Segmenter
-from tests.conftest import close_app, login, make_app, submit
+from tests.conftest import close_app, instance_env, login, make_app, submit
 from webapp.extensions import db
 from webapp.models import Item, Job
 from webapp.services import demo
@@ -45,20 +45,6 @@ def _docx(title: str, body: str) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
-
-
-def worker_env(tmp_path: Path) -> dict[str, str]:
-    """The XINXI_* environment an app and a worker process share (one database, index and queue)."""
-    return {
-        "XINXI_DATABASE_URL": f"sqlite:///{tmp_path / 'xinxi.db'}",
-        "XINXI_INDEX_DIR": str(tmp_path / "index"),
-        "XINXI_IDF_FILE": str(tmp_path / "idf.json"),
-        "XINXI_KIND_MODEL_FILE": str(tmp_path / "kind_model.json"),
-        "XINXI_SECRET_KEY": "test-secret",
-        "XINXI_HUEY_FILE": str(tmp_path / "huey.db"),
-        "XINXI_JOB_DIR": str(tmp_path / "jobs"),
-        "XINXI_JIEBA_CACHE": str(tmp_path / "jieba"),
-    }
 
 
 def test_import_from_the_browser_with_progress_and_rerun(app: Flask) -> None:
@@ -159,7 +145,7 @@ def test_rule_changes_rescore_in_a_job_and_reports_export_as_one(app: Flask) -> 
 def test_a_real_worker_runs_jobs_queued_before_it_started(tmp_path: Path, segmenter: Segmenter) -> None:
     """The queue is Huey on SQLite in the instance: a job enqueued while no worker runs is kept, and
     a worker started afterwards (`huey_consumer webapp.worker.huey`) runs it."""
-    env_config = worker_env(tmp_path)
+    env_config = instance_env(tmp_path)
     app = make_app(tmp_path, segmenter, XINXI_TASKS_IMMEDIATE="", WTF_CSRF_ENABLED=False, **env_config)
     with app.app_context():
         demo.seed_structure()

@@ -17,6 +17,11 @@ def local_today() -> date:
     return local_now().date()
 
 
+def local_midnight(day: date) -> datetime:
+    """The start of a day on the office's wall clock (bounds of date ranges over stored times)."""
+    return datetime.combine(day, datetime.min.time(), SHANGHAI)
+
+
 def to_local(moment: datetime) -> datetime:
     """Convert a stored time (UTC; naive values from SQLite count as UTC) to Asia/Shanghai."""
     if moment.tzinfo is None:

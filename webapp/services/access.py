@@ -68,11 +68,6 @@ def visible_title(user: User | None, item: Item) -> str | None:
     return item.title if can_see(user, item) else None
 
 
-def only_visible(user: User | None, items: Iterable[Item]) -> list[Item]:
-    """Keep the items `user` may see, in order."""
-    return [item for item in items if can_see(user, item)]
-
-
 def is_editor(user: User | None) -> bool:
     """Editors and administrators review items and compose bulletins (None: a system job)."""
     return user is None or user.role in EDITOR_ROLES

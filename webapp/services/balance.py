@@ -14,7 +14,7 @@ from webapp.models import Adoption, Item, ItemTopic, Publication, Unit, UnitCate
 from webapp.services import requests, scoring
 from webapp.services.access import visible_clause
 from webapp.services.errors import ValidationError
-from webapp.timeutil import SHANGHAI, local_today, to_local
+from webapp.timeutil import local_midnight, local_today, to_local
 
 KINDS = ("problem", "achievement", "other")
 # Problem items are wanted (报喜不报忧 is the chronic fault): their share has a floor, not a band.
@@ -278,8 +278,7 @@ def default_priorities() -> list[dict[str, Any]]:
 
 def research_counts(start: date, end: date, unit_ids: list[int] | None = None) -> dict[int, int]:
     """调研信息 each unit submitted in [start, end) (by submission day, withdrawn ones left out)."""
-    first = datetime.combine(start, datetime.min.time(), SHANGHAI)
-    last = datetime.combine(end, datetime.min.time(), SHANGHAI)
+    first, last = local_midnight(start), local_midnight(end)
     query = (
         db.select(Item.unit_id, db.func.count(Item.id))
         .where(Item.genre == "research", Item.submitted_at >= first, Item.submitted_at < last)
@@ -317,8 +316,7 @@ class PublicationShares:
 
 def publication_shares(scope: Scope, priorities_topics: list[str]) -> list[PublicationShares]:
     """Per publication, the items adopted into it in the scope's dates and their shares."""
-    first = datetime.combine(scope.date_from, datetime.min.time(), SHANGHAI)
-    last = datetime.combine(scope.date_to + timedelta(days=1), datetime.min.time(), SHANGHAI)
+    first, last = local_midnight(scope.date_from), local_midnight(scope.date_to + timedelta(days=1))
     on_priority = Item.topics.any(ItemTopic.name.in_(priorities_topics or ["-"]))
     rows = db.session.execute(
         db.select(
@@ -361,7 +359,7 @@ def silent_units(units: list[Unit], today: date | None = None) -> list[SilentUni
     )
     upward_months = int(silence["months_without_upward"])
     upward_cutoff = today - timedelta(days=round(upward_months * 30.4))
-    submission_cutoff = datetime.combine(today - timedelta(days=days), datetime.min.time(), SHANGHAI)
+    submission_cutoff = local_midnight(today - timedelta(days=days))
     adoption_cutoff = today - timedelta(days=round(months * 30.4))
     found: list[SilentUnit] = []
     for unit in units:

@@ -754,11 +754,6 @@ def _incidents(units: list[DemoUnit], rng: random.Random, today: date) -> None:
     db.session.commit()
 
 
-def unit_name(code: str) -> str:
-    """A demo unit's name by code."""
-    return next(name for c, name, *_ in UNITS if c == code)
-
-
 def seed_demo(corpus: Path | None = None, progress: Callable[[int], None] | None = None) -> int:
     """Load the demo office once; return how many items were created (0 when data already exists)."""
     if db.session.scalar(db.select(db.func.count(Unit.id))):

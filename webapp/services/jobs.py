@@ -132,7 +132,7 @@ class Reporter:
 
     def __init__(self, job_id: int) -> None:
         self.job_id = job_id
-        self._done = 0
+        self.done = 0  # steps reported so far
         self._since = 0
 
     @property
@@ -146,11 +146,11 @@ class Reporter:
         db.session.commit()
 
     def step(self, count: int = 1) -> None:
-        self._done += count
+        self.done += count
         self._since += count
         if self._since >= PROGRESS_EVERY:
             self._since = 0
-            self.job.progress = self._done
+            self.job.progress = self.done
             db.session.commit()
 
     def line(self, text: str) -> None:
@@ -170,7 +170,7 @@ def execute(job_id: int) -> None:
     try:
         result = RUNNERS[job.kind](job, reporter)
         job = reporter.job
-        job.result, job.status, job.progress = result, "done", max(reporter._done, job.progress)
+        job.result, job.status, job.progress = result, "done", max(reporter.done, job.progress)
     except DomainError as exc:
         db.session.rollback()
         job = db.session.get(Job, job_id) or job

@@ -34,7 +34,7 @@ from webapp.services import audit
 from webapp.services.access import is_admin, is_editor, visible_clause
 from webapp.services.archive import item_batches
 from webapp.services.errors import Forbidden, NotFound, ValidationError
-from webapp.timeutil import local_today, to_local
+from webapp.timeutil import local_midnight, local_today, to_local
 
 RESCORE_BATCH = 500
 BASELINE_KEY = "target_baseline"  # {category: adopted items per unit} for a year with no last year
@@ -640,11 +640,7 @@ class RankingRow:
 
 
 def _utc_bounds(period: Period) -> tuple[datetime, datetime]:
-    from webapp.timeutil import SHANGHAI
-
-    start = datetime.combine(period.start, datetime.min.time(), SHANGHAI)
-    end = datetime.combine(period.end, datetime.min.time(), SHANGHAI)
-    return start, end
+    return local_midnight(period.start), local_midnight(period.end)
 
 
 def _points(unit_ids: Sequence[int], period: Period) -> dict[int, float]:

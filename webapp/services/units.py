@@ -40,7 +40,8 @@ def office_unit() -> Unit:
 UNIT_CODE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
-def _code(value: str, what: str) -> str:
+def checked_code(value: str, what: str) -> str:
+    """A unit's, category's or outlet's code: its key, short lower-case ASCII, never changed."""
     code = value.strip().lower()
     if not UNIT_CODE.match(code):
         raise ValidationError(
@@ -67,7 +68,7 @@ def save_category(actor: User | None, code: str, name: str, sort_order: int | st
     """Add or rename a unit category (administrators); its code is its key and never changes."""
     if not is_admin(actor):
         raise Forbidden("只有管理员可以管理报送单位")
-    code, name = _code(code, "类别"), _name(name, "类别")
+    code, name = checked_code(code, "类别"), _name(name, "类别")
     try:
         order = int(sort_order or 0)
     except (TypeError, ValueError):
@@ -100,7 +101,7 @@ def save_unit(
     """
     if not is_admin(actor):
         raise Forbidden("只有管理员可以管理报送单位")
-    code, name = _code(code, "单位"), _name(name, "单位")
+    code, name = checked_code(code, "单位"), _name(name, "单位")
     category = db.session.scalar(db.select(UnitCategory).where(UnitCategory.code == category_code))
     if category is None:
         raise ValidationError(f"没有编码为 {category_code} 的单位类别", code="unknown_category")

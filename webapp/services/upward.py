@@ -5,7 +5,6 @@ standings the upper offices publish, and direct-reporting points gone quiet upwa
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -30,9 +29,8 @@ from webapp.services.access import is_admin, is_editor, visible_clause
 from webapp.services.errors import Forbidden, NotFound, ValidationError
 from webapp.services.items import get_item, parse_event_date
 from webapp.services.scoring import Period
+from webapp.services.units import checked_code
 from webapp.timeutil import local_today, to_local
-
-OUTLET_CODE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
 def list_outlets(include_inactive: bool = False) -> list[Outlet]:
@@ -75,9 +73,7 @@ def save_outlet(
     from `effective_from` (default today) and never rescores an earlier period."""
     if not is_admin(actor):
         raise Forbidden("只有管理员可以管理上级刊物和分值")
-    code, name = code.strip().lower(), " ".join(name.split())
-    if not OUTLET_CODE.match(code):
-        raise ValidationError("编码应为小写字母开头的字母、数字或下划线（至多 32 位）", code="invalid_code")
+    code, name = checked_code(code, "刊物或渠道"), " ".join(name.split())
     if not name or len(name) > 100:
         raise ValidationError("请填写刊物或渠道名称（至多 100 字）", code="name_required")
     if tier not in OUTLET_TIERS:
