@@ -27,7 +27,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy --strict nlp search exports
+	$(BIN)/mypy --strict nlp search exports webapp wsgi.py
 
 test: lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider

@@ -2,7 +2,8 @@
 loopback mixing search, item pages, the review queue, the dashboard and submissions.
 
     .venv/bin/python bench/load.py [--database sqlite|postgres|both] [--clients 20] [--seconds 60]
-        [--max-requests 20000] [--database-url postgresql://postgres@127.0.0.1:5432/bench_load]
+        [--wait 1,3] [--max-requests 20000]
+        [--database-url postgresql://postgres@127.0.0.1:5432/bench_load]
 
 Each run starts from a fresh database with the demo office (`flask seed-demo`, real corpus texts),
 serves it with `gunicorn --preload -w 4` on 127.0.0.1 only, and stops after `--seconds` or
@@ -10,7 +11,12 @@ serves it with `gunicorn --preload -w 4` on 127.0.0.1 only, and stops after `--s
 dropped and recreated (never point it at a database you keep). Rate limits are off: every client
 comes from 127.0.0.1, which per-address limits would otherwise throttle as one visitor. Targets:
 p95 < 150 ms for search and item pages, < 300 ms for the review queue and dashboard, 0 errors.
-The last line printed is one JSON object.
+
+`--wait MIN,MAX` is each client's think time: after every request it waits a random MIN to MAX
+seconds, like Locust's `wait_time = between(MIN, MAX)` (default 1,3: office users read a page
+before the next). `--wait 0,0` is a closed loop with no think time, a saturation test: then the
+latency mostly measures the queue in front of the workers (20 clients, 4 workers, the machine's
+cores), not a page's own cost. The last line printed is one JSON object; it names the `wait`.
 """
 
 from __future__ import annotations
@@ -206,7 +212,15 @@ def run_one(database: str, args: argparse.Namespace) -> dict[str, Any]:
                     if server.poll() is not None or time.monotonic() > deadline:
                         sys.exit((work / "gunicorn.log").read_text("utf-8", "replace"))
                     time.sleep(0.5)
-            return _load(base, token, args)
+            ids = _item_ids(base, token)
+            cpu_before, load_before = _server_cpu(server.pid), os.getloadavg()[0]
+            found = _load(base, token, ids, args)
+            cpu = _server_cpu(server.pid) - cpu_before
+            # The server's own CPU per request, whatever else runs on the machine: on a shared host
+            # the latencies above also measure the neighbours (see load_average).
+            found["server_cpu_ms_per_request"] = round(cpu * 1000 / max(found["requests"], 1), 1)
+            found["load_average"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
+            return found
         finally:
             server.terminate()
             try:
@@ -217,8 +231,23 @@ def run_one(database: str, args: argparse.Namespace) -> dict[str, Any]:
             log.close()
 
 
-def _load(base: str, token: str, args: argparse.Namespace) -> dict[str, Any]:
-    ids = _item_ids(base, token)
+def _server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by gunicorn's workers (Linux /proc; 0 elsewhere)."""
+    total = 0.0
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    for child in [str(pid), *children]:
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a worker that exited (and was replaced) since
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _load(base: str, token: str, ids: list[int], args: argparse.Namespace) -> dict[str, Any]:
     texts = _texts(args.corpus, 5000, max(1, args.max_requests // 10 + args.clients))
     timings: dict[str, list[float]] = {name: [] for name, _ in MIX}
     errors: dict[str, int] = {name: 0 for name, _ in MIX}
@@ -264,6 +293,10 @@ def _load(base: str, token: str, args: argparse.Namespace) -> dict[str, Any]:
                 timings[page].append(elapsed)
                 if not ok:
                     errors[page] += 1
+            low, high = args.wait
+            pause = min(rng.uniform(low, high), stop_at - time.monotonic())
+            if pause > 0:
+                time.sleep(pause)
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(args.clients)]
     started = time.monotonic()
@@ -285,20 +318,36 @@ def _load(base: str, token: str, args: argparse.Namespace) -> dict[str, Any]:
     return {"seconds": round(wall, 1), "requests": total, "per_s": round(total / wall, 1), "pages": pages}
 
 
+def _wait(value: str) -> tuple[float, float]:
+    """Parse `--wait MIN,MAX` (seconds)."""
+    try:
+        low, high = (float(part) for part in value.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected MIN,MAX in seconds, e.g. 1,3") from None
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError("expected 0 <= MIN <= MAX")
+    return low, high
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="both", choices=("sqlite", "postgres", "both"))
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/bench_load")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--wait", type=_wait, default=(1.0, 3.0), help="think time MIN,MAX seconds")
     parser.add_argument("--max-requests", type=int, default=20_000)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     args = parser.parse_args()
     databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"wait": list(args.wait), "clients": args.clients}
     for database in databases:
         results[database] = found = run_one(database, args)
-        print(f"{database}: {found['requests']} requests in {found['seconds']} s ({found['per_s']}/s)")
+        print(
+            f"{database}: {found['requests']} requests in {found['seconds']} s ({found['per_s']}/s), "
+            f"wait {args.wait[0]:g}–{args.wait[1]:g} s, server CPU {found['server_cpu_ms_per_request']} ms "
+            f"per request, load average {found['load_average']}"
+        )
         for name, page in found["pages"].items():
             target = TARGETS_MS.get(name)
             note = f" (target < {target} ms)" if target else ""

@@ -12,6 +12,7 @@ from typing import IO, Any
 from nlp.analyze import DATA, Analysis, Analyzer, default_analyzer
 from nlp.evaluation import evaluate_by_genre, evaluate_rows, format_report, read_jsonl, resolve_refs
 from nlp.kind_model import LABELS, load_model, train
+from nlp.title_model import load_title_model
 from nlp.training import corpus_examples, quoted_sources
 
 
@@ -69,6 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--kind-model", metavar="FILE.json|none", help="another kind model, or none for the rules alone"
     )
     evaluate.add_argument(
+        "--title-model",
+        metavar="FILE.json|none",
+        help="another title topic model, or none for the word lists",
+    )
+    evaluate.add_argument(
         "--corpus", type=Path, default=DEFAULT_CORPUS, help='the public corpus, for rows with a "ref"'
     )
     trainer = commands.add_parser(
@@ -99,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.kind_model:
             model = None if args.kind_model == "none" else load_model(Path(args.kind_model))
             analyzer = analyzer.with_kind_model(model)
+        if args.title_model:
+            analyzer = analyzer.with_title_model(
+                None if args.title_model == "none" else load_title_model(Path(args.title_model))
+            )
         return evaluate_files(analyzer, args.files, sys.stdout, args.corpus)
     if args.command == "train-kind":
         return train_kind(args.corpus, args.held_out, args.extra, args.out, sys.stdout, args.extra_repeat)

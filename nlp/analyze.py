@@ -36,6 +36,7 @@ from nlp.kind_model import KindModel, kind_features, load_model
 from nlp.lexicon import DATA, LABELS, is_cjk, load_stopwords
 from nlp.normalize import clean_text, to_simplified
 from nlp.segment import Segmenter, Token
+from nlp.title_model import TitleTopicModel, default_title_model
 from nlp.topics import TopicIndex, TopicLexicon, TopicTag, compile_topics, load_default_topics, score_topics
 
 __all__ = [
@@ -149,7 +150,8 @@ class Analyzer:
     """Holds a Segmenter and a topic lexicon; `analyze` cuts each text exactly once.
 
     `kind_model`: the statistical refiner of the rule-based kind; by default the shipped one,
-    `None` for rules only.
+    `None` for rules only. `title_model`: the topic model for titles (`nlp.title_model`), by default
+    the shipped one, `None` for the word lists alone.
     """
 
     def __init__(
@@ -158,9 +160,11 @@ class Analyzer:
         topics: TopicLexicon | None = None,
         idf: Mapping[str, float] | None = None,
         kind_model: KindModel | Literal["default"] | None = "default",
+        title_model: TitleTopicModel | Literal["default"] | None = "default",
     ) -> None:
         self.segmenter = segmenter
         self.kind_model = default_kind_model() if kind_model == "default" else kind_model
+        self.title_model = default_title_model() if title_model == "default" else title_model
         self.topics: TopicLexicon = topics if topics is not None else load_default_topics()
         self._topic_index = compile_topics(self.topics)
         self._overrides: OrderedDict[int, tuple[TopicLexicon, TopicIndex]] = OrderedDict()
@@ -232,7 +236,7 @@ class Analyzer:
         counts: Counter[str] = Counter(texts)
         title_counts: Counter[str] = Counter(title_texts)
         index = self._index_for(topics)
-        topic_tags = score_topics(index, counts, title_counts, title_texts, texts)
+        topic_tags = score_topics(index, counts, title_counts, title_texts, texts, self.title_model)
 
         # Token strings this analyzer has never seen are described once (keyword, fingerprint and
         # kind cues they contain); everything after that is lookups in the small dict of this text.
@@ -287,6 +291,12 @@ class Analyzer:
         """This analyzer with another kind model (None: rules only), sharing everything else."""
         twin = copy.copy(self)
         twin.kind_model = kind_model
+        return twin
+
+    def with_title_model(self, title_model: TitleTopicModel | None) -> Analyzer:
+        """This analyzer with another title topic model (None: the word lists alone)."""
+        twin = copy.copy(self)
+        twin.title_model = title_model
         return twin
 
     @staticmethod

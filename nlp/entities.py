@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 
+from nlp.lexicon import CJK_CLASS
+
 KINDS = ("企业", "学校", "社区", "农村")
 
-_HAN = "\u4e00-\u9fff"
+_HAN = CJK_CLASS
 # A name: Han characters (possibly with digits), at most ten, before the body's generic noun.
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "企业": re.compile(

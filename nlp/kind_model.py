@@ -144,9 +144,14 @@ class KindModel:
 
 def load_model(path: Path) -> KindModel:
     """Read a model written by `KindModel.save`; ValueError on a file of another shape."""
-    raw = json.loads(path.read_text(encoding="utf-8"))
+    return model_from_json(json.loads(path.read_text(encoding="utf-8")), str(path))
+
+
+def model_from_json(raw: object, source: str = "model") -> KindModel:
+    """Build a model from the dict `KindModel.to_json` made (a file, a database row); ValueError
+    on another shape."""
     if not isinstance(raw, dict) or raw.get("format") != _FORMAT or raw.get("labels") != list(LABELS):
-        raise ValueError(f"{path}: not a kind model of format {_FORMAT}")
+        raise ValueError(f"{source}: not a kind model of format {_FORMAT}")
     weights = {str(f): (float(w[0]), float(w[1]), float(w[2])) for f, w in raw["weights"].items()}
     b = raw["bias"]
     return KindModel(

@@ -14,13 +14,20 @@ KindLabel = Literal["problem", "achievement", "other"]
 # The order of a kind model's weight columns, and of the labels everywhere in nlp.
 LABELS: tuple[KindLabel, KindLabel, KindLabel] = ("problem", "achievement", "other")
 
-# CJK unified ideographs: basic block, extension A, compatibility ideographs (as a regex class body).
-CJK_RANGES: tuple[tuple[str, str], ...] = (("\u4e00", "\u9fff"), ("\u3400", "\u4dbf"), ("\uf900", "\ufaff"))
-CJK_CLASS = "".join(f"{low}-{high}" for low, high in CJK_RANGES)
+# Han ideographs: the basic block, extension A, compatibility ideographs, 〇 and the supplementary
+# planes (extensions B and later); a regex class body for the search grams, entities and normalising.
+CJK_RANGES: tuple[tuple[str, str], ...] = (
+    ("\u4e00", "\u9fff"),
+    ("\u3400", "\u4dbf"),
+    ("\uf900", "\ufaff"),
+    ("\u3007", "\u3007"),
+    ("\U00020000", "\U0003ffff"),
+)
+CJK_CLASS = "".join(low if low == high else f"{low}-{high}" for low, high in CJK_RANGES)
 
 
 def is_cjk(ch: str) -> bool:
-    """Whether one character is a CJK ideograph (basic, extension A or compatibility block)."""
+    """Whether one character is a Han ideograph (any block of `CJK_RANGES`)."""
     return any(low <= ch <= high for low, high in CJK_RANGES)
 
 

@@ -20,11 +20,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from nlp.lexicon import CJK_CLASS
 from search.query import fold_width
 
-# Han ideographs: 〇, extension A, the basic block, compatibility ideographs and the supplementary
-# planes (extensions B and later).
-_CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+# Han ideographs, as nlp defines them (one home for the ranges).
+_CJK = CJK_CLASS
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 _CJK_TEXT = re.compile(f"[{_CJK}]+")
 # A CJK run, or a run of other letters and digits (word characters except "_" and CJK).

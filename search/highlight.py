@@ -10,9 +10,12 @@ occurrences, so the mark still covers whole tokens. That applies to terms of two
 characters only: a single character would light up half the text, and a Latin word inside a longer
 token did not match at all. See `gram_only_terms`.
 
-Highlighting runs on every hit of every search, so it avoids per-token Python work: a stream is
-normalised once as one string, terms are found in it with `str.find` and mapped back to tokens by
-their offsets, and escaping works on joined runs of tokens.
+Highlighting runs on every hit of every search, so it avoids per-token Python work: terms are
+found in the text with `str.find` and mapped back to tokens by their offsets, marks are rendered as
+slices of the text, and escaping works on those slices (not at all when the text holds nothing to
+escape). A term of CJK characters only is found in the displayed text itself (normalising never
+makes or changes such characters, so the matches are the same): the normalised text is built only
+when a term holds anything else, which a Chinese query seldom does.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from itertools import accumulate
 
@@ -34,35 +37,63 @@ _SENTENCE_ENDS = set("。！？；!?;\n")
 # follows it. Such a text is normalised token by token.
 _CONTEXTUAL = "\u03a3"
 _SPACE = re.compile(r"\s")
+_ESCAPED = re.compile("[&<>\"']")  # what html.escape replaces
+# Whether a term is made of CJK characters only, by term (terms repeat across hits and queries).
+_PLAIN_LIMIT = 1 << 12
+_plain: dict[str, bool] = {}
+
+
+def _is_plain(term: str) -> bool:
+    known = _plain.get(term)
+    if known is None:
+        if len(_plain) >= _PLAIN_LIMIT:
+            _plain.clear()
+        known = _plain[term] = is_cjk_text(term)
+    return known
+
+
+def _same(text: str) -> str:
+    return text
 
 
 class _Stream:
-    """A token stream ready for matching: display tokens and their normalised text with offsets.
+    """A token stream ready for matching: display tokens, their text and offsets.
 
     Empty tokens are dropped and each run of whitespace tokens shows as one space (none at the
-    end); `starts[i]` is where token i begins in `norm`, the normalised concatenation.
+    end); `offsets[i]` is where token i begins in `text`, the displayed concatenation.
     """
 
-    __slots__ = ("_found", "norm", "offsets", "shown", "starts")
+    __slots__ = ("_found", "_norm", "_starts", "escape", "offsets", "shown", "text")
 
     def __init__(self, tokens: Sequence[str]) -> None:
         shown = tokens if isinstance(tokens, list) else list(tokens)
         text = "".join(shown)
-        if "" in shown or (_SPACE.search(text) and any(map(str.isspace, shown))):
+        collapse = "" in shown or (_SPACE.search(text) and any(map(str.isspace, shown)))
+        if collapse and not _shows_as_is(shown, text):
             shown = _collapse(shown)
             text = "".join(shown)
-        norm = fold_width(text).lower()
-        offsets = list(accumulate(map(len, shown), initial=0))
-        starts = offsets
-        if len(norm) != len(text) or _CONTEXTUAL in text:
-            parts = [normalize_token(token) for token in shown]
-            norm = "".join(parts)
-            starts = list(accumulate(map(len, parts), initial=0))
         self.shown: list[str] = shown
-        self.norm: str = norm
-        self.starts: list[int] = starts  # token offsets in `norm`
-        self.offsets: list[int] = offsets  # token offsets in the displayed text
+        self.text: str = text
+        self.offsets: list[int] = list(accumulate(map(len, shown), initial=0))
+        self.escape: Callable[[str], str] = html.escape if _ESCAPED.search(text) else _same
+        self._norm: str | None = None
+        self._starts: list[int] = self.offsets
         self._found: dict[str, list[int]] = {}
+
+    def haystack(self, term: str) -> tuple[str, list[int]]:
+        """Return the text to find `term` in and its token offsets: the displayed text for a term
+        of CJK characters only, else the normalised text (built on first use)."""
+        if _is_plain(term):
+            return self.text, self.offsets
+        if self._norm is None:
+            text, shown = self.text, self.shown
+            norm = fold_width(text).lower()
+            if len(norm) != len(text) or _CONTEXTUAL in text:
+                parts = [normalize_token(token) for token in shown]
+                norm = "".join(parts)
+                self._starts = list(accumulate(map(len, parts), initial=0))
+            self._norm = norm
+        return self._norm, self._starts
 
     def whole(self, term: str) -> list[int]:
         """Return the indexes of the tokens whose normalised form equals `term`."""
@@ -73,10 +104,10 @@ class _Stream:
 
     def _whole(self, term: str) -> list[int]:
         found: list[int] = []
-        norm, starts = self.norm, self.starts
         size = len(term)
         if not size or term.isspace():  # whitespace shows as a space and never matches
             return found
+        norm, starts = self.haystack(term)
         at = norm.find(term)
         while at >= 0:
             i = bisect_left(starts, at)
@@ -85,32 +116,27 @@ class _Stream:
             at = norm.find(term, at + 1)
         return found
 
-    def matches(
-        self, terms: AbstractSet[str], inside: AbstractSet[str]
-    ) -> tuple[list[str | None], list[int]]:
-        """Return the matched term of each token (None where none matched) and the matched indexes."""
-        matched: list[str | None] = [None] * len(self.shown)
-        marked: set[int] = set()
+    def matches(self, terms: AbstractSet[str], inside: AbstractSet[str]) -> tuple[dict[int, str], list[int]]:
+        """Return the matched term by token index (matched tokens only) and the matched indexes."""
+        matched: dict[int, str] = {}
         for term in terms:
             for i in self.whole(term):
                 matched[i] = term
-                marked.add(i)
         if inside:
-            self._mark_inside(matched, marked, inside)
-        return matched, sorted(marked)
+            self._mark_inside(matched, inside)
+        return matched, sorted(matched)
 
-    def _mark_inside(self, matched: list[str | None], marked: set[int], inside: AbstractSet[str]) -> None:
+    def _mark_inside(self, matched: dict[int, str], inside: AbstractSet[str]) -> None:
         """Mark the whole tokens that overlap an occurrence of a term of `inside`."""
-        norm, starts = self.norm, self.starts
         for term in sorted(inside):
+            norm, starts = self.haystack(term)
             at = norm.find(term)
             while at >= 0:
                 first = bisect_right(starts, at) - 1
                 last = bisect_left(starts, at + len(term))  # one past the last overlapping token
                 for i in range(first, last):
-                    if matched[i] is None:
+                    if i not in matched:
                         matched[i] = term
-                        marked.add(i)
                 at = norm.find(term, at + 1)
 
 
@@ -130,11 +156,25 @@ def _collapse(tokens: Sequence[str]) -> list[str]:
     return shown
 
 
+def _shows_as_is(tokens: list[str], text: str) -> bool:
+    """Whether `_collapse` leaves these tokens (and their text) as they are: every blank token is a
+    single space between two others (as in most titles), none is empty."""
+    return (
+        "" not in tokens
+        and tokens[0] != " "
+        and tokens[-1] != " "
+        and "  " not in text
+        and sum(map(str.isspace, tokens)) == tokens.count(" ")
+    )
+
+
 def _gram_only(terms: AbstractSet[str], streams: Sequence[_Stream]) -> frozenset[str]:
-    candidates = {term for term in terms if len(term) >= 2 and is_cjk_text(term)}
-    if not candidates:
-        return frozenset()
-    return frozenset(term for term in candidates if not any(stream.whole(term) for stream in streams))
+    left = {term for term in terms if len(term) >= 2 and _is_plain(term)}
+    for stream in streams:
+        if not left:
+            break
+        left = {term for term in left if not stream.whole(term)}
+    return frozenset(left)
 
 
 def gram_only_terms(terms: AbstractSet[str], *streams: Sequence[str]) -> frozenset[str]:
@@ -148,27 +188,32 @@ def gram_only_terms(terms: AbstractSet[str], *streams: Sequence[str]) -> frozens
     return _gram_only(terms, [_Stream(stream) for stream in streams])
 
 
-def _render(shown: list[str], matched: list[str | None], start: int, end: int) -> str:
+def _render(stream: _Stream, marked: list[int], start: int, end: int) -> str:
+    """Render tokens start..end-1 escaped, each run of consecutive `marked` tokens in one <mark>."""
+    text, offsets, escape = stream.text, stream.offsets, stream.escape
     parts: list[str] = []
-    escape = html.escape
-    i = start
-    while i < end:
-        j = i
-        if matched[i] is None:
-            while j < end and matched[j] is None:
-                j += 1
-            parts.append(escape("".join(shown[i:j])))
-        else:
-            while j < end and matched[j] is not None:
-                j += 1
-            parts.append("<mark>" + escape("".join(shown[i:j])) + "</mark>")
-        i = j
+    at = offsets[start]
+    k = bisect_left(marked, start)
+    stop = bisect_left(marked, end, k)
+    while k < stop:
+        first = last = marked[k]
+        k += 1
+        while k < stop and marked[k] == last + 1:
+            last = marked[k]
+            k += 1
+        begin = offsets[first]
+        if begin > at:
+            parts.append(escape(text[at:begin]))
+        at = offsets[last + 1]
+        parts.append("<mark>" + escape(text[begin:at]) + "</mark>")
+    if offsets[end] > at:
+        parts.append(escape(text[at : offsets[end]]))
     return "".join(parts)
 
 
 def _highlight_all(stream: _Stream, terms: AbstractSet[str], inside: AbstractSet[str]) -> str:
-    matched, _ = stream.matches(terms, inside)
-    return _render(stream.shown, matched, 0, len(stream.shown))
+    _, marked = stream.matches(terms, inside)
+    return _render(stream, marked, 0, len(stream.shown))
 
 
 def highlight_all(
@@ -210,15 +255,15 @@ def _snippet(stream: _Stream, terms: AbstractSet[str], max_chars: int, inside: A
         return max(end, start + 1) if start < n else start
 
     if prefix[-1] <= max_chars:
-        return _render(shown, matched, 0, n)
+        return _render(stream, hits, 0, n)
     if not hits:
-        return _cut(shown, matched, 0, window_end(0))
+        return _cut(stream, hits, 0, window_end(0))
 
     best: tuple[int, int, int] | None = None
     best_start = 0
-    for m in hits:
+    for k, m in enumerate(hits):
         end = window_end(m)
-        within = hits[bisect_left(hits, m) : bisect_left(hits, end)]
+        within = hits[k : bisect_left(hits, end, k)]
         score = (len({matched[i] for i in within}), len(within), -m)
         if best is None or score > best:
             best, best_start = score, m
@@ -234,14 +279,15 @@ def _snippet(stream: _Stream, terms: AbstractSet[str], max_chars: int, inside: A
         start -= 1
     while start < best_start and shown[start] == " ":
         start += 1
-    return _cut(shown, matched, start, max(window_end(start), last_hit + 1))
+    return _cut(stream, hits, start, max(window_end(start), last_hit + 1))
 
 
-def _cut(shown: list[str], matched: list[str | None], start: int, end: int) -> str:
+def _cut(stream: _Stream, marked: list[int], start: int, end: int) -> str:
+    shown = stream.shown
     stop = end
     while stop > start and shown[stop - 1] == " ":
         stop -= 1
-    text = _render(shown, matched, start, stop)
+    text = _render(stream, marked, start, stop)
     return (ELLIPSIS if start > 0 else "") + text + (ELLIPSIS if end < len(shown) else "")
 
 

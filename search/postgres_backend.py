@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
@@ -121,22 +120,36 @@ def _quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def _tsvector(streams: Iterable[tuple[Iterable[str], str]]) -> str:
-    positions: dict[str, list[str]] = defaultdict(list)
+# Position labels ("17B") made once: a document writes thousands of them.
+_LABELS = {weight: [f"{at}{weight}" for at in range(MAX_POSITION + 1)] for weight in "ABCD"}
+
+
+def _tsvector(streams: Iterable[tuple[Iterable[str], str, str]]) -> str:
+    """A tsvector literal of (lexemes, weight, prefix) streams, positions running on across them."""
+    positions: dict[str, list[str]] = {}
     at = 1
-    for stream, weight in streams:
+    for stream, weight, prefix in streams:
+        labels = _LABELS[weight]
         for lexeme in stream:
-            slots = positions[lexeme]
-            if len(slots) < MAX_POSITIONS_PER_LEXEME and len(lexeme.encode("utf-8")) <= MAX_LEXEME_BYTES:
-                slots.append(f"{min(at, MAX_POSITION)}{weight}")
+            if prefix:
+                lexeme = prefix + lexeme
+            slots = positions.get(lexeme)
+            if slots is None:
+                positions[lexeme] = slots = []
+            if len(slots) < MAX_POSITIONS_PER_LEXEME:
+                slots.append(labels[at if at < MAX_POSITION else MAX_POSITION])
             at += 1
         at += 1  # a gap: no phrase crosses from one stream into the next
-    return " ".join(f"{_quote(lexeme)}:{','.join(slots)}" for lexeme, slots in positions.items() if slots)
+    return " ".join(
+        f"{_quote(lexeme)}:{','.join(slots)}"
+        for lexeme, slots in positions.items()
+        if len(lexeme) * 4 <= MAX_LEXEME_BYTES or len(lexeme.encode("utf-8")) <= MAX_LEXEME_BYTES
+    )
 
 
 def words_literal(doc: IndexDoc) -> str:
     """Return the `words` tsvector of a document as a literal (see the module docstring)."""
-    return _tsvector([(q.index_terms(doc.title_tokens), "A"), (q.index_terms(doc.body_tokens), "B")])
+    return _tsvector([(q.index_terms(doc.title_tokens), "A", ""), (q.index_terms(doc.body_tokens), "B", "")])
 
 
 def grams_literal(doc: IndexDoc) -> str:
@@ -145,11 +158,11 @@ def grams_literal(doc: IndexDoc) -> str:
     body_grams, body_chars = g.index_streams(doc.body_tokens)
     return _tsvector(
         [
-            (title_grams, "C"),
-            (body_grams, "D"),
+            (title_grams, "C", ""),
+            (body_grams, "D", ""),
             # Last, so that a very long text runs out of positions here, where no phrase looks.
-            ((CHAR_PREFIX + ch for ch in title_chars), "C"),
-            ((CHAR_PREFIX + ch for ch in body_chars), "D"),
+            (title_chars, "C", CHAR_PREFIX),
+            (body_chars, "D", CHAR_PREFIX),
         ]
     )
 

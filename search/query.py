@@ -392,7 +392,7 @@ class _Parser:
         return self.text_node(tok.text, field_name)
 
     def text_node(self, text: str, field: str | None) -> Node | None:
-        words = tuple(index_terms([t.text for t in self.segmenter.tokens(text.lower())]))
+        words = tuple(index_terms(self.segmenter.words(text.lower())))
         if not words:
             return None
         self.tokens += len(words)

@@ -12,6 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
+from nlp.lexicon import load_stopwords
 from search.query import Node, Or, Term, index_terms
 
 # How many candidate terms (by frequency in the document) get a doc-frequency lookup, and how
@@ -21,16 +22,8 @@ MAX_TERMS = 12
 TITLE_WEIGHT = 2
 
 # Words too general to make two government items similar, whatever their doc frequency in a
-# young index says.
-# fmt: off
-STOP_WORDS = frozenset({
-    "我们", "他们", "一个", "没有", "这个", "这些", "那些", "以及", "进行", "通过",
-    "目前", "今年", "去年", "其中", "同时", "已经", "可以", "不断", "有关", "相关",
-    "方面", "工作", "开展", "推进", "加强", "做好", "全面", "进一步", "坚持", "实现",
-    "提高", "情况", "问题", "部分", "主要", "有效", "持续", "积极", "the", "and",
-    "for", "with", "that", "this", "from",
-})
-# fmt: on
+# young index says: the stop words of nlp (one home).
+STOP_WORDS = load_stopwords()
 
 
 def _candidate(term: str) -> bool:

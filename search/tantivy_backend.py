@@ -439,7 +439,8 @@ class TantivyBackend(BaseBackend):
         """Replace the documents `load` returns and remove the other ids, all under the writer lock."""
         if not ids:
             return
-        with self._writing() as writer:
+        # A large sync (a bulk import's) gets a larger heap: fewer segments flushed on the way.
+        with self._writing(REBUILD_HEAP if len(ids) > BATCH_SIZE else WRITER_HEAP) as writer:
             for key in ids:
                 writer.delete_documents_by_term("id", int(key))
             for doc in load(ids):
@@ -592,11 +593,15 @@ class TantivyBackend(BaseBackend):
             return empty_result(facets)
         terms, by_date = plan.terms, plan.by_date
         # Filters restrict the match set inside the query (hits, total and facets alike) without
-        # contributing to the score.
-        scope = tantivy.Query.boolean_query(self._translate.filters(query, exclude))
-        full = tantivy.Query.boolean_query(
-            [(_MUST, self._translate.node(tree)), (_MUST, tantivy.Query.const_score_query(scope, 0.0))]
-        )
+        # contributing to the score (a constant 0). Each is a clause of its own, not one nested
+        # boolean: tantivy's intersection then seeks into each filter (the level range nested
+        # cost more than the whole text query).
+        clauses = [(_MUST, self._translate.node(tree))]
+        for occur, clause in self._translate.filters(query, exclude):
+            clauses.append(
+                (occur, clause if occur == _MUST_NOT else tantivy.Query.const_score_query(clause, 0.0))
+            )
+        full = tantivy.Query.boolean_query(clauses)
         per_page, offset = plan.per_page, plan.offset
         searcher = self._searching()
         try:

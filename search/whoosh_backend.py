@@ -62,6 +62,7 @@ SCHEMA_VERSION = 4
 # the pool spills sorted runs to temporary files, so this bounds memory, not what fits).
 WRITER_MB = 64
 REBUILD_MB = 256
+LARGE_SYNC = 200  # documents
 INDEX_NAME = "MAIN"
 
 # Facet names in SearchResult.facets to Whoosh field names.
@@ -525,7 +526,8 @@ class WhooshBackend(BaseBackend):
             return
         with self._write_lock:
             ix = self._index()
-            writer = self._writer(ix)
+            # A large sync (a bulk import's) gets the rebuild's pool: its postings sort in memory.
+            writer = self._writer(ix, REBUILD_MB if len(ids) > LARGE_SYNC else WRITER_MB)
             known = set(ix.schema.names())
             outdated = known != set(build_schema().names())
             try:

@@ -143,3 +143,33 @@ def test_postgres_round_trip(tmp_path: Path, segmenter: Segmenter, restore_url: 
         assert db.session.scalar(text("SELECT count(*) FROM search_doc")) == 2
         close_app(target)
     assert os.environ.get("XINXI_TEST_DATABASE_URL") == PG_URL
+
+
+def test_shared_artifacts_travel_in_the_database_and_older_files_are_imported(
+    tmp_path: Path, segmenter: Segmenter
+) -> None:
+    from dataclasses import replace
+
+    from nlp.analyze import default_kind_model
+    from webapp.services import artifacts
+
+    source = _sqlite_app(tmp_path / "source", segmenter)
+    model = replace(default_kind_model(), trained_on={"problem": 4, "achievement": 5, "other": 6})
+    with source.app_context():
+        _office(source)
+        artifacts.save(artifacts.KIND_MODEL, model.to_json(), "test")
+        # An IDF table still in an instance file (an earlier release): the backup carries the file.
+        Path(source.config["XINXI_IDF_FILE"]).write_text(json.dumps({"农田": 0.5}), "utf-8")
+        manifest = backup.create_backup(tmp_path / "backup")
+        assert manifest.artifacts == {"kind_model": 1}
+        assert "idf.json" in manifest.files and "kind_model.json" not in manifest.files
+        close_app(source)
+
+    target = _sqlite_app(tmp_path / "target", segmenter)
+    with target.app_context():
+        backup.restore_backup(tmp_path / "backup")
+        assert artifacts.stored_versions() == {"kind_model": 1, "idf": 1}  # the file moved into the database
+        assert artifacts.loaded_versions(target) == {"kind_model": 1, "idf": 1}
+        analyzer = target.extensions["xinxi"].analyzer
+        assert dict(analyzer.kind_model.trained_on) == {"problem": 4, "achievement": 5, "other": 6}
+        close_app(target)

@@ -112,3 +112,9 @@ def test_labels_cjk_ranges_and_stop_words_have_one_home() -> None:
     assert analyze.load_stopwords is nlp.lexicon.load_stopwords
     assert normalize._CJK_CLASS == nlp.lexicon.CJK_CLASS
     assert nlp.lexicon.is_cjk("信") and nlp.lexicon.is_cjk("㐀") and not nlp.lexicon.is_cjk("a")
+    assert nlp.lexicon.is_cjk("〇") and nlp.lexicon.is_cjk("\U00020000")
+    entities = importlib.import_module("nlp.entities")
+    grams = importlib.import_module("search.grams")
+    similar = importlib.import_module("search.similar")
+    assert entities._HAN == grams._CJK == nlp.lexicon.CJK_CLASS
+    assert similar.STOP_WORDS is nlp.lexicon.load_stopwords()

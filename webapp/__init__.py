@@ -11,12 +11,12 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 
-from nlp import Analyzer, Segmenter, load_idf
-from nlp.kind_model import KindModel, load_model
+from nlp import Analyzer, Segmenter
+from nlp.kind_model import KindModel
 from search import SearchBackend, SearchError
 from webapp.config import load_config
 from webapp.engines import Engines
-from webapp.extensions import csrf, db, login_manager, migrate
+from webapp.extensions import cache, csrf, db, login_manager, migrate
 from webapp.tasks import build_queue
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -56,19 +56,15 @@ def build_engines(app: Flask, segmenter: Segmenter | None = None) -> Engines:
 
 
 def build_analyzer(app: Flask, segmenter: Segmenter, idf: Mapping[str, float] | None = None) -> Analyzer:
-    """The analyzer with the office's own IDF table and kind model where they exist (instance files),
-    else jieba's IDF and the shipped kind model; an unreadable model file is logged, not fatal."""
-    idf_file = Path(app.config["XINXI_IDF_FILE"])
-    if idf is None and idf_file.exists():
-        idf = load_idf(idf_file)
-    kind_model: KindModel | Literal["default"] = "default"
-    model_file = Path(app.config["XINXI_KIND_MODEL_FILE"])
-    if model_file.exists():
-        try:
-            kind_model = load_model(model_file)
-        except (ValueError, KeyError, TypeError, OSError):
-            app.logger.warning("类型模型文件无法读取，改用内置模型：%s", model_file)
-    return Analyzer(segmenter, idf=idf, kind_model=kind_model)
+    """The analyzer with the office's own IDF table and kind model (shared by every host through
+    the database, else this host's instance files), else jieba's IDF and the shipped kind model; an
+    unreadable one is logged, not fatal. `idf` overrides the stored table."""
+    from webapp.services import artifacts
+
+    found = artifacts.current(app)
+    artifacts.mark_loaded(app, found.versions)
+    kind_model: KindModel | Literal["default"] = found.kind_model or "default"
+    return Analyzer(segmenter, idf=idf if idf is not None else found.idf, kind_model=kind_model)
 
 
 def create_app(config: dict[str, Any] | None = None, *, segmenter: Segmenter | None = None) -> Flask:
@@ -82,9 +78,13 @@ def create_app(config: dict[str, Any] | None = None, *, segmenter: Segmenter | N
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    cache.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
+    from webapp.services import artifacts
+
+    artifacts.import_instance_files(app)  # an earlier release's kind model and IDF files, once
     app.extensions["xinxi"] = build_engines(app, segmenter)
     app.extensions["xinxi_queue"] = build_queue(app.config, instance)
     _check_index(app)
@@ -100,6 +100,9 @@ def create_app(config: dict[str, Any] | None = None, *, segmenter: Segmenter | N
     app.url_map.converters["int"] = IdConverter
     app.request_class = XinxiRequest
     security.register(app)
+    # Every host picks up a kind model or IDF table another one stored (one small query at most
+    # every XINXI_ARTIFACT_CHECK_SECONDS).
+    app.before_request(artifacts.refresh_before_request)
     views.register(app)
     errors.register(app)
     cli.register(app)

@@ -8,11 +8,10 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from nlp import build_idf, save_idf
-from webapp import build_analyzer
+from nlp import build_idf
 from webapp.engines import engines
 from webapp.models import DEFAULT_LEVEL, KIND_LABELS, LEVELS
-from webapp.services import backup, demo, editing, indexing, ingest, items, kind_learning, users
+from webapp.services import artifacts, backup, demo, editing, indexing, ingest, items, kind_learning, users
 from webapp.services.errors import DomainError
 from webapp.services.files import ACCEPTED_SUFFIXES
 from webapp.timeutil import local_today
@@ -155,14 +154,17 @@ def retag_command() -> None:
 
 @click.command("refresh-idf")
 def refresh_idf_command() -> None:
-    """Recompute the keyword IDF table from the archive (used for new items from the next start)."""
+    """Recompute the keyword IDF table from the archive and store it for every host (new items
+    use it within seconds, without a restart)."""
     total = indexing.item_count()
     with click.progressbar(length=total, label="统计词频", show_pos=True) as bar:
         idf = build_idf(indexing.archive_tokens(progress=bar.update))
-    path = Path(current_app.config["XINXI_IDF_FILE"])
-    save_idf(idf, path)
-    engines().analyzer = build_analyzer(current_app, engines().segmenter, idf)
-    click.echo(f"已根据 {total} 条信息生成关键词 IDF 表（{len(idf)} 个词）：{path}；重启服务后对新信息生效")
+    version = artifacts.save(artifacts.IDF, idf, "refresh-idf")
+    artifacts.refresh_if_stale(force=True)
+    click.echo(
+        f"已根据 {total} 条信息生成关键词 IDF 表（{len(idf)} 个词，第 {version} 版），"
+        "各服务进程数秒内对新信息生效"
+    )
 
 
 @click.command("train-kind")
@@ -173,12 +175,12 @@ def train_kind_command() -> None:
     except DomainError as exc:
         _fail(exc)
     counts = "，".join(f"{KIND_LABELS[label]} {n}" for label, n in result.per_label.items())
-    click.echo(f"已用 {result.corrections} 条编辑校正训练类型模型（{counts}）：{result.path}")
+    click.echo(f"已用 {result.corrections} 条编辑校正训练类型模型（{counts}），第 {result.version} 版")
     click.echo(
         f"留出 {result.held_back} 条检验：原模型准确率 {result.accuracy_before:.1%}，"
         f"新模型 {result.accuracy_after:.1%}（新模型未见过这些信息）"
     )
-    click.echo("重启服务后新提交的信息使用新模型；已有信息请运行 flask --app wsgi retag")
+    click.echo("各服务进程数秒内对新提交的信息使用新模型；已有信息请运行 flask --app wsgi retag")
 
 
 @click.command("seed-demo")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -24,6 +25,22 @@ def _flag(value: object) -> bool:
     if isinstance(value, bool):
         return value
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _cache_settings(cfg: dict[str, Any], database_url: str, index_dir: Path) -> dict[str, Any]:
+    """Flask-Caching's settings: Redis when several hosts share one (XINXI_CACHE_URL, or the task
+    queue's XINXI_REDIS_URL), else files beside the index (one host; its workers share them). Keys
+    carry the database's identity, so apps on other databases never read each other's entries."""
+    url = cfg.get("XINXI_CACHE_URL") or cfg.get("XINXI_REDIS_URL")
+    prefix = "xinxi:" + hashlib.sha256(database_url.encode()).hexdigest()[:12] + ":"
+    if url:
+        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url, "CACHE_KEY_PREFIX": prefix}
+    return {
+        "CACHE_TYPE": "FileSystemCache",
+        "CACHE_DIR": str(cfg.get("XINXI_CACHE_DIR") or index_dir.parent / "cache"),
+        "CACHE_THRESHOLD": 5000,
+        "CACHE_KEY_PREFIX": prefix,
+    }
 
 
 def load_config(instance: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -51,6 +68,9 @@ def load_config(instance: Path, overrides: dict[str, Any] | None = None) -> dict
         # The kind model refined by editors' corrections (`flask train-kind`); the shipped one until then.
         "XINXI_KIND_MODEL_FILE": Path(cfg.get("XINXI_KIND_MODEL_FILE") or instance / "kind_model.json"),
         "XINXI_KIND_MIN_CORRECTIONS": int(cfg.get("XINXI_KIND_MIN_CORRECTIONS") or 50),
+        # How often a process asks the database whether another host stored a newer kind model or
+        # IDF table (webapp/services/artifacts.py); 0 asks on every request.
+        "XINXI_ARTIFACT_CHECK_SECONDS": float(cfg.get("XINXI_ARTIFACT_CHECK_SECONDS") or 2),
         # Processes cutting texts during `reindex` (default: every core for 2,000 items or more).
         "XINXI_REINDEX_WORKERS": int(cfg.get("XINXI_REINDEX_WORKERS") or 0),
         # Processes analysing files during `import` (default: every core for 200 files or more).
@@ -60,6 +80,8 @@ def load_config(instance: Path, overrides: dict[str, Any] | None = None) -> dict
         # The task queue (webapp/tasks.py): SQLite in the instance folder, or Redis for several hosts;
         # immediate mode runs jobs in the calling process (tests).
         "XINXI_REDIS_URL": cfg.get("XINXI_REDIS_URL") or None,
+        # Derived page data worth keeping between requests (webapp/services/pagecache.py).
+        **_cache_settings(cfg, database_url, Path(cfg.get("XINXI_INDEX_DIR") or instance / "index")),
         "XINXI_HUEY_FILE": cfg.get("XINXI_HUEY_FILE") or None,
         "XINXI_TASKS_IMMEDIATE": str(cfg.get("XINXI_TASKS_IMMEDIATE") or ""),
         # Uploaded files of import jobs and files that jobs produce (large 通报).

@@ -21,4 +21,5 @@ class Engines:
 
 def engines() -> Engines:
     """The engines of the current app."""
-    return current_app.extensions["xinxi"]  # type: ignore[no-any-return]
+    found: Engines = current_app.extensions["xinxi"]
+    return found

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
+import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context, request
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -12,7 +15,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from limits.storage import Storage
 from limits.strategies import RateLimiter
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints keep Alembic migrations portable (SQLite batch mode needs the names).
@@ -29,12 +32,51 @@ class Base(DeclarativeBase):
     """Declarative base of every model."""
 
     metadata = MetaData(naming_convention=NAMING)
+    if TYPE_CHECKING:
+        # SQLAlchemy types it as any FromClause; every model here maps one table.
+        __table__: ClassVar[Table]
 
 
-db = SQLAlchemy(model_class=Base)
+_T = TypeVar("_T")
+
+
+class _Same(Generic[_T]):
+    """A class attribute that is `value` itself, overloads and all (for the type checker only)."""
+
+    def __init__(self, value: _T) -> None:
+        self.value = value
+
+    def __get__(self, obj: object, owner: object = None) -> _T:
+        return self.value
+
+
+class Database(SQLAlchemy):
+    """Flask-SQLAlchemy, whose `db.select`, `db.func` … are SQLAlchemy's own: the extension hands
+    them out through `__getattr__`, so without these declarations mypy sees them as Any and every
+    query result as Any too."""
+
+    if TYPE_CHECKING:
+        select = _Same(sa.select)
+        insert = _Same(sa.insert)
+        update = _Same(sa.update)
+        delete = _Same(sa.delete)
+        distinct = _Same(sa.distinct)
+        func = sa.func
+
+
+db = Database(model_class=Base)
+# The base of every model. mypy takes no class from an attribute as a base (`class Item(db.Model)` is
+# an error there, and the model would be Any to it): it checks the models against Base, which
+# `db.Model` extends only with Flask-SQLAlchemy's table naming and bind keys.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+cache = Cache()  # derived page data shared by the workers (and hosts): webapp/services/pagecache.py
 
 
 def client_address() -> str:

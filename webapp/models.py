@@ -13,15 +13,17 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from webapp.extensions import db
+from webapp.extensions import Model
 
 ROLES = ("reporter", "editor", "leader", "admin")
 ROLE_LABELS = {"reporter": "信息员", "editor": "编辑", "leader": "领导", "admin": "管理员"}
@@ -138,7 +140,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class UnitCategory(db.Model):  # type: ignore[name-defined,misc]
+class UnitCategory(Model):
     """A category of reporting units, ranked separately (市县, 省直部门 …)."""
 
     __tablename__ = "unit_category"
@@ -149,7 +151,7 @@ class UnitCategory(db.Model):  # type: ignore[name-defined,misc]
     units: Mapped[list[Unit]] = relationship(back_populates="category", order_by="Unit.code")
 
 
-class Unit(db.Model):  # type: ignore[name-defined,misc]
+class Unit(Model):
     """A reporting unit (报送单位); direct-reporting points (直报点) also report upward."""
 
     __tablename__ = "unit"
@@ -164,7 +166,7 @@ class Unit(db.Model):  # type: ignore[name-defined,misc]
     category: Mapped[UnitCategory] = relationship(back_populates="units")
 
 
-class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+class User(UserMixin, Model):
     """A person who logs in; reporters belong to a unit and see only its items."""
 
     __tablename__ = "user"
@@ -187,7 +189,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
         return f"{self.id}:{self.session_version}"
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     @property
@@ -196,7 +198,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
         return self.role != "reporter"
 
 
-class Writer(db.Model):  # type: ignore[name-defined,misc]
+class Writer(Model):
     """A unit's information writer (信息员) on its roster."""
 
     __tablename__ = "writer"
@@ -213,7 +215,7 @@ class Writer(db.Model):  # type: ignore[name-defined,misc]
     unit: Mapped[Unit] = relationship()
 
 
-class ApiToken(db.Model):  # type: ignore[name-defined,misc]
+class ApiToken(Model):
     """A per-user API token; only its SHA-256 is stored."""
 
     __tablename__ = "api_token"
@@ -228,7 +230,7 @@ class ApiToken(db.Model):  # type: ignore[name-defined,misc]
     user: Mapped[User] = relationship()
 
 
-class Topic(db.Model):  # type: ignore[name-defined,misc]
+class Topic(Model):
     """A topic with its weighted word list ({word: weight}), editable by an administrator."""
 
     __tablename__ = "topic"
@@ -239,10 +241,37 @@ class Topic(db.Model):  # type: ignore[name-defined,misc]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class Item(db.Model):  # type: ignore[name-defined,misc]
+# The columns of ix_item_figures, in order (the migration that creates it names them too).
+FIGURE_COLUMNS = (
+    "unit_id",
+    "event_date",
+    "status",
+    "kind",
+    "withdrawn_at",
+    "contains_problems",
+    "grassroots",
+    "genre",
+    "submitted_at",
+)
+
+
+class Item(Model):
     """An information item (信息稿): the original as received plus the analysed copies and tags."""
 
     __tablename__ = "item"
+    # Only withdrawn rows are indexed: an index over the NULLs of every live item misleads SQLite's
+    # planner into scanning the whole table for "withdrawn_at IS NULL" (every list and figure).
+    __table_args__ = (
+        Index(
+            "ix_item_withdrawn_at",
+            "withdrawn_at",
+            sqlite_where=text("withdrawn_at IS NOT NULL"),
+            postgresql_where=text("withdrawn_at IS NOT NULL"),
+        ),
+        # Covers the dashboard's and rankings' aggregates per unit, so they never read the rows (in
+        # SQLite a row's later columns sit behind its long texts).
+        Index("ix_item_figures", *FIGURE_COLUMNS),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
     original_text: Mapped[str] = mapped_column(Text)
@@ -283,8 +312,11 @@ class Item(db.Model):  # type: ignore[name-defined,misc]
     contains_problems: Mapped[bool] = mapped_column(Boolean, default=False)
     # SHA-256 of unit + normalised title and text: a rerun of an import skips what is stored.
     content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Kinds of grassroots body the text names (nlp.entities.KINDS), each between commas (",企业,农村,"),
+    # kept per text version so that the dashboard counts them in SQL; None: not yet computed.
+    grassroots: Mapped[str | None] = mapped_column(String(64))
     # Withdrawn by an administrator: hidden from search, figures and bulletins until restored.
-    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     unit: Mapped[Unit] = relationship()
     submitted_by: Mapped[User | None] = relationship()
@@ -331,7 +363,7 @@ class Item(db.Model):  # type: ignore[name-defined,misc]
         return [t.name for t in self.topics]
 
 
-class ItemAnalysis(db.Model):  # type: ignore[name-defined,misc]
+class ItemAnalysis(Model):
     """The token streams of an item's one analysis (joined by U+001F; they concatenate back to the
     simplified title and text they were cut from), so a status change re-indexes without cutting."""
 
@@ -341,7 +373,7 @@ class ItemAnalysis(db.Model):  # type: ignore[name-defined,misc]
     body_tokens: Mapped[str] = mapped_column(Text)
 
 
-class SimhashBand(db.Model):  # type: ignore[name-defined,misc]
+class SimhashBand(Model):
     """One band of an item's SimHash fingerprint (band number × 256 + its 8 bits): items sharing a
     band are the candidates of the near-duplicate check, found by index instead of a scan (the
     fingerprint rides along, so the candidates are compared without reading the items)."""
@@ -354,7 +386,7 @@ class SimhashBand(db.Model):  # type: ignore[name-defined,misc]
     fingerprint: Mapped[int] = mapped_column(BigInteger)  # the item's, so a lookup needs no join
 
 
-class ItemDuplicate(db.Model):  # type: ignore[name-defined,misc]
+class ItemDuplicate(Model):
     """A near-duplicate pair found once, on submission (stored both ways, for the item page)."""
 
     __tablename__ = "item_duplicate"
@@ -365,7 +397,7 @@ class ItemDuplicate(db.Model):  # type: ignore[name-defined,misc]
     similarity: Mapped[float] = mapped_column(default=0.0)
 
 
-class ItemTopic(db.Model):  # type: ignore[name-defined,misc]
+class ItemTopic(Model):
     """A topic given to an item, with its score and the words that triggered it."""
 
     __tablename__ = "item_topic"
@@ -378,7 +410,7 @@ class ItemTopic(db.Model):  # type: ignore[name-defined,misc]
     item: Mapped[Item] = relationship(back_populates="topics")
 
 
-class ItemVersion(db.Model):  # type: ignore[name-defined,misc]
+class ItemVersion(Model):
     """One saved state of an item's title and text; version 1 is the text as submitted."""
 
     __tablename__ = "item_version"
@@ -395,7 +427,7 @@ class ItemVersion(db.Model):  # type: ignore[name-defined,misc]
     created_by: Mapped[User | None] = relationship()
 
 
-class ItemSource(db.Model):  # type: ignore[name-defined,misc]
+class ItemSource(Model):
     """A source item merged into a comprehensive item (综合信息)."""
 
     __tablename__ = "item_source"
@@ -406,7 +438,7 @@ class ItemSource(db.Model):  # type: ignore[name-defined,misc]
     source: Mapped[Item] = relationship(foreign_keys=[source_id])
 
 
-class Outlet(db.Model):  # type: ignore[name-defined,misc]
+class Outlet(Model):
     """An upper office's outlet (上级刊物或渠道): 省委/省政府办公厅's publications, 国办/中办 采用, 国办
     《昨日要情》 …; its points are score rules (by outlet code, with effective dates)."""
 
@@ -419,7 +451,7 @@ class Outlet(db.Model):  # type: ignore[name-defined,misc]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class UpwardReport(db.Model):  # type: ignore[name-defined,misc]
+class UpwardReport(Model):
     """An item sent up to an outlet (上报) or adopted by it (上级采用), on a date; the upper office's
     own points for it may be recorded as awarded."""
 
@@ -436,7 +468,7 @@ class UpwardReport(db.Model):  # type: ignore[name-defined,misc]
     outlet: Mapped[Outlet] = relationship()
 
 
-class ExternalStanding(db.Model):  # type: ignore[name-defined,misc]
+class ExternalStanding(Model):
     """A figure the upper offices publish about this office for a period: a national or provincial
     rank, a 质量系数, a rank among N direct-reporting points."""
 
@@ -452,7 +484,7 @@ class ExternalStanding(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Instruction(db.Model):  # type: ignore[name-defined,misc]
+class Instruction(Model):
     """A leader's written instruction (批示) on an item."""
 
     __tablename__ = "instruction"
@@ -466,7 +498,7 @@ class Instruction(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Publication(db.Model):  # type: ignore[name-defined,misc]
+class Publication(Model):
     """A bulletin title (刊物) with its own yearly numbering and default distribution."""
 
     __tablename__ = "publication"
@@ -483,7 +515,7 @@ class Publication(db.Model):  # type: ignore[name-defined,misc]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class Adoption(db.Model):  # type: ignore[name-defined,misc]
+class Adoption(Model):
     """An item adopted (采用) into a publication by an editor."""
 
     __tablename__ = "adoption"
@@ -498,7 +530,7 @@ class Adoption(db.Model):  # type: ignore[name-defined,misc]
     adopted_by: Mapped[User | None] = relationship()
 
 
-class BulletinIssue(db.Model):  # type: ignore[name-defined,misc]
+class BulletinIssue(Model):
     """One issue (期) of a publication: a draft until published, when it gets the next number.
 
     Numbers restart each calendar year and are given only at publication, so an abandoned draft
@@ -536,7 +568,7 @@ class BulletinIssue(db.Model):  # type: ignore[name-defined,misc]
         return f"《{self.publication.name}》{self.year}年{self.number_label}"
 
 
-class BulletinEntry(db.Model):  # type: ignore[name-defined,misc]
+class BulletinEntry(Model):
     """An item placed in an issue, in order, optionally under a column heading (栏目)."""
 
     __tablename__ = "bulletin_entry"
@@ -554,7 +586,7 @@ class BulletinEntry(db.Model):  # type: ignore[name-defined,misc]
     item: Mapped[Item] = relationship()
 
 
-class Request(db.Model):  # type: ignore[name-defined,misc]
+class Request(Model):
     """A commissioned request (约稿): a topic, the units asked, and a deadline."""
 
     __tablename__ = "request"
@@ -575,7 +607,7 @@ class Request(db.Model):  # type: ignore[name-defined,misc]
     answers: Mapped[list[Item]] = relationship(back_populates="request", order_by="Item.submitted_at")
 
 
-class RequestTarget(db.Model):  # type: ignore[name-defined,misc]
+class RequestTarget(Model):
     """A unit a request was issued to."""
 
     __tablename__ = "request_target"
@@ -587,7 +619,7 @@ class RequestTarget(db.Model):  # type: ignore[name-defined,misc]
     unit: Mapped[Unit] = relationship()
 
 
-class MissedReport(db.Model):  # type: ignore[name-defined,misc]
+class MissedReport(Model):
     """An event a unit failed to report, learned elsewhere and recorded by an editor: 漏报 (reported
     incompletely or only in part) or 不报 (never reported at all), by `kind`."""
 
@@ -602,7 +634,7 @@ class MissedReport(db.Model):  # type: ignore[name-defined,misc]
     unit: Mapped[Unit] = relationship()
 
 
-class ScoreRuleSet(db.Model):  # type: ignore[name-defined,misc]
+class ScoreRuleSet(Model):
     """Scoring rules in force from a date on; an older set keeps scoring the facts of its time."""
 
     __tablename__ = "score_rule_set"
@@ -613,7 +645,7 @@ class ScoreRuleSet(db.Model):  # type: ignore[name-defined,misc]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
 
-class ScoreEntry(db.Model):  # type: ignore[name-defined,misc]
+class ScoreEntry(Model):
     """One line of the score ledger: points for a unit, dated, pointing at their cause."""
 
     __tablename__ = "score_entry"
@@ -632,7 +664,7 @@ class ScoreEntry(db.Model):  # type: ignore[name-defined,misc]
     item: Mapped[Item | None] = relationship()
 
 
-class UnitTarget(db.Model):  # type: ignore[name-defined,misc]
+class UnitTarget(Model):
     """A unit's yearly target in points, when set by hand instead of from last year's average."""
 
     __tablename__ = "unit_target"
@@ -643,7 +675,7 @@ class UnitTarget(db.Model):  # type: ignore[name-defined,misc]
     points: Mapped[float] = mapped_column()
 
 
-class SavedSearch(db.Model):  # type: ignore[name-defined,misc]
+class SavedSearch(Model):
     """A search a user keeps on their start page, with what it found at their last visit."""
 
     __tablename__ = "saved_search"
@@ -657,7 +689,7 @@ class SavedSearch(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Setting(db.Model):  # type: ignore[name-defined,misc]
+class Setting(Model):
     """Office-wide settings an administrator edits (priorities, balance targets, thresholds)."""
 
     __tablename__ = "setting"
@@ -665,7 +697,7 @@ class Setting(db.Model):  # type: ignore[name-defined,misc]
     value: Mapped[Any] = mapped_column(JSON)
 
 
-class Job(db.Model):  # type: ignore[name-defined,misc]
+class Job(Model):
     """A long piece of work run by the task queue (JOB_KINDS), with its progress, log and result."""
 
     __tablename__ = "job"
@@ -688,7 +720,7 @@ class Job(db.Model):  # type: ignore[name-defined,misc]
         return min(100, round(100 * self.progress / self.total)) if self.total else 0
 
 
-class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
+class AuditEvent(Model):
     """One state change: who, when, what, from, to, why."""
 
     __tablename__ = "audit_event"
@@ -703,3 +735,16 @@ class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     actor: Mapped[User | None] = relationship()
+
+
+class SharedArtifact(Model):
+    """Something the office changes at run time that every host must use (the refined kind model,
+    the keyword IDF table): one row per name, its version grows on every write so that a process
+    notices a newer one with one small query."""
+
+    __tablename__ = "shared_artifact"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[Any] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")  # command, user or imported file

@@ -42,6 +42,9 @@ def run_job(job_id: int) -> None:
         jobs.execute(job_id)
         return
     with worker_app().app_context():
+        from webapp.services import artifacts
+
+        artifacts.refresh_if_stale()  # a kind model or IDF table another host stored since
         jobs.execute(job_id)
 
 

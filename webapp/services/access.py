@@ -44,7 +44,7 @@ def can_see(user: User | None, item: Item) -> bool:
 def visible_clause(user: User | None) -> ColumnElement[bool]:
     """The same rule as `can_see`, as a SQL condition on Item (withdrawn items are left out of every
     list and figure, administrators' included; they reach them through the withdrawn list)."""
-    conditions = [Item.withdrawn_at.is_(None)]
+    conditions: list[ColumnElement[bool]] = [Item.withdrawn_at.is_(None)]
     if user is not None:
         conditions.append(Item.level.in_(visible_levels(user)))
         if not user.sees_all_units:

@@ -3,9 +3,11 @@
 A backup is a folder (or the same folder packed as a .tar.gz) holding:
 
 - `database.sqlite3` (SQLite's online backup API: a consistent copy while the app keeps running) or
-  `database.pgdump` (`pg_dump -Fc`, one snapshot; the search table's rows are left out);
-- `files/`: the session secret key, the office's kind model and keyword IDF table, where they exist
-  (uploaded originals are not kept as files: an item stores its text and the original's name);
+  `database.pgdump` (`pg_dump -Fc`, one snapshot; the search table's rows are left out); the office's
+  kind model and keyword IDF table are rows of it (`shared_artifact`, see services/artifacts.py);
+- `files/`: the session secret key, and the kind model and IDF instance files of an earlier release
+  where the database holds no row for them yet (uploaded originals are not kept as files: an item
+  stores its text and the original's name);
 - `manifest.json`: format, schema revision, time, database kind, row counts and file checksums.
 
 The search index is not copied: it is derived data, and a restore rebuilds it from the database.
@@ -43,6 +45,7 @@ from webapp.models import (
     Unit,
     User,
 )
+from webapp.services import artifacts
 from webapp.services.errors import Conflict, ValidationError
 
 FORMAT = 1
@@ -72,6 +75,7 @@ class Manifest:
     revision: str | None  # the Alembic schema revision of the copy
     counts: dict[str, int]
     files: dict[str, str] = field(default_factory=dict)  # name under files/ -> sha256
+    artifacts: dict[str, int] = field(default_factory=dict)  # shared artifact -> version in the copy
     database_sha256: str = ""
     seconds: float = 0.0
 
@@ -90,14 +94,15 @@ def _dialect() -> str:
     return str(db.engine.dialect.name)
 
 
-def _instance_files() -> dict[str, Path]:
-    """The instance files a backup carries, by their name inside the backup."""
-    config = current_app.config
-    return {
-        "secret_key": Path(current_app.instance_path) / "secret_key",
-        "kind_model.json": Path(config["XINXI_KIND_MODEL_FILE"]),
-        "idf.json": Path(config["XINXI_IDF_FILE"]),
-    }
+def _instance_files(stored: dict[str, int] | None = None) -> dict[str, Path]:
+    """The instance files a backup carries, by their name inside the backup: an artifact file only
+    while the database has no row of it (`stored`), else the row is what every host uses."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    files = {"secret_key": Path(app.instance_path) / "secret_key"}
+    for name in artifacts.NAMES:
+        if name not in (stored or {}):
+            files[f"{name}.json"] = artifacts.instance_file(app, name)
+    return files
 
 
 def counts() -> dict[str, int]:
@@ -111,7 +116,8 @@ def counts() -> dict[str, int]:
 def _revision() -> str | None:
     if not inspect(db.engine).has_table("alembic_version"):
         return None
-    return db.session.scalar(text("SELECT version_num FROM alembic_version"))
+    revision = db.session.scalar(text("SELECT version_num FROM alembic_version"))
+    return str(revision) if revision is not None else None
 
 
 def _sha256(path: Path) -> str:
@@ -164,6 +170,7 @@ def create_backup(dest: Path, progress: Callable[[str], None] | None = None) -> 
             database=kind,
             revision=_revision(),
             counts=counts(),
+            artifacts=artifacts.stored_versions() or {},
         )
         db.session.rollback()  # hold no transaction while the copy runs
         if progress:
@@ -198,7 +205,7 @@ def create_backup(dest: Path, progress: Callable[[str], None] | None = None) -> 
         if progress:
             progress("实例文件")
         (folder / "files").mkdir(exist_ok=True)
-        for name, path in _instance_files().items():
+        for name, path in _instance_files(manifest.artifacts).items():
             if path.is_file():
                 shutil.copy2(path, folder / "files" / name)
                 manifest.files[name] = _sha256(folder / "files" / name)
@@ -300,6 +307,9 @@ def restore_backup(
                 path.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(copy, path)
     upgrade()  # a copy from an older release gets this release's schema
+    # A copy from before shared artifacts brought its model and IDF as files: into the database now.
+    artifacts.import_instance_files(current_app._get_current_object())  # type: ignore[attr-defined]
+    artifacts.refresh_if_stale(force=True)
     if progress:
         progress("搜索索引")
     backend = engines().search

@@ -229,17 +229,14 @@ def balance(scope: Scope) -> Balance:
             .where(*where)
             .group_by(ItemTopic.name)
             .order_by(db.func.count(ItemTopic.id).desc())
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     priorities = [
         PriorityCoverage(p["name"], list(p["topics"]), sum(topics.get(t, 0) for t in p["topics"]))
         for p in scoring.setting(f"priorities:{scope.date_to.year}", default_priorities())
     ]
-    grassroots = dict.fromkeys(GRASSROOTS, 0)
-    texts = db.session.execute(db.select(Item.simplified_text).where(*where).execution_options(yield_per=500))
-    for (text,) in texts:
-        for kind in grassroots_kinds(text):
-            grassroots[kind] += 1
     research = research_counts(scope.date_from, scope.date_to + timedelta(days=1), unit_ids)
     return Balance(
         scope=scope,
@@ -248,7 +245,7 @@ def balance(scope: Scope) -> Balance:
         band=scoring.setting("balance_band", DEFAULT_BAND),
         topics=topics,
         priorities=priorities,
-        grassroots=grassroots,
+        grassroots=grassroots_counts(where),
         unit_mix=[(u, per_unit[u.id]) for u in units],
         silent_units=silent_units(units),
         research=[(u, research.get(u.id, 0)) for u in units],
@@ -261,6 +258,26 @@ def balance(scope: Scope) -> Balance:
         )
         or 0,
     )
+
+
+def grassroots_counts(where: Any) -> dict[str, int]:
+    """Items naming each kind of grassroots body, counted in SQL from the kinds kept per text version
+    (`items.grassroots_field`); an item kept before that (NULL) has its text scanned here."""
+    counts = db.session.execute(
+        db.select(
+            *(db.func.count(Item.id).filter(Item.grassroots.like(f"%,{k},%")) for k in GRASSROOTS)
+        ).where(*where)
+    ).one()
+    grassroots = dict(zip(GRASSROOTS, (int(c) for c in counts), strict=True))
+    texts = db.session.execute(
+        db.select(Item.simplified_text)
+        .where(*where, Item.grassroots.is_(None))
+        .execution_options(yield_per=500)
+    )
+    for (text,) in texts:
+        for kind in grassroots_kinds(text):
+            grassroots[kind] += 1
+    return grassroots
 
 
 def default_priorities() -> list[dict[str, Any]]:
@@ -287,7 +304,7 @@ def research_counts(start: date, end: date, unit_ids: list[int] | None = None) -
     )
     if unit_ids is not None:
         query = query.where(Item.unit_id.in_(unit_ids))
-    return dict(db.session.execute(query).all())
+    return dict(db.session.execute(query).tuples().all())
 
 
 @dataclass
@@ -341,7 +358,7 @@ def _latest(column: Any, unit_ids: list[int], *joins: Any) -> dict[int, Any]:
     query = query.where(Item.unit_id.in_(unit_ids), visible_clause(None))
     for target, condition in joins:
         query = query.join(target, condition)
-    return dict(db.session.execute(query.group_by(Item.unit_id)).all())
+    return dict(db.session.execute(query.group_by(Item.unit_id)).tuples().all())
 
 
 def silent_units(units: list[Unit], today: date | None = None) -> list[SilentUnit]:

@@ -181,7 +181,7 @@ class DemoUnit:
     category: str
 
     @classmethod
-    def of(cls, unit: DemoUnit) -> DemoUnit:
+    def of(cls, unit: Unit) -> DemoUnit:
         return cls(unit.code, unit.name, unit.category.code)
 
 
@@ -466,11 +466,11 @@ def _merge(stored: list[Submitted], rng: random.Random, today: date) -> list[Sub
             continue
         sources = rng.sample(pool, 3)
         theme = rng.choice(MERGE_THEMES)
-        item = editing.merge_items(_editor(), [s.id for s in sources], f"全市{theme}工作情况综述")
+        merged = editing.merge_items(_editor(), [s.id for s in sources], f"全市{theme}工作情况综述")
         day = min(today, max(s.day for s in sources) + timedelta(days=1))
-        item.submitted_at = datetime.combine(day, time(15), SHANGHAI)
+        merged.submitted_at = datetime.combine(day, time(15), SHANGHAI)
         db.session.commit()
-        composed.append(Submitted(item.id, item.kind, day, comprehensive=True))
+        composed.append(Submitted(merged.id, merged.kind, day, comprehensive=True))
         merged_ids.update(s.id for s in sources)
         db.session.expunge_all()
     return [s for s in stored if s.id not in merged_ids] + composed
@@ -578,6 +578,7 @@ def _decide(stored: list[Submitted], rng: random.Random, today: date) -> list[Ad
         if item.day > today - timedelta(days=4):
             continue
         roll = rng.random() * (0.8 if item.kind == "problem" else 1.0)
+        outlet: str | None
         if item.comprehensive or roll < ADOPTION_SHARE:  # the office's own items are adopted
             action, outlet = "adopt", "mrkb" if rng.random() < 0.8 else "yqxx"
         else:
@@ -622,8 +623,10 @@ def _decide(stored: list[Submitted], rng: random.Random, today: date) -> list[Ad
         .values(at=submitted)
     )
     db.session.commit()
-    codes = dict(db.session.execute(db.select(Unit.id, Unit.code)).all())
-    publications = {outlet: ids for (action, outlet), ids in choices.items() if action == "adopt"}
+    codes = dict(db.session.execute(db.select(Unit.id, Unit.code)).tuples().all())
+    publications = {
+        outlet: ids for (action, outlet), ids in choices.items() if action == "adopt" and outlet is not None
+    }
     adopted = [
         Adopted(item_id, codes[unit_id], code, decided_on[item_id])
         for code, ids in publications.items()

@@ -6,10 +6,10 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from flask import current_app, g
@@ -33,17 +33,63 @@ _BATCH_KEY = "xinxi_index_batch"
 
 def doc_stamp(item: Item) -> str:
     """A digest of everything the index holds for an item, to find stale index entries cheaply."""
-    parts = [
+    return _stamp(
         item.simplified_title,
         item.simplified_text,
         item.unit.code,
         item.unit.category.code,
-        ",".join(sorted(item.topic_names)),
+        item.topic_names,
         item.kind,
         item.status,
         item.level,
-        item.event_date.isoformat(),
-        ",".join(sorted(a.publication.code for a in item.adoptions)),
+        item.event_date,
+        [a.publication.code for a in item.adoptions],
+    )
+
+
+def stamped(doc: IndexDoc) -> IndexDoc:
+    """`doc` with the stamp `doc_stamp` gives its item, from the document's own values (a bulk
+    import builds documents without loading the items)."""
+    return replace(
+        doc,
+        stamp=_stamp(
+            doc.title,
+            doc.body,
+            doc.unit,
+            doc.unit_category,
+            doc.topics,
+            doc.kind,
+            doc.status,
+            LEVELS[doc.level],
+            doc.event_date,
+            doc.publications,
+        ),
+    )
+
+
+def _stamp(
+    title: str,
+    text: str,
+    unit: str,
+    category: str,
+    topics: Iterable[str],
+    kind: str,
+    status: str,
+    level: str,
+    event_date: date,
+    publications: Iterable[str],
+) -> str:
+    parts = [
+        title,
+        text,
+        unit,
+        category,
+        ",".join(sorted(topics)),
+        kind,
+        status,
+        level,
+        event_date.isoformat(),
+        ",".join(sorted(publications)),
     ]
     return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=12).hexdigest()
 
@@ -131,6 +177,31 @@ def sync_ids(ids: Iterable[int], analyses: dict[int, Analysis] | None = None) ->
             engines().search.sync(chunk, lambda wanted: _fresh_docs(wanted, known))
         except SearchError:
             log.exception("indexing items %s failed; run `flask --app wsgi index-check --fix`", chunk)
+
+
+def index_new(docs: Sequence[IndexDoc], written: Mapping[int, datetime]) -> None:
+    """Index items this process has just stored, from documents built out of the values it wrote
+    (`written`: each id's `updated_at` as stored), in one index commit, without reading the items
+    back. Inside the writer lock one query checks them: an item another process changed, withdrew
+    or deleted since is read afresh (or removed), as `sync_ids` does for every item."""
+    built = {doc.id: doc for doc in docs}
+    if not built:
+        return
+
+    def load(wanted: Sequence[int]) -> list[IndexDoc]:
+        with Session(db.engine) as session:
+            rows = session.execute(
+                select(Item.id, Item.updated_at).where(Item.id.in_(wanted), indexed_clause())
+            ).all()
+        same = {item_id for item_id, updated in rows if updated == written.get(item_id)}
+        moved = [item_id for item_id in wanted if item_id not in same]
+        return [built[i] for i in wanted if i in same] + (_fresh_docs(moved, {}) if moved else [])
+
+    ids = sorted(built)
+    try:
+        engines().search.sync(ids, load)
+    except SearchError:
+        log.exception("indexing %d new items failed; run `flask --app wsgi index-check --fix`", len(ids))
 
 
 def index_items(items: Iterable[Item], analyses: dict[int, Analysis] | None = None) -> None:

@@ -1,9 +1,12 @@
-"""The bulk import as a pipeline: files read and analysed in worker processes, stored and indexed by
-batch in this one.
+"""The bulk import as a pipeline: files read, checked and analysed in worker processes, stored and
+indexed by batch in this one.
 
-Each stage does what `submit_item` does for one item, in the same order; only the analysis moves
-to forked workers (which share the loaded dictionary and models), so a large import takes about as
-long as its slowest stage instead of the sum of them all.
+A file becomes the rows `items.submit_item` stores for a submission (the item, its first version,
+topics, kept tokens, audit row, SimHash bands, duplicate pairs and score rows), written with one
+multi-row INSERT per table and batch instead of ORM objects. The workers send back plain values,
+never the analysis objects, so this process only writes; the index is written from the same values,
+one commit per INDEX_EVERY items. `tests/test_import_pipeline.py` compares every column with
+item-by-item submission, so a rule added to `submit_item` and not here fails it.
 """
 
 from __future__ import annotations
@@ -12,26 +15,35 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from itertools import islice
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 
-from nlp import Analysis, Analyzer
+from nlp import Analyzer
 from nlp.analyze import TopicLexicon
+from nlp.normalize import strip_unsafe_chars
+from search import IndexDoc
+from search.base import join_tokens, split_tokens
 from webapp.engines import engines
 from webapp.extensions import db
-from webapp.models import Item
-from webapp.services import items
+from webapp.models import LEVELS, AuditEvent, Item, ItemAnalysis, ItemTopic, ItemVersion, Unit, utcnow
+from webapp.services import indexing, items, scoring
 from webapp.services.errors import DomainError
 from webapp.services.files import extract
 
 PARALLEL_IMPORT_FILES = 200  # below this the texts are analysed in this process
+# Items per index commit: a commit costs about the same whatever it holds, and Whoosh sorts up to
+# about this many documents' postings in memory (beyond, it spills sorted runs to disk and merges).
+INDEX_EVERY = 1000
 _CHUNK = 16  # files per task sent to a worker
-_IN_FLIGHT = 3  # tasks queued per worker: enough to keep it busy, few enough to bound memory
+# Files queued to the workers: enough to keep them busy while this process writes an index commit,
+# few enough to bound memory (a prepared file is a few kB).
+_AHEAD = INDEX_EVERY
 
 
 @dataclass(frozen=True)
@@ -47,17 +59,22 @@ class ImportJob:
 
 @dataclass
 class Prepared:
-    """One file read, hashed and analysed (or the reason it cannot be)."""
+    """One file read, hashed, checked and analysed, as the plain values its rows need (or the reason
+    it cannot be stored)."""
 
     path: Path
-    data: items.ItemInput | None = None
     digest: str = ""
-    analysis: Analysis | None = None
-    error: str | None = None
+    error: str | None = None  # unreadable: failed, never counted as skipped
+    refused: str | None = None  # read, but refused by the submission rules
+    item: dict[str, Any] = field(default_factory=dict)  # the item row's values that come from the file
+    topics: list[tuple[str, float, list[str]]] = field(default_factory=list)
+    title_tokens: str = ""  # the analysis's tokens, joined as kept (`search.base.join_tokens`)
+    body_tokens: str = ""
 
 
 def prepare(path: Path, job: ImportJob, analyzer: Analyzer) -> Prepared:
-    """Read one file, hash it and, unless it is already stored or invalid, analyse it."""
+    """Read one file, hash it and, unless it is already stored or refused, analyse it into the
+    values `items.prepare_item` would give its item (validated title and text, level, hashes)."""
     try:
         extracted = extract(path.name, path.read_bytes())
     except DomainError as exc:
@@ -65,24 +82,43 @@ def prepare(path: Path, job: ImportJob, analyzer: Analyzer) -> Prepared:
     except OSError as exc:
         return Prepared(path, error=str(exc))
     title = extracted.title or path.stem
-    data = items.ItemInput(
-        title=title,
-        text=extracted.text,
-        unit_code=job.unit_code,
-        event_date=job.event_date,
-        level=job.level,
-        source_filename=extracted.filename,
-        source_encoding=extracted.encoding,
-        tables=extracted.tables or None,
-    )
     digest = items.content_hash(job.unit_code, title, extracted.text)
     if digest in job.stored:
-        return Prepared(path, data, digest)
+        return Prepared(path, digest)
     try:
-        clean_title, clean_text = items.validated_text(title, extracted.text)
-    except DomainError:
-        return Prepared(path, data, digest)  # submit_item reports it, in its own words
-    return Prepared(path, data, digest, analyzer.analyze(clean_title, clean_text, topics=job.lexicon))
+        title, text = items.validated_text(title, extracted.text)
+        level, _ = items.classified_level(job.level, title, text)
+    except DomainError as exc:
+        return Prepared(path, digest, refused=exc.message)
+    analysis = analyzer.analyze(title, text, topics=job.lexicon)
+    values = {
+        "title": title,
+        "original_text": strip_unsafe_chars(extracted.text),
+        "level": level,
+        "source_filename": extracted.filename,
+        "source_encoding": extracted.encoding,
+        "tables": extracted.tables or None,
+        "content_hash": items.content_hash(job.unit_code, title, text),
+        "clean_text": analysis.clean_text,
+        "simplified_title": analysis.simplified_title,
+        "simplified_text": analysis.simplified_text,
+        "kind": analysis.kind.label,
+        "kind_score": analysis.kind.score,
+        "kind_evidence": list(analysis.kind.evidence),
+        "contains_problems": analysis.contains_problems,
+        "grassroots": items.grassroots_field(analysis.simplified_text),
+        "keywords": list(analysis.keywords),
+        "sentences": [[s.start, s.end, s.label] for s in analysis.sentences],
+        "fingerprint": analysis.fingerprint,
+    }
+    return Prepared(
+        path,
+        digest,
+        item=values,
+        topics=[(tag.name, tag.score, list(tag.evidence)) for tag in analysis.topics],
+        title_tokens=join_tokens([t.text for t in analysis.title_tokens]),
+        body_tokens=join_tokens([t.text for t in analysis.tokens]),
+    )
 
 
 # The worker processes' view of the job, set before the pool forks (never pickled).
@@ -113,7 +149,7 @@ def prepared(paths: Iterable[Path], job: ImportJob, workers: int) -> Iterator[Pr
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             while True:
-                while len(pending) < _IN_FLIGHT * workers:
+                while len(pending) * _CHUNK < _AHEAD:
                     chunk = list(islice(source, _CHUNK))
                     if not chunk:
                         break
@@ -147,6 +183,117 @@ class ImportReport:
     failed: list[str] | None = None
 
 
+_MAX_PARAMETERS = 30_000  # per statement: below SQLite's limit (32,766) and PostgreSQL's (65,535)
+
+
+def _insert(model: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert rows with multi-row INSERT statements: PostgreSQL's driver runs an executemany row by
+    row, one round trip each."""
+    if not rows:
+        return
+    table = model.__table__
+    per = max(1, _MAX_PARAMETERS // len(rows[0]))
+    for start in range(0, len(rows), per):
+        db.session.execute(table.insert().values(rows[start : start + per]))
+
+
+def store_batch(
+    batch: list[Prepared], unit: Unit, event_date: date, buckets: items.BandBuckets
+) -> tuple[list[IndexDoc], datetime]:
+    """Store a batch of prepared files as submitted items in one transaction (a multi-row INSERT
+    per table, duplicates found with one band lookup, scores for the batch) and commit; return the
+    index documents of the stored items and the `updated_at` written with them."""
+    now = utcnow()
+    rows = [
+        {
+            **ready.item,
+            "unit_id": unit.id,
+            "event_date": event_date,
+            "status": "submitted",
+            "author": "",
+            "genre": "dynamic",
+            "submitted_at": now,
+            "updated_at": now,
+        }
+        for ready in batch
+    ]
+    table: Any = Item.__table__
+    ids = list(
+        db.session.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars()
+    )
+    versions: list[dict[str, Any]] = []
+    kept: list[dict[str, Any]] = []
+    topics: list[dict[str, Any]] = []
+    audit: list[dict[str, Any]] = []
+    for item_id, ready in zip(ids, batch, strict=True):
+        values = ready.item
+        versions.append(
+            {
+                "item_id": item_id,
+                "number": 1,
+                "title": values["title"],
+                "text": values["original_text"],
+                "note": "报送原稿",
+                "created_by_id": None,
+                "created_at": now,
+            }
+        )
+        kept.append(
+            {"item_id": item_id, "title_tokens": ready.title_tokens, "body_tokens": ready.body_tokens}
+        )
+        topics.extend({"item_id": item_id, "name": n, "score": s, "evidence": e} for n, s, e in ready.topics)
+        audit.append(
+            {
+                "at": now,
+                "actor_id": None,
+                "entity": "item",
+                "entity_id": item_id,
+                "action": "submit",
+                "from_state": None,
+                "to_state": "submitted",
+                "reason": None,
+                "details": None,
+            }
+        )
+    _insert(ItemVersion, versions)
+    _insert(ItemAnalysis, kept)
+    _insert(ItemTopic, topics)
+    # Duplicates as submission finds them: the archive's and the batch's earlier items (those need
+    # an id, a title, a unit and a fingerprint; transient objects, never added to the session).
+    items.record_duplicates_batch(
+        [
+            Item(id=item_id, title=ready.item["title"], fingerprint=ready.item["fingerprint"], unit=unit)
+            for item_id, ready in zip(ids, batch, strict=True)
+        ],
+        buckets,
+    )
+    _insert(AuditEvent, audit)
+    scoring.score_new_items(ids)
+    db.session.commit()
+    category = unit.category.code
+    docs = [
+        indexing.stamped(
+            IndexDoc(
+                id=item_id,
+                title=ready.item["simplified_title"],
+                body=ready.item["simplified_text"],
+                title_tokens=split_tokens(ready.title_tokens) if ready.title_tokens else [],
+                body_tokens=split_tokens(ready.body_tokens) if ready.body_tokens else [],
+                unit=unit.code,
+                unit_category=category,
+                topics=[name for name, _, _ in sorted(ready.topics, key=lambda t: -t[1])],
+                kind=ready.item["kind"],
+                status="submitted",
+                level=LEVELS.index(ready.item["level"]),
+                event_date=event_date,
+                genre="dynamic",
+            )
+        )
+        for item_id, ready in zip(ids, batch, strict=True)
+    ]
+    return docs, now
+
+
 def run_import(
     paths: list[Path],
     unit_code: str,
@@ -156,40 +303,59 @@ def run_import(
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import these files as submitted items: analysed in workers, stored batch by batch (one
-    transaction, one flush, scores and audit rows per batch), the index written once per batch."""
+    transaction per batch), the index written every INDEX_EVERY items and at the end."""
     job = ImportJob(unit_code, level, event_date, items.topic_lexicon(), all_content_hashes())
     report = ImportReport(failed=[])
     failed: list[str] = []
-    pending: list[tuple[Prepared, items.ItemInput]] = []
+    try:
+        unit: Unit | None = items._unit_for(None, unit_code)
+        no_unit = ""
+    except DomainError as exc:  # every file is refused, as submission refuses each
+        unit, no_unit = None, exc.message
+    unit_id = unit.id if unit is not None else None
+    pending: list[Prepared] = []
+    unindexed: list[IndexDoc] = []
+    written: dict[int, datetime] = {}
     seen: set[str] = set()
+    buckets = items.BandBuckets()  # read once, not per batch
 
-    def flush() -> None:
+    def store() -> None:
+        nonlocal unit
         if not pending:
             return
-        outcomes = items.submit_batch(None, [(data, ready.analysis) for ready, data in pending])
-        stored = []
-        for (ready, _), outcome in zip(pending, outcomes, strict=True):
-            if isinstance(outcome, DomainError):
-                failed.append(f"{ready.path}: {outcome.message}")
-            else:
-                stored.append(outcome)
-        items.commit_submissions(stored)
-        report.imported += len(stored)
+        # The session was closed before the workers forked and is expired by every commit.
+        unit = db.session.get(Unit, unit_id)
+        assert unit is not None
+        docs, when = store_batch(pending, unit, event_date, buckets)
+        written.update((doc.id, when) for doc in docs)
+        unindexed.extend(docs)
+        report.imported += len(docs)
         pending.clear()
+
+    def index() -> None:
+        indexing.index_new(unindexed, written)
+        unindexed.clear()
+        written.clear()
 
     for ready in prepared(paths, job, import_workers(len(paths))):
         if progress:
             progress(1)
-        if ready.data is None:
+        if ready.error is not None:
             failed.append(f"{ready.path}: {ready.error}")
             continue
         if ready.digest in seen or ready.digest in job.stored:
             report.skipped += 1
             continue
         seen.add(ready.digest)
-        pending.append((ready, ready.data))
+        if ready.refused is not None or no_unit:
+            failed.append(f"{ready.path}: {ready.refused or no_unit}")
+            continue
+        pending.append(ready)
         if len(pending) >= batch_size:
-            flush()
-    flush()
+            store()
+            if len(unindexed) >= INDEX_EVERY:
+                index()
+    store()
+    index()
     report.failed = failed
     return report

@@ -10,10 +10,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from nlp import Analysis, clean_text, similarity, to_simplified
 from nlp.analyze import TopicLexicon
+from nlp.entities import grassroots_kinds
 from nlp.marks import classification_mark
 from nlp.normalize import strip_unsafe_chars
 from search import SearchError
@@ -38,6 +39,7 @@ from webapp.models import (
     SimhashBand,
     Topic,
     Unit,
+    UpwardReport,
     User,
 )
 from webapp.services import audit, requests, scoring, writers
@@ -302,14 +304,40 @@ def record_duplicates(item: Item, *, new: bool = False) -> list[DuplicateWarning
     return found
 
 
-def record_duplicates_batch(batch: list[Item]) -> list[list[DuplicateWarning]]:
+@dataclass
+class BandBuckets:
+    """The SimHash band buckets kept across the batches of one bulk import: read once, then only
+    the bands filed since (each batch's own lookup would read a growing share of the archive)."""
+
+    rows: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # key: [(item id, fingerprint)]
+    last_id: int = 0  # the newest item whose bands are in `rows`
+
+    def refresh(self) -> None:
+        """Add the bands filed since the last look, by this process or any other."""
+        for key, item_id, fingerprint in db.session.execute(
+            db.select(SimhashBand.key, SimhashBand.item_id, SimhashBand.fingerprint).where(
+                SimhashBand.item_id > self.last_id
+            )
+        ):
+            self.rows.setdefault(key, []).append((item_id, fingerprint))
+            self.last_id = max(self.last_id, item_id)
+
+
+def record_duplicates_batch(
+    batch: list[Item], kept: BandBuckets | None = None
+) -> list[list[DuplicateWarning]]:
     """`record_duplicates(item, new=True)` for each new item of a batch in order, with one band
-    lookup for the batch: each item finds what the archive holds and the batch's earlier items."""
+    lookup for the batch (or the buckets `kept` across batches): each item finds what the archive
+    holds and the batch's earlier items."""
     if not batch:
         return []
     keys_of = [band_keys(item.fingerprint) for item in batch]
     buckets: dict[int, list[tuple[int, int]]] = {}
-    wanted = sorted({key for keys in keys_of for key in keys})
+    if kept is not None:
+        kept.refresh()
+        buckets = kept.rows
+        kept.last_id = max(kept.last_id, *(item.id for item in batch))  # filed below
+    wanted = sorted({key for keys in keys_of for key in keys}) if kept is None else []
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         for key, item_id, fingerprint in db.session.execute(
@@ -319,13 +347,17 @@ def record_duplicates_batch(batch: list[Item]) -> list[list[DuplicateWarning]]:
         ):
             buckets.setdefault(key, []).append((item_id, fingerprint))
     close_of: list[set[int]] = []
+    # similarity(a, b) >= DUPLICATE_THRESHOLD as a bit count, without a call per candidate (a batch
+    # compares thousands of them).
+    most_bits = int((1.0 - DUPLICATE_THRESHOLD) * 64 + 1e-9)
     for item, keys in zip(batch, keys_of, strict=True):
+        mine = item.fingerprint
         close_of.append(
             {
                 other
                 for key in keys
                 for other, fp in buckets.get(key, ())
-                if similarity(item.fingerprint, fp) >= DUPLICATE_THRESHOLD
+                if ((mine ^ fp) & 0xFFFFFFFFFFFFFFFF).bit_count() <= most_bits
             }
         )
         for key in keys:  # filed now: the batch's later items find this one, as one by one
@@ -460,6 +492,7 @@ def apply_analysis(item: Item, analysis: Analysis) -> None:
         item.kind_score = analysis.kind.score
         item.kind_evidence = list(analysis.kind.evidence)
     item.contains_problems = analysis.contains_problems
+    item.grassroots = grassroots_field(analysis.simplified_text)
     item.keywords = list(analysis.keywords)
     item.sentences = [[s.start, s.end, s.label] for s in analysis.sentences]
     # An edited text (or an item kept before bands were) files its bands and pairs anew.
@@ -481,6 +514,13 @@ def apply_analysis(item: Item, analysis: Analysis) -> None:
             row.score, row.evidence = tag.score, list(tag.evidence)
             rows.append(row)
         item.topics = rows
+
+
+def grassroots_field(text: str) -> str:
+    """The kinds of grassroots body `text` names, kept on the item as ",企业,农村," (just "," for none)
+    so that the dashboard counts them with LIKE instead of scanning every text per request."""
+    kinds = sorted(grassroots_kinds(text))
+    return "," + ",".join(kinds) + "," if kinds else ","
 
 
 def analyze_item(title: str, text: str) -> Analysis:
@@ -777,8 +817,16 @@ ITEM_SORTS: dict[str, tuple[str, tuple[Any, ...]]] = {
 }
 
 
-def _items_query(actor: User | None, filters: ItemFilter, sort: str) -> Select[tuple[Item]]:
-    """The items the actor may see, filtered and sorted (unknown sort names fall back to newest)."""
+# A list row shows titles and tags, never the texts: loading them for a page of 50 costs more than
+# the rest of the query. A consumer that shows them (the JSON API) asks for the whole record.
+LIST_DEFERRED = (Item.original_text, Item.clean_text, Item.simplified_text, Item.sentences, Item.tables)
+
+
+def _items_query(
+    actor: User | None, filters: ItemFilter, sort: str, whole: bool = False
+) -> Select[tuple[Item]]:
+    """The items the actor may see, filtered and sorted (unknown sort names fall back to newest);
+    `whole` loads each item's texts and relations too (one query per relation, never per item)."""
     order = ITEM_SORTS.get(sort, ITEM_SORTS["newest"])[1]
     query = (
         db.select(Item)
@@ -787,6 +835,14 @@ def _items_query(actor: User | None, filters: ItemFilter, sort: str) -> Select[t
         .order_by(*order)
         .options(selectinload(Item.unit), selectinload(Item.topics))
     )
+    if whole:
+        query = query.options(
+            selectinload(Item.writer),
+            selectinload(Item.adoptions).selectinload(Adoption.publication),
+            selectinload(Item.upward_reports).selectinload(UpwardReport.outlet),
+        )
+    else:
+        query = query.options(*(defer(column) for column in LIST_DEFERRED))
     if filters.status:
         query = query.where(Item.status == filters.status)
     if filters.unit:
@@ -813,9 +869,11 @@ def page_items(
     filters: ItemFilter | None = None,
     wanted: PageRequest | None = None,
     sort: str = "newest",
+    whole: bool = False,
 ) -> Page[Item]:
-    """One page of the items the actor may see, filtered and sorted, with the total."""
-    return paginate(_items_query(actor, filters or ItemFilter(), sort), wanted or PageRequest())
+    """One page of the items the actor may see, filtered and sorted, with the total (`whole`: with
+    texts and relations, for the JSON API)."""
+    return paginate(_items_query(actor, filters or ItemFilter(), sort, whole), wanted or PageRequest())
 
 
 def review_item(

@@ -3,14 +3,13 @@
 An item whose kind an editor set (corrected or confirmed, `kind_locked`) is a hand label. Once
 enough exist, `train_from_corrections` fits the kind model again with the shipped model as its
 prior (the L2 pull goes towards the shipped weights, so a few hundred labels adjust it rather than
-replace it), measures old and new model on the corrections it held back, and installs the new one
-for this process and, through the instance file, for the next start.
+replace it), measures old and new model on the corrections it held back, and stores the new one in the
+database (`artifacts`), where this process and every other host pick it up.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app
 
@@ -20,6 +19,7 @@ from nlp.kind_model import LABELS, KindModel, TrainingConfig, train
 from webapp.engines import engines
 from webapp.extensions import db
 from webapp.models import Item
+from webapp.services import artifacts
 from webapp.services.errors import ValidationError
 
 # Every feature of a correction counts (min_count 1): there are few of them, and the prior keeps
@@ -37,7 +37,7 @@ class LearningResult:
     held_back: int
     accuracy_before: float  # the model in use, on the held-back corrections
     accuracy_after: float  # the new model, trained without them
-    path: Path
+    version: int  # of the shared kind model now in use on every host
 
 
 def corrected_items() -> list[tuple[int, str, str, str]]:
@@ -57,8 +57,9 @@ def _accuracy(analyses: list[Analysis], kinds: list[str], model: KindModel | Non
     return right / len(analyses)
 
 
-def train_from_corrections() -> LearningResult:
-    """Train, measure and install a kind model refined by the editors' corrections."""
+def train_from_corrections(action: str = "train-kind") -> LearningResult:
+    """Train, measure and install a kind model refined by the editors' corrections; `action`
+    records who trained it."""
     rows = corrected_items()
     minimum = int(current_app.config["XINXI_KIND_MIN_CORRECTIONS"])
     if len(rows) < minimum:
@@ -66,6 +67,7 @@ def train_from_corrections() -> LearningResult:
             f"至少需要 {minimum} 条由编辑校正过类型的信息才能训练，目前只有 {len(rows)} 条",
             code="too_few_corrections",
         )
+    artifacts.refresh_if_stale(force=True)  # "before" is the model every host uses now
     current = engines().analyzer
     # One rules-only analysis per item: the training features and both measurements come from it.
     rules = current.with_kind_model(None)
@@ -81,9 +83,7 @@ def train_from_corrections() -> LearningResult:
     before = _accuracy(held_analyses, held_kinds, current.kind_model)
     after = _accuracy(held_analyses, held_kinds, trial)
     model = train(examples, CORRECTION_CONFIG, prior=prior)
-    path = Path(current_app.config["XINXI_KIND_MODEL_FILE"])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    model.save(path)
-    engines().analyzer = current.with_kind_model(model)
-    per_label = {label: kinds.count(label) for label in LABELS}
-    return LearningResult(len(rows), per_label, len(held_kinds), before, after, path)
+    version = artifacts.save(artifacts.KIND_MODEL, model.to_json(), action)
+    artifacts.refresh_if_stale(force=True)  # this process at once; the others at their next check
+    per_label: dict[str, int] = {label: kinds.count(label) for label in LABELS}
+    return LearningResult(len(rows), per_label, len(held_kinds), before, after, version)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from exports import RankingReport, RankingRow, RankingSection, build_ranking_report
 from nlp import to_simplified
@@ -289,6 +290,7 @@ def ranking_xlsx(period: Period) -> tuple[str, bytes]:
     """The rankings as an Excel workbook, percentages formatted as such."""
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook holds one worksheet
     sheet.title = period.key
     sheet.append(list(HEADERS))
     for cell in sheet[1]:

@@ -247,8 +247,15 @@ def close_request(actor: User | None, request_id: int) -> Request:
 def overdue_targets(today: date | None = None) -> list[tuple[Request, Unit]]:
     """(request, unit) pairs past the deadline with no acceptable answer, for the dashboard."""
     today = today or local_today()
-    pairs = []
-    for request in db.session.scalars(db.select(Request).where(Request.deadline < today)):
+    pairs: list[tuple[Request, Unit]] = []
+    past = (
+        db.select(Request)
+        .where(Request.deadline < today)
+        .options(
+            selectinload(Request.targets).selectinload(RequestTarget.unit), selectinload(Request.answers)
+        )
+    )
+    for request in db.session.scalars(past):
         states = target_states(request, today)
         pairs.extend((request, t.unit) for t in states if t.state in ("overdue", "unacceptable"))
     return pairs

@@ -401,6 +401,21 @@ def rescore_items(items: Iterable[Item], book: RuleBook | None = None) -> None:
         rescore_request(request, book)
 
 
+def score_new_items(ids: Sequence[int], book: RuleBook | None = None) -> None:
+    """`rescore_items` for items just stored in bulk (as rows, not loaded): a new item has no
+    adoption, upward report or instruction yet, so only an emergency (迟报) or an answer to a
+    request can earn a row; one query finds those few and only they are loaded and scored."""
+    if not ids:
+        return
+    scorable = db.session.scalars(
+        db.select(Item).where(
+            Item.id.in_(list(ids)), (Item.genre == "emergency") | Item.request_id.is_not(None)
+        )
+    ).all()
+    if scorable:
+        rescore_items(scorable, book)
+
+
 def rescore_request(request: Request, book: RuleBook | None = None) -> None:
     """Replace a request's penalty rows; the caller commits."""
     db.session.execute(db.delete(ScoreEntry).where(ScoreEntry.request_id == request.id))
@@ -658,16 +673,20 @@ def _points(unit_ids: Sequence[int], period: Period) -> dict[int, float]:
 
 def _adopted(unit_ids: Sequence[int], period: Period) -> dict[int, int]:
     """Distinct items whose adoption (own or upward) scored for the unit in the period."""
-    rows = db.session.execute(
-        db.select(ScoreEntry.unit_id, db.func.count(db.distinct(ScoreEntry.item_id)))
-        .where(
-            ScoreEntry.unit_id.in_(unit_ids),
-            ScoreEntry.cause.in_(("adoption", "upward")),
-            ScoreEntry.occurred_on >= period.start,
-            ScoreEntry.occurred_on < period.end,
+    rows = (
+        db.session.execute(
+            db.select(ScoreEntry.unit_id, db.func.count(db.distinct(ScoreEntry.item_id)))
+            .where(
+                ScoreEntry.unit_id.in_(unit_ids),
+                ScoreEntry.cause.in_(("adoption", "upward")),
+                ScoreEntry.occurred_on >= period.start,
+                ScoreEntry.occurred_on < period.end,
+            )
+            .group_by(ScoreEntry.unit_id)
         )
-        .group_by(ScoreEntry.unit_id)
-    ).all()
+        .tuples()
+        .all()
+    )
     return dict(rows)
 
 
@@ -784,7 +803,9 @@ def yearly_targets(category_code: str, year: int) -> dict[int, float]:
             db.select(UnitTarget.unit_id, UnitTarget.points).where(
                 UnitTarget.year == year, UnitTarget.unit_id.in_([u.id for u in units])
             )
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     targets = {u.id: overrides.get(u.id, default) for u in units}
     return {unit_id: float(t) for unit_id, t in targets.items() if t is not None}

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from search import Hit, SearchQuery
 from webapp.engines import engines
@@ -15,7 +15,11 @@ from webapp.extensions import db
 from webapp.models import Item, SavedSearch, Unit, User, utcnow
 from webapp.services.access import can_see, scoped_query
 from webapp.services.errors import NotFound, ValidationError
+from webapp.services.items import LIST_DEFERRED
+from webapp.services.pagecache import cache_key, cached
 
+# Hits show the index's snippet, never the stored texts: rows are loaded without them.
+LEAN = tuple(defer(column) for column in LIST_DEFERRED)
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000  # deeper pages are never read, and a huge offset overflows the engines
 
@@ -153,7 +157,7 @@ def search_items(actor: User, params: Mapping[str, str], facets: bool = False) -
         for item in db.session.scalars(
             db.select(Item)
             .where(Item.id.in_(ids))
-            .options(selectinload(Item.unit), selectinload(Item.topics))
+            .options(selectinload(Item.unit), selectinload(Item.topics), *LEAN)
         )
     }
     # An id the index still has but the database lost (or that the viewer may no longer see, e.g.
@@ -250,13 +254,25 @@ def delete_saved(actor: User, saved_id: int) -> None:
     db.session.commit()
 
 
+# "More like this" costs the item page most of its time (a query over the item's distinctive terms):
+# its hits are kept this long per item text and access scope, so an item submitted since may join the
+# list up to this late. Visibility is checked against the database on every request all the same.
+SIMILAR_SECONDS = 600
+
+
 def similar_items(actor: User, item: Item, limit: int = 5) -> list[SearchRow]:
     """Items like this one ("more like this"), within what the actor may see."""
-    hits = engines().search.more_like_this(item.id, scoped_query(actor), limit)
+    scope = scoped_query(actor)
+    hits = cached(
+        "similar",
+        cache_key(item.id, item.fingerprint, limit, scope),
+        SIMILAR_SECONDS,
+        lambda: engines().search.more_like_this(item.id, scope, limit),
+    )
     found = {
         i.id: i
         for i in db.session.scalars(
-            db.select(Item).where(Item.id.in_([h.id for h in hits])).options(selectinload(Item.unit))
+            db.select(Item).where(Item.id.in_([h.id for h in hits])).options(selectinload(Item.unit), *LEAN)
         )
     }
     return [SearchRow(found[h.id], h) for h in hits if h.id in found and can_see(actor, found[h.id])]

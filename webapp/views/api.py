@@ -158,7 +158,9 @@ def list_items() -> Response:
         kind=args.get("kind") or None,
         level=args.get("level") or None,
     )
-    page = items.page_items(g.user, filters, PageRequest.from_args(args), args.get("sort") or "newest")
+    page = items.page_items(
+        g.user, filters, PageRequest.from_args(args), args.get("sort") or "newest", whole=True
+    )
     return jsonify(**page.as_json(), items=[item_json(item) for item in page.rows])
 
 

@@ -7,10 +7,12 @@ import json
 from collections.abc import Mapping
 from datetime import date
 from io import BytesIO
+from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from werkzeug.wrappers import Response
 
 from webapp import charts
 from webapp.extensions import db
@@ -64,7 +66,7 @@ def dashboard() -> str:
     )
 
 
-def _kind_bars(counts: balance.KindCounts, args: dict[str, str], **size: int) -> Markup:
+def _kind_bars(counts: balance.KindCounts, args: Mapping[str, Any], **size: int) -> Markup:
     return charts.stacked_bar(
         [
             charts.Bar(
@@ -84,7 +86,8 @@ def _dashboard_charts(figures: balance.Balance) -> dict[str, object]:
     scope = figures.scope
 
     def search(**extra: str) -> str:
-        return url_for("pages.search", **scope.search_args(**extra))
+        args: dict[str, Any] = scope.search_args(**extra)  # url_for types its keywords loosely
+        return url_for("pages.search", **args)
 
     def unit_args(unit: Unit) -> dict[str, str]:
         args = scope.search_args()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -65,7 +66,7 @@ def _units() -> list[Unit]:
 
 @bp.route("/items/new", methods=["GET", "POST"])
 @login_required
-def new_item() -> str | Response:
+def new_item() -> str | Response | tuple[str, int]:
     form = request.form
     if request.method == "POST":
         data = items.ItemInput(
@@ -96,7 +97,7 @@ def new_item() -> str | Response:
             result = items.submit_item(current_user, data)
         except DomainError as exc:
             flash(exc.message, "error")
-            return render_template("item_new.html", **_form_context(form)), exc.status  # type: ignore[return-value]
+            return render_template("item_new.html", **_form_context(form)), exc.status
         flash("报送成功", "success")
         for notice in result.notices:
             flash(notice, "warning")
@@ -251,13 +252,15 @@ def save_search() -> Response:
         flash(f"已保存检索“{saved.name}”，首页将提示新增结果", "success")
     except DomainError as exc:
         flash(exc.message, "error")
-    return redirect(url_for("pages.search", **searching.saved_params(params)))
+    query: dict[str, Any] = searching.saved_params(params)  # url_for types its keywords loosely
+    return redirect(url_for("pages.search", **query))
 
 
 @bp.route("/search/saved/<int:saved_id>")
 @login_required
 def open_saved(saved_id: int) -> Response:
-    return redirect(url_for("pages.search", **searching.visit_saved(current_user, saved_id)))
+    query: dict[str, Any] = searching.visit_saved(current_user, saved_id)
+    return redirect(url_for("pages.search", **query))
 
 
 @bp.route("/search/saved/<int:saved_id>/delete", methods=["POST"])

@@ -17,7 +17,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_version', sa.Integer(), nullable=False, server_default='0'))
     with op.batch_alter_table('api_token', schema=None) as batch_op:
@@ -33,7 +33,7 @@ def upgrade():
         batch_op.add_column(sa.Column('is_office', sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
-def downgrade():
+def downgrade() -> None:
     with op.batch_alter_table('unit', schema=None) as batch_op:
         batch_op.drop_column('is_office')
     with op.batch_alter_table('item', schema=None) as batch_op:

@@ -22,7 +22,7 @@ DEFAULT_OUTLETS = [
 ]
 
 
-def upgrade():
+def upgrade() -> None:
     outlet = op.create_table(
         'outlet',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -88,7 +88,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_external_standing_period'), ['period'], unique=False)
 
 
-def downgrade():
+def downgrade() -> None:
     op.drop_table('external_standing')
     op.create_table(
         'upward_adoption',

@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table(
         'writer',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -48,7 +48,7 @@ def upgrade():
         batch_op.add_column(sa.Column('kind', sa.String(length=16), nullable=False, server_default='missed'))
 
 
-def downgrade():
+def downgrade() -> None:
     with op.batch_alter_table('missed_report', schema=None) as batch_op:
         batch_op.drop_column('kind')
     with op.batch_alter_table('item', schema=None) as batch_op:

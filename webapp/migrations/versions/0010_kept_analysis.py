@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table(
         'item_analysis',
         sa.Column('item_id', sa.Integer(), nullable=False),
@@ -57,7 +57,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_item_duplicate_other_id'), ['other_id'], unique=False)
 
 
-def _file_bands():
+def _file_bands() -> None:
     """File the bands of the items already stored (from their fingerprints: no text is cut), so the
     duplicate check finds them; their token streams are kept when they are next analysed."""
     conn = op.get_bind()
@@ -86,7 +86,7 @@ def _file_bands():
         last = rows[-1][0]
 
 
-def downgrade():
+def downgrade() -> None:
     with op.batch_alter_table('item_duplicate', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_item_duplicate_other_id'))
     op.drop_table('item_duplicate')

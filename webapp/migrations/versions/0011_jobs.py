@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table(
         'job',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -38,5 +38,5 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_job_status'), ['status'], unique=False)
 
 
-def downgrade():
+def downgrade() -> None:
     op.drop_table('job')

@@ -15,14 +15,14 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     with op.batch_alter_table('request', schema=None) as batch_op:
         batch_op.add_column(sa.Column('instruction_leader', sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column('instruction_text', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('time_limit_days', sa.Integer(), nullable=True))
 
 
-def downgrade():
+def downgrade() -> None:
     with op.batch_alter_table('request', schema=None) as batch_op:
         batch_op.drop_column('time_limit_days')
         batch_op.drop_column('instruction_text')

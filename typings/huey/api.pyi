@@ -1,0 +1,36 @@
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+class TaskWrapper:
+    name: str
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+    def call_local(self, *args: Any, **kwargs: Any) -> Any: ...
+    def __getattr__(self, name: str) -> Any: ...
+
+class Huey:
+    name: str
+    immediate: bool
+    def __init__(self, name: str = "huey", *args: Any, **kwargs: Any) -> None: ...
+    def task(
+        self,
+        retries: int = 0,
+        retry_delay: int = 0,
+        retry_backoff: float = 0,
+        priority: int | None = None,
+        context: bool = False,
+        name: str | None = None,
+        expires: Any = None,
+        timeout: int | None = None,
+        **kwargs: Any,
+    ) -> Callable[[Callable[..., Any]], TaskWrapper]: ...
+    # Hooks run by the consumer; the decorators return the function unchanged.
+    def on_startup(self, name: str | None = None) -> Callable[[_F], _F]: ...
+    def on_shutdown(self, name: str | None = None) -> Callable[[_F], _F]: ...
+    def __getattr__(self, name: str) -> Any: ...
+
+class SqliteHuey(Huey): ...
+class RedisHuey(Huey): ...
+
+def __getattr__(name: str) -> Any: ...
