@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 
 class SearchError(Exception):
@@ -57,6 +58,9 @@ class IndexDoc:
     # What the index was built from (e.g. the item's update time or a content hash), stored as is
     # so an index check can find stale entries by comparing `SearchBackend.stamps()` with the DB.
     stamp: str = ""
+    # What the backend derives from the tokens alone (`SearchBackend.derive`), computed ahead, e.g.
+    # in a bulk import's worker processes; None: derived when the document is written.
+    derived: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,12 @@ def split_tokens(stored: str) -> list[str]:
 
 class SearchBackend(abc.ABC):
     """A full-text index of items, derived from the database and rebuildable at will."""
+
+    def derive(self, title_tokens: Sequence[str], body_tokens: Sequence[str]) -> Mapping[str, Any] | None:
+        """What this backend's documents derive from the tokens alone (term streams, literals), as
+        plain data for `IndexDoc.derived`: a bulk import computes it in its worker processes, so
+        the process that writes the index only writes. None: nothing worth computing ahead."""
+        return None
 
     @abc.abstractmethod
     def index(self, docs: Iterable[IndexDoc]) -> None:

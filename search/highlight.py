@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from itertools import accumulate
 
-from search.base import Hit
+from search.base import SEP, Hit, split_tokens
 from search.grams import is_cjk_text
 from search.query import fold_width, normalize_token
 
@@ -38,6 +38,7 @@ _SENTENCE_ENDS = set("。！？；!?;\n")
 _CONTEXTUAL = "\u03a3"
 _SPACE = re.compile(r"\s")
 _ESCAPED = re.compile("[&<>\"']")  # what html.escape replaces
+_SPACE_OR_ESCAPED = re.compile("[\\s&<>\"']")  # one scan for the text that has neither
 # Whether a term is made of CJK characters only, by term (terms repeat across hits and queries).
 _PLAIN_LIMIT = 1 << 12
 _plain: dict[str, bool] = {}
@@ -65,17 +66,21 @@ class _Stream:
 
     __slots__ = ("_found", "_norm", "_starts", "escape", "offsets", "shown", "text")
 
-    def __init__(self, tokens: Sequence[str]) -> None:
+    def __init__(self, tokens: Sequence[str], empty: bool | None = None) -> None:
+        """`empty` says whether a token is empty when the caller knows it (else the list is searched)."""
         shown = tokens if isinstance(tokens, list) else list(tokens)
         text = "".join(shown)
-        collapse = "" in shown or (_SPACE.search(text) and any(map(str.isspace, shown)))
+        special = _SPACE_OR_ESCAPED.search(text) is not None
+        if empty is None:
+            empty = "" in shown
+        collapse = empty or (special and _SPACE.search(text) and any(map(str.isspace, shown)))
         if collapse and not _shows_as_is(shown, text):
             shown = _collapse(shown)
             text = "".join(shown)
         self.shown: list[str] = shown
         self.text: str = text
         self.offsets: list[int] = list(accumulate(map(len, shown), initial=0))
-        self.escape: Callable[[str], str] = html.escape if _ESCAPED.search(text) else _same
+        self.escape: Callable[[str], str] = html.escape if special and _ESCAPED.search(text) else _same
         self._norm: str | None = None
         self._starts: list[int] = self.offsets
         self._found: dict[str, list[int]] = {}
@@ -299,7 +304,21 @@ def make_hit(
     terms: AbstractSet[str],
 ) -> Hit:
     """Build a Hit with the highlighted title and body snippet from a document's stored tokens."""
-    title, body = _Stream(title_tokens), _Stream(body_tokens)
+    return _hit(item_id, score, _Stream(title_tokens), _Stream(body_tokens), terms)
+
+
+def _from_stored(stored: str) -> _Stream:
+    # An empty token shows in the stored string itself: no search through the list of tokens.
+    empty = not stored or stored[0] == SEP or stored[-1] == SEP or SEP + SEP in stored
+    return _Stream(split_tokens(stored), empty)
+
+
+def make_hit_stored(item_id: int, score: float, title: str, body: str, terms: AbstractSet[str]) -> Hit:
+    """Build the Hit `make_hit` builds, from the title and body streams as stored (`join_tokens`)."""
+    return _hit(item_id, score, _from_stored(title), _from_stored(body), terms)
+
+
+def _hit(item_id: int, score: float, title: _Stream, body: _Stream, terms: AbstractSet[str]) -> Hit:
     inside = _gram_only(terms, (title, body))
     return Hit(
         id=item_id,

@@ -147,15 +147,15 @@ def _tsvector(streams: Iterable[tuple[Iterable[str], str, str]]) -> str:
     )
 
 
-def words_literal(doc: IndexDoc) -> str:
+def words_literal(title_tokens: Sequence[str], body_tokens: Sequence[str]) -> str:
     """Return the `words` tsvector of a document as a literal (see the module docstring)."""
-    return _tsvector([(q.index_terms(doc.title_tokens), "A", ""), (q.index_terms(doc.body_tokens), "B", "")])
+    return _tsvector([(q.index_terms(title_tokens), "A", ""), (q.index_terms(body_tokens), "B", "")])
 
 
-def grams_literal(doc: IndexDoc) -> str:
+def grams_literal(title_tokens: Sequence[str], body_tokens: Sequence[str]) -> str:
     """Return the `grams` tsvector of a document as a literal (see the module docstring)."""
-    title_grams, title_chars = g.index_streams(doc.title_tokens)
-    body_grams, body_chars = g.index_streams(doc.body_tokens)
+    title_grams, title_chars = g.index_streams(title_tokens)
+    body_grams, body_chars = g.index_streams(body_tokens)
     return _tsvector(
         [
             (title_grams, "C", ""),
@@ -165,6 +165,15 @@ def grams_literal(doc: IndexDoc) -> str:
             (body_chars, "D", CHAR_PREFIX),
         ]
     )
+
+
+def _derived(title_tokens: Sequence[str], body_tokens: Sequence[str]) -> dict[str, str]:
+    return {
+        "title_tokens": join_tokens(title_tokens),
+        "body_tokens": join_tokens(body_tokens),
+        "words": words_literal(title_tokens, body_tokens),
+        "grams": grams_literal(title_tokens, body_tokens),
+    }
 
 
 def _sequence(lexemes: Sequence[str], weight: str) -> str:
@@ -353,11 +362,12 @@ class PostgresBackend(BaseBackend):
             "publications": [p for p in doc.publications if p],
             "title": doc.title,
             "body": doc.body,
-            "title_tokens": join_tokens(doc.title_tokens),
-            "body_tokens": join_tokens(doc.body_tokens),
-            "words": words_literal(doc),
-            "grams": grams_literal(doc),
+            **(doc.derived or _derived(doc.title_tokens, doc.body_tokens)),
         }
+
+    def derive(self, title_tokens: Sequence[str], body_tokens: Sequence[str]) -> dict[str, str]:
+        """The stored token streams and the two tsvector literals (see `SearchBackend.derive`)."""
+        return _derived(title_tokens, body_tokens)
 
     def _upsert(self, conn: Connection, docs: Sequence[IndexDoc]) -> None:
         table = self._table

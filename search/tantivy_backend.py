@@ -52,7 +52,7 @@ from search.base import (
     join_tokens,
     split_tokens,
 )
-from search.highlight import make_hit
+from search.highlight import make_hit_stored
 from search.similar import distinctive_terms
 
 log = logging.getLogger(__name__)
@@ -128,28 +128,45 @@ def _stored(tokens: Sequence[str]) -> bytes:
 
 
 def _tokens(value: Any) -> list[str]:
-    return split_tokens(bytes(value or b"").decode("utf-8"))
+    return split_tokens(_text(value))
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else bytes(value or b"").decode("utf-8")
+
+
+def _derived(title_tokens: Sequence[str], body_tokens: Sequence[str]) -> dict[str, Any]:
+    """The text values of a document, which come from the tokens alone."""
+    grams, chars = g.index_streams(title_tokens)
+    body_grams, body_chars = g.index_streams(body_tokens)
+    return {
+        "title": _joined(q.index_terms(title_tokens)),
+        "title_grams": " ".join(grams),
+        "title_chars": " ".join(chars),
+        "words": _joined(q.index_terms(body_tokens)),
+        "grams": " ".join(body_grams),
+        "chars": " ".join(body_chars),
+        "title_tokens": _stored(title_tokens),
+        "body_tokens": _stored(body_tokens),
+    }
 
 
 def _document(doc: IndexDoc) -> Any:
     d = tantivy.Document()
     d.add_integer("id", doc.id)
-    title_words = _joined(q.index_terms(doc.title_tokens))
-    grams, chars = g.index_streams(doc.title_tokens)
-    title_grams, title_chars = " ".join(grams), " ".join(chars)
-    body_grams, body_chars = g.index_streams(doc.body_tokens)
-    d.add_text("title", title_words)
-    d.add_text("title_grams", title_grams)
-    d.add_text("title_chars", title_chars)
+    text = doc.derived or _derived(doc.title_tokens, doc.body_tokens)
+    d.add_text("title", text["title"])
+    d.add_text("title_grams", text["title_grams"])
+    d.add_text("title_chars", text["title_chars"])
     # Two values per field, title first: the position gap between them keeps phrases apart.
-    d.add_text("words", title_words)
-    d.add_text("words", _joined(q.index_terms(doc.body_tokens)))
-    d.add_text("grams", title_grams)
-    d.add_text("grams", " ".join(body_grams))
-    d.add_text("chars", title_chars)
-    d.add_text("chars", " ".join(body_chars))
-    d.add_bytes("title_tokens", _stored(doc.title_tokens))
-    d.add_bytes("body_tokens", _stored(doc.body_tokens))
+    d.add_text("words", text["title"])
+    d.add_text("words", text["words"])
+    d.add_text("grams", text["title_grams"])
+    d.add_text("grams", text["grams"])
+    d.add_text("chars", text["title_chars"])
+    d.add_text("chars", text["chars"])
+    d.add_bytes("title_tokens", text["title_tokens"])
+    d.add_bytes("body_tokens", text["body_tokens"])
     for name, value in (
         ("unit", doc.unit),
         ("unit_category", doc.unit_category),
@@ -389,6 +406,10 @@ class TantivyBackend(BaseBackend):
 
     # --- writing ---------------------------------------------------------------------------------
 
+    def derive(self, title_tokens: Sequence[str], body_tokens: Sequence[str]) -> dict[str, Any]:
+        """The text values of a document (see `SearchBackend.derive`)."""
+        return _derived(title_tokens, body_tokens)
+
     def _writer(self, ix: Any, heap: int, threads: int) -> Any:
         """Acquire the index's one writer, waiting (bounded, with backoff) while another holds it."""
 
@@ -616,11 +637,11 @@ class TantivyBackend(BaseBackend):
             for score, address in result.hits:
                 doc = searcher.doc(address)
                 hits.append(
-                    make_hit(
+                    make_hit_stored(
                         int(doc.get_first("id")),
                         0.0 if by_date else float(score),
-                        _tokens(doc.get_first("title_tokens")),
-                        _tokens(doc.get_first("body_tokens")),
+                        _text(doc.get_first("title_tokens")),
+                        _text(doc.get_first("body_tokens")),
                         terms,
                     )
                 )

@@ -110,20 +110,27 @@ def _stored(tokens: Iterable[str]) -> str:
     return join_tokens(list(tokens))
 
 
-def _document(doc: IndexDoc) -> dict[str, Any]:
-    title_grams, title_chars = g.index_streams(doc.title_tokens)
-    body_grams, body_chars = g.index_streams(doc.body_tokens)
-    fields: dict[str, Any] = {
-        "id": str(doc.id),
-        "id_num": doc.id,
-        "title": SEP.join(q.index_terms(doc.title_tokens)),
-        "body": SEP.join(q.index_terms(doc.body_tokens)),
+def _derived(title_tokens: Sequence[str], body_tokens: Sequence[str]) -> dict[str, str]:
+    """The text fields, which come from the tokens alone."""
+    title_grams, title_chars = g.index_streams(title_tokens)
+    body_grams, body_chars = g.index_streams(body_tokens)
+    return {
+        "title": SEP.join(q.index_terms(title_tokens)),
+        "body": SEP.join(q.index_terms(body_tokens)),
         "title_grams": SEP.join(title_grams),
         "body_grams": SEP.join(body_grams),
         "title_chars": SEP.join(title_chars),
         "body_chars": SEP.join(body_chars),
-        "title_tokens": _stored(doc.title_tokens),
-        "body_tokens": _stored(doc.body_tokens),
+        "title_tokens": _stored(title_tokens),
+        "body_tokens": _stored(body_tokens),
+    }
+
+
+def _document(doc: IndexDoc) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "id": str(doc.id),
+        "id_num": doc.id,
+        **(doc.derived or _derived(doc.title_tokens, doc.body_tokens)),
         "level": doc.level,
         "event_date": _ymd(doc.event_date),
         "year": doc.event_date.year,
@@ -468,6 +475,10 @@ class WhooshBackend(BaseBackend):
             self._retire()
 
     # --- writing ---------------------------------------------------------------------------------
+
+    def derive(self, title_tokens: Sequence[str], body_tokens: Sequence[str]) -> dict[str, str]:
+        """The text fields of a document (see `SearchBackend.derive`)."""
+        return _derived(title_tokens, body_tokens)
 
     def _writer(self, ix: Any, limitmb: int = WRITER_MB) -> Any:
         """Open a writer, waiting (bounded, with backoff) while another process holds the lock."""

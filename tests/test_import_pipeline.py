@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from nlp import Segmenter
@@ -87,12 +88,17 @@ def _state() -> dict[str, Any]:
     }
 
 
-def test_pipeline_matches_item_by_item(tmp_path: Path, segmenter: Segmenter) -> None:
+@pytest.mark.parametrize(
+    ("database", "backend"), [("sqlite", "whoosh"), ("sqlite", "tantivy"), ("postgres", "postgres")]
+)
+def test_pipeline_matches_item_by_item(
+    tmp_path: Path, segmenter: Segmenter, database: str, backend: str
+) -> None:
     paths = _write(tmp_path / "来稿")
 
     (tmp_path / "one").mkdir()
     (tmp_path / "piped").mkdir()
-    one: Flask = make_app(tmp_path / "one", segmenter)
+    one: Flask = make_app(tmp_path / "one", segmenter, database, XINXI_SEARCH_BACKEND=backend)
     with one.app_context():
         demo.seed_structure()
         for number, (title, text) in enumerate(_texts()):
@@ -114,7 +120,9 @@ def test_pipeline_matches_item_by_item(tmp_path: Path, segmenter: Segmenter) -> 
         expected = _state()
         close_app(one)
 
-    piped: Flask = make_app(tmp_path / "piped", segmenter, XINXI_IMPORT_WORKERS=2)
+    piped: Flask = make_app(
+        tmp_path / "piped", segmenter, database, XINXI_SEARCH_BACKEND=backend, XINXI_IMPORT_WORKERS=2
+    )
     with piped.app_context():
         demo.seed_structure()
         result = piped.test_cli_runner().invoke(

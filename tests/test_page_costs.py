@@ -4,9 +4,11 @@ without their texts, and the shared cache of similar items that never shows what
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -187,3 +189,27 @@ def test_adoption_shares_and_overdue_requests_on_the_dashboard_stay_exact(app: F
     shares = {s.publication.code: s.items for s in figures.publications}
     assert shares["mrkb"] == 2
     assert bulletins.list_publications()
+
+
+def test_page_cache_is_shared_through_redis_when_hosts_share_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from webapp.config import load_config
+
+    for name in [key for key in os.environ if key.startswith("XINXI_")]:
+        monkeypatch.delenv(name)
+    one = load_config(tmp_path, {"XINXI_DATABASE_URL": "postgresql://db-host/xinxi"})
+    assert one["CACHE_TYPE"] == "FileSystemCache"
+    assert one["CACHE_DIR"] == str(tmp_path / "cache")  # beside the index: the workers share it
+    several = load_config(
+        tmp_path,
+        {"XINXI_DATABASE_URL": "postgresql://db-host/xinxi", "XINXI_REDIS_URL": "redis://cache-host:6379/4"},
+    )
+    assert several["CACHE_TYPE"] == "RedisCache"
+    assert several["CACHE_REDIS_URL"] == "redis://cache-host:6379/4"
+    # Keys carry the database's identity: another office's app on the same Redis reads none of them.
+    other = load_config(
+        tmp_path,
+        {"XINXI_DATABASE_URL": "postgresql://db-host/other", "XINXI_REDIS_URL": "redis://cache-host:6379/4"},
+    )
+    assert several["CACHE_KEY_PREFIX"] == one["CACHE_KEY_PREFIX"] != other["CACHE_KEY_PREFIX"]

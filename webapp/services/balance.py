@@ -233,23 +233,32 @@ def balance(scope: Scope) -> Balance:
         .tuples()
         .all()
     )
+    priorities_key = f"priorities:{scope.date_to.year}"
+    setting = scoring.settings(
+        {
+            priorities_key: default_priorities(),
+            "balance_band": DEFAULT_BAND,
+            "research_quota": DEFAULT_RESEARCH_QUOTA,
+            "silence": {},
+        }
+    )
     priorities = [
         PriorityCoverage(p["name"], list(p["topics"]), sum(topics.get(t, 0) for t in p["topics"]))
-        for p in scoring.setting(f"priorities:{scope.date_to.year}", default_priorities())
+        for p in setting[priorities_key]
     ]
     research = research_counts(scope.date_from, scope.date_to + timedelta(days=1), unit_ids)
     return Balance(
         scope=scope,
         submitted=submitted,
         adopted=adopted,
-        band=scoring.setting("balance_band", DEFAULT_BAND),
+        band=setting["balance_band"],
         topics=topics,
         priorities=priorities,
         grassroots=grassroots_counts(where),
         unit_mix=[(u, per_unit[u.id]) for u in units],
-        silent_units=silent_units(units),
+        silent_units=silent_units(units, silence=setting["silence"]),
         research=[(u, research.get(u.id, 0)) for u in units],
-        research_quota=int(scoring.setting("research_quota", DEFAULT_RESEARCH_QUOTA)),
+        research_quota=int(setting["research_quota"]),
         publications=publication_shares(scope, priorities_topics=[t for p in priorities for t in p.topics]),
         containing_problems=db.session.scalar(
             db.select(db.func.count(Item.id)).where(
@@ -263,12 +272,15 @@ def balance(scope: Scope) -> Balance:
 def grassroots_counts(where: Any) -> dict[str, int]:
     """Items naming each kind of grassroots body, counted in SQL from the kinds kept per text version
     (`items.grassroots_field`); an item kept before that (NULL) has its text scanned here."""
-    counts = db.session.execute(
+    *counts, unkept = db.session.execute(
         db.select(
-            *(db.func.count(Item.id).filter(Item.grassroots.like(f"%,{k},%")) for k in GRASSROOTS)
+            *(db.func.count(Item.id).filter(Item.grassroots.like(f"%,{k},%")) for k in GRASSROOTS),
+            db.func.count(Item.id).filter(Item.grassroots.is_(None)),
         ).where(*where)
     ).one()
     grassroots = dict(zip(GRASSROOTS, (int(c) for c in counts), strict=True))
+    if not unkept:
+        return grassroots
     texts = db.session.execute(
         db.select(Item.simplified_text)
         .where(*where, Item.grassroots.is_(None))
@@ -361,10 +373,14 @@ def _latest(column: Any, unit_ids: list[int], *joins: Any) -> dict[int, Any]:
     return dict(db.session.execute(query.group_by(Item.unit_id)).tuples().all())
 
 
-def silent_units(units: list[Unit], today: date | None = None) -> list[SilentUnit]:
-    """Units with no submission in N days, no adoption in M months, or requests unanswered past deadline."""
+def silent_units(
+    units: list[Unit], today: date | None = None, silence: dict[str, Any] | None = None
+) -> list[SilentUnit]:
+    """Units with no submission in N days, no adoption in M months, or requests unanswered past deadline
+    (`silence`: the office's setting when the caller has read it already)."""
     today = today or local_today()
-    silence = {**DEFAULT_SILENCE, **scoring.setting("silence", {})}
+    stored = scoring.setting("silence", {}) if silence is None else silence
+    silence = {**DEFAULT_SILENCE, **stored}
     days, months = int(silence["days_without_submission"]), int(silence["months_without_adoption"])
     unit_ids = [u.id for u in units]
     last_submitted = _latest(Item.submitted_at, unit_ids)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
@@ -22,12 +22,13 @@ from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
 
 from nlp import Analyzer
 from nlp.analyze import TopicLexicon
 from nlp.normalize import strip_unsafe_chars
-from search import IndexDoc
+from search import IndexDoc, SearchBackend
 from search.base import join_tokens, split_tokens
 from webapp.engines import engines
 from webapp.extensions import db
@@ -70,9 +71,10 @@ class Prepared:
     topics: list[tuple[str, float, list[str]]] = field(default_factory=list)
     title_tokens: str = ""  # the analysis's tokens, joined as kept (`search.base.join_tokens`)
     body_tokens: str = ""
+    derived: Mapping[str, Any] | None = None  # what the index derives from them (`IndexDoc.derived`)
 
 
-def prepare(path: Path, job: ImportJob, analyzer: Analyzer) -> Prepared:
+def prepare(path: Path, job: ImportJob, analyzer: Analyzer, backend: SearchBackend) -> Prepared:
     """Read one file, hash it and, unless it is already stored or refused, analyse it into the
     values `items.prepare_item` would give its item (validated title and text, level, hashes)."""
     try:
@@ -111,36 +113,39 @@ def prepare(path: Path, job: ImportJob, analyzer: Analyzer) -> Prepared:
         "sentences": [[s.start, s.end, s.label] for s in analysis.sentences],
         "fingerprint": analysis.fingerprint,
     }
+    title_tokens = [t.text for t in analysis.title_tokens]
+    body_tokens = [t.text for t in analysis.tokens]
     return Prepared(
         path,
         digest,
         item=values,
         topics=[(tag.name, tag.score, list(tag.evidence)) for tag in analysis.topics],
-        title_tokens=join_tokens([t.text for t in analysis.title_tokens]),
-        body_tokens=join_tokens([t.text for t in analysis.tokens]),
+        title_tokens=join_tokens(title_tokens),
+        body_tokens=join_tokens(body_tokens),
+        derived=backend.derive(title_tokens, body_tokens),
     )
 
 
 # The worker processes' view of the job, set before the pool forks (never pickled).
-_POOL_JOB: tuple[ImportJob, Analyzer] | None = None
+_POOL_JOB: tuple[ImportJob, Analyzer, SearchBackend] | None = None
 
 
 def _prepare_chunk(paths: list[Path]) -> list[Prepared]:
     assert _POOL_JOB is not None
-    job, analyzer = _POOL_JOB
-    return [prepare(path, job, analyzer) for path in paths]
+    job, analyzer, backend = _POOL_JOB
+    return [prepare(path, job, analyzer, backend) for path in paths]
 
 
 def prepared(paths: Iterable[Path], job: ImportJob, workers: int) -> Iterator[Prepared]:
     """Yield every file prepared, in order; with `workers` > 1 the work runs in forked processes
     while the caller stores what came back (at most a few chunks in flight)."""
-    analyzer = engines().analyzer
+    analyzer, backend = engines().analyzer, engines().search
     if workers <= 1:
         for path in paths:
-            yield prepare(path, job, analyzer)
+            yield prepare(path, job, analyzer, backend)
         return
     global _POOL_JOB
-    _POOL_JOB = (job, analyzer)
+    _POOL_JOB = (job, analyzer, backend)
     pending: deque[AsyncResult[list[Prepared]]] = deque()
     source = iter(paths)
     # The database connections this process holds are never used by the children (they only
@@ -183,18 +188,50 @@ class ImportReport:
     failed: list[str] | None = None
 
 
-_MAX_PARAMETERS = 30_000  # per statement: below SQLite's limit (32,766) and PostgreSQL's (65,535)
-
-
 def _insert(model: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert rows with multi-row INSERT statements: PostgreSQL's driver runs an executemany row by
-    row, one round trip each."""
+    """Insert rows (every row with the same keys) in the session's transaction: COPY on PostgreSQL,
+    whose driver would run an executemany row by row; an executemany on SQLite (a loop in C)."""
     if not rows:
         return
     table = model.__table__
-    per = max(1, _MAX_PARAMETERS // len(rows[0]))
-    for start in range(0, len(rows), per):
-        db.session.execute(table.insert().values(rows[start : start + per]))
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(table.insert(), rows)
+        return
+    from psycopg.types.json import Json  # only with PostgreSQL
+
+    # COPY runs no Python-side column defaults: fill them in as an INSERT would.
+    defaults: dict[str, Any] = {}
+    for column in table.columns:
+        if column.name in rows[0] or column.default is None:
+            continue
+        default = column.default
+        defaults[column.name] = default.arg(None) if default.is_callable else default.arg
+    names = [*rows[0], *defaults]
+    json = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
+    quote = connection.dialect.identifier_preparer.quote
+    command = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(command) as copy:
+        for row in rows:
+            full = {**row, **defaults} if defaults else row
+            copy.write_row([Json(full[n]) if n in json else full[n] for n in names])
+
+
+def _insert_items(rows: list[dict[str, Any]]) -> list[int]:
+    """Insert item rows; return their new ids in row order."""
+    table: Any = Item.__table__
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        returning = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+        return list(connection.execute(returning, rows).scalars())
+    ids = sorted(
+        connection.execute(
+            sa.text("SELECT nextval(pg_get_serial_sequence('item', 'id')) FROM generate_series(1, :n)"),
+            {"n": len(rows)},
+        ).scalars()
+    )
+    _insert(Item, [{"id": item_id, **row} for item_id, row in zip(ids, rows, strict=True)])
+    return ids
 
 
 def store_batch(
@@ -217,10 +254,7 @@ def store_batch(
         }
         for ready in batch
     ]
-    table: Any = Item.__table__
-    ids = list(
-        db.session.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars()
-    )
+    ids = _insert_items(rows)
     versions: list[dict[str, Any]] = []
     kept: list[dict[str, Any]] = []
     topics: list[dict[str, Any]] = []
@@ -287,6 +321,7 @@ def store_batch(
                 level=LEVELS.index(ready.item["level"]),
                 event_date=event_date,
                 genre="dynamic",
+                derived=ready.derived,
             )
         )
         for item_id, ready in zip(ids, batch, strict=True)

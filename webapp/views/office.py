@@ -62,7 +62,10 @@ def dashboard() -> str:
         scope=scope,
         args=args,
         categories=_categories(),
-        units=balance.scope_units(balance.Scope(scope.date_from, scope.date_to)),
+        # The filter lists every active unit: the figures' own list when the scope is all of them.
+        units=[u for u, _ in figures.unit_mix]
+        if scope.unit is None and scope.category is None
+        else balance.scope_units(balance.Scope(scope.date_from, scope.date_to)),
     )
 
 
