@@ -28,11 +28,6 @@ TOPIC_RELATIVE = 0.7  # a second topic must score 70 % of the first: short texts
 # genres_dev.jsonl; a second topic at 80 % of the first added as many off-topic tags as hits there).
 LEXICON_VOTE = (0.6, 0.42)
 MODEL_THRESHOLD = 0.5
-GROWTH_FILE = "topic_thesaurus_growth.json"
-# The 同义词词林 growth (`nlp.thesaurus_growth`) is off by default: on the held-out files it moved
-# TNEWS titles 0.435 -> 0.440 hit, 0.298 -> 0.310 off-topic, and complaints 0.808 -> 0.781 hit
-# (tests/data/EVAL_README.md, round 6). Pass `grown=True` to load it.
-THESAURUS_GROWTH = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,28 +39,10 @@ class TopicTag:
     evidence: tuple[str, ...]
 
 
-def load_seed_topics() -> dict[str, dict[str, float]]:
-    """Read the hand-kept and word2vec-grown lists of `topics.json` alone: {topic: {word: weight}}."""
+def load_default_topics() -> dict[str, dict[str, float]]:
+    """Read the shipped default topic word lists: {topic: {word: weight}}."""
     with (DATA / "topics.json").open(encoding="utf-8") as fh:
         data: dict[str, dict[str, float]] = json.load(fh)
-    return data
-
-
-def load_default_topics(grown: bool = THESAURUS_GROWTH) -> dict[str, dict[str, float]]:
-    """The shipped default topic word lists: `topics.json`, with `grown` plus the thesaurus growth.
-
-    The growth (`nlp.thesaurus_growth`) only adds words: a word of `topics.json` keeps its weight.
-    An office's own lists (the database) replace these defaults as a whole.
-    """
-    data = load_seed_topics()
-    path = DATA / GROWTH_FILE
-    if grown and path.exists():
-        with path.open(encoding="utf-8") as fh:
-            growth: dict[str, dict[str, dict[str, float | str]]] = json.load(fh)["topics"]
-        for name, words in growth.items():
-            if name in data:
-                for word, entry in words.items():
-                    data[name].setdefault(word, float(entry["weight"]))
     return data
 
 
