@@ -1,6 +1,6 @@
 """Search latency and indexing throughput of one backend against SQLite FTS5 on the same tokens.
 
-    .venv/bin/python bench/search.py --docs 10000 --backend tantivy [--queries 200] [--passes 3]
+    .venv/bin/python bench/search.py --docs 10000 --backend tantivy [--queries 200] [--passes 5]
     .venv/bin/python bench/search.py --docs 10000 --backend postgres --database-url postgresql://...
     .venv/bin/python bench/search.py --docs 10000 --backend whoosh   # also runs plain Whoosh
 
@@ -459,7 +459,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=("whoosh", "tantivy", "postgres"), default="tantivy")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument(
-        "--passes", type=int, default=3, help="timed passes over the queries; a query counts its best"
+        "--passes", type=int, default=5, help="timed passes over the queries; a query counts its best"
     )
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--database-url", default=os.environ.get("XINXI_TEST_DATABASE_URL"))
