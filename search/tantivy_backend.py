@@ -460,8 +460,7 @@ class TantivyBackend(BaseBackend):
         """Replace the documents `load` returns and remove the other ids, all under the writer lock."""
         if not ids:
             return
-        # A large sync (a bulk import's) gets a larger heap: fewer segments flushed on the way.
-        with self._writing(REBUILD_HEAP if len(ids) > BATCH_SIZE else WRITER_HEAP) as writer:
+        with self._writing() as writer:
             for key in ids:
                 writer.delete_documents_by_term("id", int(key))
             for doc in load(ids):

@@ -3,10 +3,11 @@ indexed by batch in this one.
 
 A file becomes the rows `items.submit_item` stores for a submission (the item, its first version,
 topics, kept tokens, audit row, SimHash bands, duplicate pairs and score rows), written with one
-multi-row INSERT per table and batch instead of ORM objects. The workers send back plain values,
-never the analysis objects, so this process only writes; the index is written from the same values,
-one commit per INDEX_EVERY items. `tests/test_import_pipeline.py` compares every column with
-item-by-item submission, so a rule added to `submit_item` and not here fails it.
+bulk insert per table and batch (COPY on PostgreSQL) instead of ORM objects. The workers send back
+plain values, never the analysis objects, and what the index derives from the tokens, so this
+process mostly writes; the index is written from the same values, one commit per INDEX_EVERY
+items. `tests/test_import_pipeline.py` compares every column with item-by-item submission, so a
+rule added to `submit_item` and not here fails it.
 """
 
 from __future__ import annotations
@@ -211,7 +212,9 @@ def _insert(model: Any, rows: list[dict[str, Any]]) -> None:
     json = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
     quote = connection.dialect.identifier_preparer.quote
     command = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
-    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(command) as copy:
+    driver = connection.connection.driver_connection
+    assert driver is not None  # a checked-out connection always has its psycopg connection
+    with driver.cursor() as cursor, cursor.copy(command) as copy:
         for row in rows:
             full = {**row, **defaults} if defaults else row
             copy.write_row([Json(full[n]) if n in json else full[n] for n in names])
@@ -237,8 +240,8 @@ def _insert_items(rows: list[dict[str, Any]]) -> list[int]:
 def store_batch(
     batch: list[Prepared], unit: Unit, event_date: date, buckets: items.BandBuckets
 ) -> tuple[list[IndexDoc], datetime]:
-    """Store a batch of prepared files as submitted items in one transaction (a multi-row INSERT
-    per table, duplicates found with one band lookup, scores for the batch) and commit; return the
+    """Store a batch of prepared files as submitted items in one transaction (a bulk insert per
+    table, duplicates found in the kept band buckets, scores for the batch) and commit; return the
     index documents of the stored items and the `updated_at` written with them."""
     now = utcnow()
     rows = [
