@@ -120,9 +120,15 @@ class BaseBackend(SearchBackend):
         tree = q.parse_query(query.text, self._segmenter)
         return self._run(tree, query, facets=query.want_facets)
 
-    def more_like_this(self, item_id: int, query: SearchQuery, limit: int = 5) -> list[Hit]:
-        """Return items similar to `item_id` within the scope and filters of `query` (never itself)."""
-        terms = self._similar_terms(item_id)
+    def more_like_this(
+        self, item_id: int, query: SearchQuery, limit: int = 5, terms: Sequence[str] = ()
+    ) -> list[Hit]:
+        """Return items similar to `item_id` within the scope and filters of `query` (never itself).
+
+        Given `terms` (the item's keywords, TF-IDF ranked at analysis), no doc frequency is looked up:
+        on PostgreSQL that look-up (a capped count per candidate word) cost more than the query.
+        """
+        terms = list(terms) or self._similar_terms(item_id)
         if not terms:
             return []
         similar = replace(query, text="", sort="relevance", page=1, per_page=limit)

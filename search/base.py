@@ -174,8 +174,12 @@ class SearchBackend(abc.ABC):
         """Run a query and return one page of highlighted hits."""
 
     @abc.abstractmethod
-    def more_like_this(self, item_id: int, query: SearchQuery, limit: int = 5) -> list[Hit]:
-        """Return items similar to `item_id` within the scope and filters of `query` (never itself)."""
+    def more_like_this(
+        self, item_id: int, query: SearchQuery, limit: int = 5, terms: Sequence[str] = ()
+    ) -> list[Hit]:
+        """Return items similar to `item_id` within the scope and filters of `query` (never itself):
+        items sharing `terms` (the item's keywords, when the caller has them) or else the item's
+        most distinctive terms by the index's own doc frequencies."""
 
     @abc.abstractmethod
     def stamps(self) -> dict[int, str]:

@@ -387,6 +387,18 @@ def test_more_like_this_finds_the_near_duplicate(backend: SearchBackend, segment
     assert backend.more_like_this(999, SearchQuery()) == []
 
 
+def test_more_like_this_by_the_items_keywords(backend: SearchBackend, segmenter: Segmenter) -> None:
+    """Given the item's keywords (as the item page passes them), those words decide, not the index's
+    doc frequencies: the same near-duplicate first, the item itself never, the scope kept."""
+    backend.index([make_doc(segmenter, *NEAR_DUPLICATE)])  # type: ignore[arg-type]
+    keywords = ("国企改革", "一企一策", "宁波市", "营业收入")
+    hits = backend.more_like_this(2, SearchQuery(), terms=keywords)
+    assert hits and hits[0].id == 31 and 2 not in {hit.id for hit in hits}
+    scoped = SearchQuery(allowed_units=frozenset({"HZ", "NB"}))
+    assert 31 not in {h.id for h in backend.more_like_this(2, scoped, terms=keywords)}
+    assert backend.more_like_this(2, SearchQuery(), terms=("亚运会场馆",))[0].id != 31
+
+
 # --- character grams: widening whole-token matches ---------------------------------------------
 
 

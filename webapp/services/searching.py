@@ -267,7 +267,7 @@ def similar_items(actor: User, item: Item, limit: int = 5) -> list[SearchRow]:
         "similar",
         cache_key(item.id, item.fingerprint, limit, scope),
         SIMILAR_SECONDS,
-        lambda: engines().search.more_like_this(item.id, scope, limit),
+        lambda: engines().search.more_like_this(item.id, scope, limit, terms=item.keywords or ()),
     )
     found = {
         i.id: i
