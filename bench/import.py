@@ -26,6 +26,7 @@ from pathlib import Path
 import jieba
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fresh_db import fresh_postgres
 from ingest import DEFAULT_CORPUS, load_texts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,21 +46,6 @@ def _env(work: Path, backend: str, database_url: str | None) -> dict[str, str]:
         "XINXI_JIEBA_CACHE": str(work / "jieba"),
     }
     return env
-
-
-def _fresh_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    name = url.rsplit("/", 1)[1]
-    if name in ("test", "postgres", "xinxi"):
-        sys.exit(f"refusing to recreate the database {name!r}")
-    admin = create_engine(
-        url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/postgres"
-    )
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
 
 
 def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -99,7 +85,7 @@ def main() -> None:
             (source / f"{number:06d}.txt").write_text(f"{title}\n{text}\n", encoding="utf-8")
         database_url = None
         if args.backend == "postgres":
-            _fresh_postgres(args.database_url)
+            fresh_postgres(args.database_url)
             database_url = args.database_url
         env = _env(work, args.backend, database_url)
         _run(env, "db", "upgrade")

@@ -41,6 +41,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fresh_db import fresh_postgres
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
@@ -67,21 +70,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _fresh_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    name = url.rsplit("/", 1)[1]
-    if name in ("test", "postgres", "xinxi"):
-        sys.exit(f"refusing to recreate the database {name!r}")
-    admin = create_engine(
-        url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/postgres"
-    )
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
 
 
 def _flask(env: dict[str, str], *args: str) -> str:
@@ -167,7 +155,7 @@ def run_one(database: str, args: argparse.Namespace) -> dict[str, Any]:
         work = Path(tmp)
         url = f"sqlite:///{work / 'xinxi.db'}"
         if database == "postgres":
-            _fresh_postgres(args.database_url)
+            fresh_postgres(args.database_url)
             url = args.database_url
         env = {
             **os.environ,

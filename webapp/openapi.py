@@ -16,6 +16,7 @@ from webapp.models import (
     UPWARD_KINDS,
 )
 from webapp.services.scoring import PERIOD_HELP
+from webapp.services.units import UNIT_CODE
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 OUTLET = {"$ref": "#/components/schemas/Outlet"}
@@ -24,6 +25,7 @@ RANKING_ROW = {"$ref": "#/components/schemas/RankingRow"}
 UNIT = {"$ref": "#/components/schemas/Unit"}
 # Ids as the app's URL converter and JSON parsing accept them (see webapp.converters).
 ID = {"type": "integer", "minimum": MIN_ID, "maximum": MAX_ID}
+CODE = {"type": "string", "pattern": UNIT_CODE.pattern}  # units.checked_code's rule
 ID_PARAM = [{"name": "id", "in": "path", "required": True, "schema": ID}]
 # Optional string fields of a JSON body: null is read as absent.
 OPT_STR: dict[str, Any] = {"type": ["string", "null"]}
@@ -130,7 +132,7 @@ def openapi_spec() -> dict[str, Any]:
                     "type": "object",
                     "required": ["code", "name", "tier", "points", "active"],
                     "properties": {
-                        "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"},
+                        "code": CODE,
                         "name": {"type": "string", "minLength": 1, "maxLength": 100},
                         "tier": {"type": "string", "enum": list(OUTLET_TIERS)},
                         "points": {"type": "number", "minimum": 0, "maximum": 1000},
@@ -622,7 +624,7 @@ def openapi_spec() -> dict[str, Any]:
                                     "type": "object",
                                     "required": ["code", "name", "tier"],
                                     "properties": {
-                                        "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"},
+                                        "code": CODE,
                                         "name": {"type": "string", "minLength": 1, "maxLength": 100},
                                         "tier": {"type": "string", "enum": list(OUTLET_TIERS)},
                                         "points": {"type": ["number", "null"], "minimum": 0, "maximum": 1000},
@@ -708,7 +710,7 @@ def openapi_spec() -> dict[str, Any]:
                                     "type": "object",
                                     "required": ["code", "name", "category"],
                                     "properties": {
-                                        "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,31}$"},
+                                        "code": CODE,
                                         "name": {"type": "string", "minLength": 1, "maxLength": 100},
                                         "category": {"type": "string", "minLength": 1},
                                         "direct_reporting": {"type": "boolean"},

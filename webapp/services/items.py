@@ -15,6 +15,7 @@ from sqlalchemy.orm import defer, selectinload
 from nlp import Analysis, clean_text, similarity, to_simplified
 from nlp.analyze import TopicLexicon
 from nlp.entities import grassroots_kinds
+from nlp.fingerprint import most_differing_bits
 from nlp.marks import classification_mark
 from nlp.normalize import strip_unsafe_chars
 from search import SearchError
@@ -287,21 +288,7 @@ def record_duplicates(item: Item, *, new: bool = False) -> list[DuplicateWarning
                 (ItemDuplicate.item_id == item.id) | (ItemDuplicate.other_id == item.id)
             )
         )
-    found = find_duplicates(None, item.fingerprint, item.id, STORED_DUPLICATES)
-    rows: list[dict[str, Any]] = []
-    for d in found:
-        rows.append({"item_id": item.id, "other_id": d.item_id, "similarity": d.similarity})
-        rows.append({"item_id": d.item_id, "other_id": item.id, "similarity": d.similarity})
-    if rows:
-        db.session.execute(db.insert(ItemDuplicate), rows)
-    db.session.execute(
-        db.insert(SimhashBand),
-        [
-            {"key": k, "item_id": item.id, "fingerprint": item.fingerprint}
-            for k in band_keys(item.fingerprint)
-        ],
-    )
-    return found
+    return record_duplicates_batch([item])[0]
 
 
 @dataclass
@@ -347,9 +334,7 @@ def record_duplicates_batch(
         ):
             buckets.setdefault(key, []).append((item_id, fingerprint))
     close_of: list[set[int]] = []
-    # similarity(a, b) >= DUPLICATE_THRESHOLD as a bit count, without a call per candidate (a batch
-    # compares thousands of them).
-    most_bits = int((1.0 - DUPLICATE_THRESHOLD) * 64 + 1e-9)
+    most_bits = most_differing_bits(DUPLICATE_THRESHOLD)  # a batch compares thousands of candidates
     for item, keys in zip(batch, keys_of, strict=True):
         mine = item.fingerprint
         close_of.append(
