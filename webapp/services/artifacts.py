@@ -19,12 +19,11 @@ import json
 import logging
 import socket
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from nlp import load_idf
@@ -103,8 +102,7 @@ def _stored_rows() -> dict[str, tuple[int, Any]] | None:
 def current(app: Flask) -> Artifacts:
     """The artifacts an analyzer of `app` uses now: the database rows, else the instance files;
     an unreadable one is logged and replaced by the shipped default, never fatal."""
-    active = has_app_context() and current_app._get_current_object() is app  # type: ignore[attr-defined]
-    with nullcontext() if active else app.app_context():
+    with app.app_context():  # its own connection: nothing of a caller's context is touched
         rows = _stored_rows() or {}
     parsed: dict[str, Any] = {}
     versions: dict[str, int] = {}
