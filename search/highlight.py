@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import html
 import re
+import struct
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
-from itertools import accumulate
+from itertools import accumulate, pairwise
 
-from search.base import SEP, Hit, split_tokens
+from search.base import Hit
 from search.grams import is_cjk_text
 from search.query import fold_width, normalize_token
 
@@ -38,7 +40,8 @@ _SENTENCE_ENDS = set("。！？；!?;\n")
 _CONTEXTUAL = "\u03a3"
 _SPACE = re.compile(r"\s")
 _ESCAPED = re.compile("[&<>\"']")  # what html.escape replaces
-_SPACE_OR_ESCAPED = re.compile("[\\s&<>\"']")  # one scan for the text that has neither
+# A packed stream begins with the type code of its offsets array and their count.
+_PACKED_HEAD = struct.Struct("<cI")
 # Whether a term is made of CJK characters only, by term (terms repeat across hits and queries).
 _PLAIN_LIMIT = 1 << 12
 _plain: dict[str, bool] = {}
@@ -64,26 +67,56 @@ class _Stream:
     end); `offsets[i]` is where token i begins in `text`, the displayed concatenation.
     """
 
-    __slots__ = ("_found", "_norm", "_starts", "escape", "offsets", "shown", "text")
+    __slots__ = ("_found", "_norm", "_shown", "_starts", "escape", "offsets", "text")
 
-    def __init__(self, tokens: Sequence[str], empty: bool | None = None) -> None:
-        """`empty` says whether a token is empty when the caller knows it (else the list is searched)."""
+    def __init__(self, text: str, offsets: list[int], shown: list[str] | None = None) -> None:
+        """Take the displayed text and token offsets as they are (see `of` and `unpack`)."""
+        self.text: str = text
+        self.offsets: list[int] = offsets
+        self.escape: Callable[[str], str] = html.escape if _ESCAPED.search(text) else _same
+        self._shown = shown
+        self._norm: str | None = None
+        self._starts: list[int] = offsets
+        self._found: dict[str, list[int]] = {}
+
+    @classmethod
+    def of(cls, tokens: Sequence[str], empty: bool | None = None) -> _Stream:
+        """The stream of these tokens. `empty` says whether a token is empty when the caller knows
+        it (else the list is searched)."""
         shown = tokens if isinstance(tokens, list) else list(tokens)
         text = "".join(shown)
-        special = _SPACE_OR_ESCAPED.search(text) is not None
         if empty is None:
             empty = "" in shown
-        collapse = empty or (special and _SPACE.search(text) and any(map(str.isspace, shown)))
+        collapse = empty or (_SPACE.search(text) and any(map(str.isspace, shown)))
         if collapse and not _shows_as_is(shown, text):
             shown = _collapse(shown)
             text = "".join(shown)
-        self.shown: list[str] = shown
-        self.text: str = text
-        self.offsets: list[int] = list(accumulate(map(len, shown), initial=0))
-        self.escape: Callable[[str], str] = html.escape if special and _ESCAPED.search(text) else _same
-        self._norm: str | None = None
-        self._starts: list[int] = self.offsets
-        self._found: dict[str, list[int]] = {}
+        return cls(text, list(accumulate(map(len, shown), initial=0)), shown)
+
+    @classmethod
+    def unpack(cls, packed: bytes) -> _Stream:
+        """The stream `pack_stream` stored: no splitting, joining or summing of lengths."""
+        code, count = _PACKED_HEAD.unpack_from(packed)
+        offsets = array(code.decode("ascii"))
+        end = _PACKED_HEAD.size + offsets.itemsize * count
+        offsets.frombytes(packed[_PACKED_HEAD.size : end])
+        return cls(packed[end:].decode("utf-8"), offsets.tolist())
+
+    @property
+    def shown(self) -> list[str]:
+        """The displayed tokens (none empty; whitespace shows as one space)."""
+        if self._shown is None:
+            text, offsets = self.text, self.offsets
+            self._shown = [text[a:b] for a, b in pairwise(offsets)]
+        return self._shown
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def is_space(self, i: int) -> bool:
+        """Whether token i shows as a space."""
+        at = self.offsets[i]
+        return self.offsets[i + 1] == at + 1 and self.text[at] == " "
 
     def haystack(self, term: str) -> tuple[str, list[int]]:
         """Return the text to find `term` in and its token offsets: the displayed text for a term
@@ -190,7 +223,7 @@ def gram_only_terms(terms: AbstractSet[str], *streams: Sequence[str]) -> frozens
     somewhere in the document marks whole-token equals only (马克 does not mark 马克思主义 when the
     document also holds the token 马克).
     """
-    return _gram_only(terms, [_Stream(stream) for stream in streams])
+    return _gram_only(terms, [_Stream.of(stream) for stream in streams])
 
 
 def _render(stream: _Stream, marked: list[int], start: int, end: int) -> str:
@@ -218,7 +251,7 @@ def _render(stream: _Stream, marked: list[int], start: int, end: int) -> str:
 
 def _highlight_all(stream: _Stream, terms: AbstractSet[str], inside: AbstractSet[str]) -> str:
     _, marked = stream.matches(terms, inside)
-    return _render(stream, marked, 0, len(stream.shown))
+    return _render(stream, marked, 0, len(stream))
 
 
 def highlight_all(
@@ -229,7 +262,7 @@ def highlight_all(
     `terms` mark tokens equal to them; `inside` (from `gram_only_terms`) mark the whole tokens
     overlapping their occurrences.
     """
-    return _highlight_all(_Stream(tokens), terms, inside)
+    return _highlight_all(_Stream.of(tokens), terms, inside)
 
 
 def snippet(
@@ -246,14 +279,13 @@ def snippet(
     earliest); it starts shortly before its first match, at a sentence start when one is near, and
     "…" marks each cut end. Without any match the escaped beginning of the text is returned.
     """
-    return _snippet(_Stream(tokens), terms, max_chars, inside)
+    return _snippet(_Stream.of(tokens), terms, max_chars, inside)
 
 
 def _snippet(stream: _Stream, terms: AbstractSet[str], max_chars: int, inside: AbstractSet[str]) -> str:
-    shown = stream.shown
     matched, hits = stream.matches(terms, inside)
-    n = len(shown)
-    prefix = stream.offsets
+    n = len(stream)
+    prefix, text = stream.offsets, stream.text
 
     def window_end(start: int) -> int:
         end = bisect_right(prefix, prefix[start] + max_chars) - 1
@@ -278,22 +310,21 @@ def _snippet(stream: _Stream, terms: AbstractSet[str], max_chars: int, inside: A
     # Lead in with some context before the first match, without pushing the last match out.
     budget = min(max_chars // 4, max_chars - (prefix[last_hit + 1] - prefix[best_start]))
     start = best_start
-    while start > 0 and shown[start - 1][-1] not in _SENTENCE_ENDS:
+    while start > 0 and text[prefix[start] - 1] not in _SENTENCE_ENDS:
         if prefix[best_start] - prefix[start - 1] > budget:
             break
         start -= 1
-    while start < best_start and shown[start] == " ":
+    while start < best_start and stream.is_space(start):
         start += 1
     return _cut(stream, hits, start, max(window_end(start), last_hit + 1))
 
 
 def _cut(stream: _Stream, marked: list[int], start: int, end: int) -> str:
-    shown = stream.shown
     stop = end
-    while stop > start and shown[stop - 1] == " ":
+    while stop > start and stream.is_space(stop - 1):
         stop -= 1
     text = _render(stream, marked, start, stop)
-    return (ELLIPSIS if start > 0 else "") + text + (ELLIPSIS if end < len(shown) else "")
+    return (ELLIPSIS if start > 0 else "") + text + (ELLIPSIS if end < len(stream) else "")
 
 
 def make_hit(
@@ -304,18 +335,30 @@ def make_hit(
     terms: AbstractSet[str],
 ) -> Hit:
     """Build a Hit with the highlighted title and body snippet from a document's stored tokens."""
-    return _hit(item_id, score, _Stream(title_tokens), _Stream(body_tokens), terms)
+    return _hit(item_id, score, _Stream.of(title_tokens), _Stream.of(body_tokens), terms)
 
 
-def _from_stored(stored: str) -> _Stream:
-    # An empty token shows in the stored string itself: no search through the list of tokens.
-    empty = not stored or stored[0] == SEP or stored[-1] == SEP or SEP + SEP in stored
-    return _Stream(split_tokens(stored), empty)
+def pack_stream(tokens: Sequence[str]) -> bytes:
+    """Pack a token stream as shown for an index to store: the displayed text and where each token
+    begins, so a hit unpacks it with no splitting, joining or summing of lengths (`make_hit_packed`).
+
+    The offsets are in the machine's byte order: an index is rebuilt, not moved between machines.
+    """
+    stream = _Stream.of(tokens)
+    code = "H" if stream.offsets[-1] < 1 << 16 else "I"
+    offsets = array(code, stream.offsets)
+    head = _PACKED_HEAD.pack(code.encode("ascii"), len(offsets))
+    return head + offsets.tobytes() + stream.text.encode("utf-8")
 
 
-def make_hit_stored(item_id: int, score: float, title: str, body: str, terms: AbstractSet[str]) -> Hit:
-    """Build the Hit `make_hit` builds, from the title and body streams as stored (`join_tokens`)."""
-    return _hit(item_id, score, _from_stored(title), _from_stored(body), terms)
+def unpack_tokens(packed: bytes) -> list[str]:
+    """The tokens as shown of a packed stream (whitespace runs as one space, no empty token)."""
+    return _Stream.unpack(packed).shown
+
+
+def make_hit_packed(item_id: int, score: float, title: bytes, body: bytes, terms: AbstractSet[str]) -> Hit:
+    """Build the Hit `make_hit` builds, from the title and body streams as packed by `pack_stream`."""
+    return _hit(item_id, score, _Stream.unpack(title), _Stream.unpack(body), terms)
 
 
 def _hit(item_id: int, score: float, title: _Stream, body: _Stream, terms: AbstractSet[str]) -> Hit:

@@ -49,10 +49,8 @@ from search.base import (
     IndexDoc,
     SearchQuery,
     SearchResult,
-    join_tokens,
-    split_tokens,
 )
-from search.highlight import make_hit_stored
+from search.highlight import make_hit_packed, pack_stream, unpack_tokens
 from search.similar import distinctive_terms
 
 log = logging.getLogger(__name__)
@@ -60,7 +58,7 @@ log = logging.getLogger(__name__)
 TOKENIZER = "xinxi_ws"
 # Bump when the schema or what goes into a field changes; the version file then mismatches and
 # `check()` reports the index (the app recreates and rebuilds it).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 VERSION_FILE = "xinxi-tantivy-version"
 LOCK_FILE = ".tantivy-writer.lock"
 META_FILE = "meta.json"
@@ -87,8 +85,9 @@ def build_schema() -> Any:
         b.add_text_field(name, tokenizer_name=TOKENIZER, index_option="position")
     for name in ("chars", "title_chars"):
         b.add_text_field(name, tokenizer_name=TOKENIZER, index_option="freq")
-    b.add_bytes_field("title_tokens", stored=True, indexed=False)
-    b.add_bytes_field("body_tokens", stored=True, indexed=False)
+    # What a hit shows, packed by `pack_stream`.
+    b.add_bytes_field("title_view", stored=True, indexed=False)
+    b.add_bytes_field("body_view", stored=True, indexed=False)
     for name in ("unit", "unit_category", "kind", "status", "genre", "topics", "publications"):
         b.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
     b.add_text_field("stamp", stored=True, tokenizer_name="raw", index_option="basic", fast=True)
@@ -123,18 +122,6 @@ def _joined(terms: list[str]) -> str:
     return joined
 
 
-def _stored(tokens: Sequence[str]) -> bytes:
-    return join_tokens(tokens).encode("utf-8")
-
-
-def _tokens(value: Any) -> list[str]:
-    return split_tokens(_text(value))
-
-
-def _text(value: Any) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else bytes(value or b"").decode("utf-8")
-
-
 def _derived(title_tokens: Sequence[str], body_tokens: Sequence[str]) -> dict[str, Any]:
     """The text values of a document, which come from the tokens alone."""
     grams, chars = g.index_streams(title_tokens)
@@ -146,8 +133,8 @@ def _derived(title_tokens: Sequence[str], body_tokens: Sequence[str]) -> dict[st
         "words": _joined(q.index_terms(body_tokens)),
         "grams": " ".join(body_grams),
         "chars": " ".join(body_chars),
-        "title_tokens": _stored(title_tokens),
-        "body_tokens": _stored(body_tokens),
+        "title_view": pack_stream(title_tokens),
+        "body_view": pack_stream(body_tokens),
     }
 
 
@@ -165,8 +152,8 @@ def _document(doc: IndexDoc) -> Any:
     d.add_text("grams", text["grams"])
     d.add_text("chars", text["title_chars"])
     d.add_text("chars", text["chars"])
-    d.add_bytes("title_tokens", text["title_tokens"])
-    d.add_bytes("body_tokens", text["body_tokens"])
+    d.add_bytes("title_view", text["title_view"])
+    d.add_bytes("body_view", text["body_view"])
     for name, value in (
         ("unit", doc.unit),
         ("unit_category", doc.unit_category),
@@ -599,8 +586,8 @@ class TantivyBackend(BaseBackend):
             return {term: searcher.doc_freq("words", _word(term)) for term in terms}
 
         return distinctive_terms(
-            _tokens(doc.get_first("title_tokens")),
-            _tokens(doc.get_first("body_tokens")),
+            unpack_tokens(doc.get_first("title_view")),
+            unpack_tokens(doc.get_first("body_view")),
             doc_freq,
             int(searcher.num_docs),
         )
@@ -636,11 +623,11 @@ class TantivyBackend(BaseBackend):
             for score, address in result.hits:
                 doc = searcher.doc(address)
                 hits.append(
-                    make_hit_stored(
+                    make_hit_packed(
                         int(doc.get_first("id")),
                         0.0 if by_date else float(score),
-                        _text(doc.get_first("title_tokens")),
-                        _text(doc.get_first("body_tokens")),
+                        doc.get_first("title_view"),
+                        doc.get_first("body_view"),
                         terms,
                     )
                 )

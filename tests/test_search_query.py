@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ from search import (
     snippet,
 )
 from search.grams import GramQuery, gram_query, index_chars, index_grams, phrase_text, text_grams
-from search.highlight import gram_only_terms
+from search.highlight import gram_only_terms, make_hit, make_hit_packed, pack_stream, unpack_tokens
 from search.query import And, FieldTerm, MatchAll, Not, Or, Phrase, Term
 from search.similar import distinctive_terms, similar_tree
 
@@ -98,6 +99,24 @@ def test_snippet_without_match_returns_beginning() -> None:
     tokens = ["第一句", "。"] + ["内容"] * 100
     result = snippet(tokens, {"无关"}, max_chars=20)
     assert result.startswith("第一句。") and result.endswith("…") and "<mark>" not in result
+
+
+@pytest.mark.parametrize(
+    "tokens",
+    [
+        ["资金", "缺口", "。"],
+        ["<", "b", ">", "资金", " ", "缺口", "&"],  # escaping, a space between tokens
+        ["", "开头", "\n", "\n", "资金", "  ", "Σ", "ΣΑ", " ", ""],  # empty, blank runs, casing
+        [],
+        ["填充"] * 40_000 + ["资金"],  # offsets past 65,535 characters
+    ],
+)
+def test_packed_stream_shows_and_highlights_as_the_tokens(tokens: list[str]) -> None:
+    """The index stores a stream packed; a hit from it is the hit from the tokens themselves."""
+    terms = {"资金", "σα", "缺口"}
+    title, body = pack_stream(tokens[:8]), pack_stream(tokens)
+    assert make_hit_packed(7, 1.5, title, body, terms) == make_hit(7, 1.5, tokens[:8], tokens, terms)
+    assert "".join(unpack_tokens(body)) == html.unescape(highlight_all(tokens, set()))
 
 
 def test_import_search_imports_no_backend_library() -> None:
