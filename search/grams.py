@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from nlp.lexicon import CJK_CLASS
-from search.query import fold_width
+from search.query import Phrase, Term, fold_width
 
 # Han ideographs, as nlp defines them (one home for the ranges).
 _CJK = CJK_CLASS
@@ -106,6 +106,13 @@ class GramQuery:
 
     kind: str
     grams: tuple[str, ...]
+
+
+def widening(node: Term | Phrase) -> GramQuery | None:
+    """Return the gram match that widens a term or phrase of a query tree (None for a `whole` term)."""
+    if isinstance(node, Term):
+        return None if node.whole else gram_query(node.text)
+    return gram_query(phrase_text(node.words))
 
 
 def gram_query(text: str) -> GramQuery | None:

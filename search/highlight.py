@@ -15,7 +15,8 @@ found in the text with `str.find` and mapped back to tokens by their offsets, ma
 slices of the text, and escaping works on those slices (not at all when the text holds nothing to
 escape). A term of CJK characters only is found in the displayed text itself (normalising never
 makes or changes such characters, so the matches are the same): the normalised text is built only
-when a term holds anything else, which a Chinese query seldom does.
+when a term holds anything else, which a Chinese query seldom does. An index may store a stream as
+`pack_stream` packs it, its displayed text and token offsets, so a hit does not rebuild them.
 """
 
 from __future__ import annotations
@@ -80,14 +81,11 @@ class _Stream:
         self._found: dict[str, list[int]] = {}
 
     @classmethod
-    def of(cls, tokens: Sequence[str], empty: bool | None = None) -> _Stream:
-        """The stream of these tokens. `empty` says whether a token is empty when the caller knows
-        it (else the list is searched)."""
+    def of(cls, tokens: Sequence[str]) -> _Stream:
+        """The stream of these tokens."""
         shown = tokens if isinstance(tokens, list) else list(tokens)
         text = "".join(shown)
-        if empty is None:
-            empty = "" in shown
-        collapse = empty or (_SPACE.search(text) and any(map(str.isspace, shown)))
+        collapse = "" in shown or (_SPACE.search(text) and any(map(str.isspace, shown)))
         if collapse and not _shows_as_is(shown, text):
             shown = _collapse(shown)
             text = "".join(shown)

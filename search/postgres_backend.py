@@ -182,22 +182,15 @@ def _sequence(lexemes: Sequence[str], weight: str) -> str:
     return parts[0] if len(parts) == 1 else "(" + " <-> ".join(parts) + ")"
 
 
-def _leaf(node: q.Term | q.Phrase) -> tuple[tuple[str, ...], str]:
-    if isinstance(node, q.Term):
-        return (node.text,), node.text
-    return node.words, g.phrase_text(node.words)
-
-
 def words_tsquery(node: q.Term | q.Phrase) -> str:
     """The tsquery of a term or phrase in the `words` column (title words only if asked)."""
-    words, _ = _leaf(node)
+    words = (node.text,) if isinstance(node, q.Term) else node.words
     return _sequence(words, "A" if node.field == "title" else "")
 
 
 def grams_tsquery(node: q.Term | q.Phrase) -> str | None:
     """The tsquery of a term or phrase in the `grams` column (None if it has no grams)."""
-    _, text = _leaf(node)
-    widening = g.gram_query(text)
+    widening = g.widening(node)
     if widening is None:
         return None
     weight = "C" if node.field == "title" else ""
@@ -215,7 +208,7 @@ def _grams_cover(node: q.Node) -> bool:
     punctuation the word stream drops).
     """
     if isinstance(node, q.Term):
-        return g.is_cjk_text(node.text)
+        return g.is_cjk_text(node.text) and not node.whole
     if isinstance(node, q.Not):
         return _grams_cover(node.child)
     if isinstance(node, q.And | q.Or):

@@ -125,10 +125,16 @@ def index_terms(tokens: Iterable[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class Term:
-    """One normalised token; `field` None searches title and body, "title" titles only."""
+    """One normalised token; `field` None searches title and body, "title" titles only.
+
+    `whole` matches the token as a word only, never widened by its grams: similar items search an
+    item's own keywords, which are tokens of the same analysis, and widening each of a dozen of
+    them cost twice the rest of the query.
+    """
 
     text: str
     field: str | None = None
+    whole: bool = False
 
 
 @dataclass(frozen=True)

@@ -69,5 +69,5 @@ def distinctive_terms(
 
 
 def similar_tree(terms: Sequence[str]) -> Node:
-    """Return the query tree that matches any of `terms` (widened with grams by the backends)."""
-    return Or(tuple(Term(term) for term in terms))
+    """Return the query tree that matches any of `terms`, each as a whole word."""
+    return Or(tuple(Term(term, whole=True) for term in terms))

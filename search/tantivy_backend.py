@@ -194,13 +194,12 @@ class _Translator:
         phrase = tantivy.Query.phrase_query(self.schema, field, list(words))
         return tantivy.Query.boost_query(phrase, boost)
 
-    def text(self, words: tuple[str, ...], gram_text: str, field: str | None) -> Any:
+    def text(self, words: tuple[str, ...], widening: g.GramQuery | None, field: str | None) -> Any:
         """Match words in the word field, or their text in the gram fields (title only if asked).
 
         Unfielded, title and body are searched together (one clause each for words and grams); a
         title word match adds the title boost through a SHOULD clause on the title field.
         """
-        widening = g.gram_query(gram_text)
         terms = [_word(w) for w in words]
         if field == "title":
             words_field, gram_prefix, boost = "title", "title_", TITLE_BOOST
@@ -226,9 +225,9 @@ class _Translator:
         if isinstance(node, q.MatchAll):
             return tantivy.Query.all_query()
         if isinstance(node, q.Term):
-            return self.text((node.text,), node.text, node.field)
+            return self.text((node.text,), g.widening(node), node.field)
         if isinstance(node, q.Phrase):
-            return self.text(node.words, g.phrase_text(node.words), node.field)
+            return self.text(node.words, g.widening(node), node.field)
         if isinstance(node, q.FieldTerm):
             return self.term(KEYWORD_FIELDS[node.field], node.value)
         if isinstance(node, q.Not):

@@ -184,7 +184,7 @@ def _gram_query(prefix: str, widening: g.GramQuery, boost: float) -> Any:
     return wq.Phrase(fieldname, list(grams), boost=boost / len(grams))
 
 
-def _text_query(words: tuple[str, ...], gram_text: str, field: str | None, grams: bool) -> Any:
+def _text_query(words: tuple[str, ...], widening: g.GramQuery | None, field: str | None, grams: bool) -> Any:
     """Match words in the word fields, or their text in the gram fields (title only if asked).
 
     A single word of CJK characters is matched through its grams alone and the word fields only
@@ -194,7 +194,6 @@ def _text_query(words: tuple[str, ...], gram_text: str, field: str | None, grams
     ``iphone 15`` but no gram of ``iphone15``; a phrase's words may be apart in the text), and
     so does an index of an older schema without gram fields (`grams` False).
     """
-    widening = g.gram_query(gram_text)
     word_options: list[Any] = []
     gram_options: list[Any] = []
     for prefix, boost in (("title", TITLE_BOOST), ("body", 1.0)):
@@ -217,9 +216,9 @@ def translate(node: q.Node, grams: bool = True) -> Any:
     if isinstance(node, q.MatchAll):
         return wq.Every()
     if isinstance(node, q.Term):
-        return _text_query((node.text,), node.text, node.field, grams)
+        return _text_query((node.text,), g.widening(node), node.field, grams)
     if isinstance(node, q.Phrase):
-        return _text_query(node.words, g.phrase_text(node.words), node.field, grams)
+        return _text_query(node.words, g.widening(node), node.field, grams)
     if isinstance(node, q.FieldTerm):
         return wq.Term(KEYWORD_FIELDS[node.field], node.value)
     if isinstance(node, q.Not):

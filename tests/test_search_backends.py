@@ -396,7 +396,7 @@ def test_more_like_this_by_the_items_keywords(backend: SearchBackend, segmenter:
     assert hits and hits[0].id == 31 and 2 not in {hit.id for hit in hits}
     scoped = SearchQuery(allowed_units=frozenset({"HZ", "NB"}))
     assert 31 not in {h.id for h in backend.more_like_this(2, scoped, terms=keywords)}
-    assert backend.more_like_this(2, SearchQuery(), terms=("亚运会场馆",))[0].id != 31
+    assert backend.more_like_this(2, SearchQuery(), terms=("亚运会", "场馆"))[0].id == 11
 
 
 # --- character grams: widening whole-token matches ---------------------------------------------
@@ -472,6 +472,13 @@ def test_boolean_operators_apply_to_widened_terms(wide_backend: SearchBackend) -
     assert ids(find(wide_backend, "农田", unit="HZ")) == {21}
     assert ids(find(wide_backend, "title:农田")) == {21, 22}
     assert ids(find(wide_backend, "title:安全生产")) == {4}
+
+
+def test_similar_items_match_keywords_as_whole_words(wide_backend: SearchBackend) -> None:
+    """An item's keywords are tokens: similar items match them as words, never through grams (a
+    search for 农田 finds 高标准农田; a similar item by the keyword 农田 does not)."""
+    assert {hit.id for hit in wide_backend.more_like_this(1, SearchQuery(), terms=("农田",))} == {22}
+    assert {hit.id for hit in wide_backend.more_like_this(1, SearchQuery(), terms=("安全生产",))} == {4}
 
 
 def test_phrase_matches_contiguous_text_through_grams(wide_backend: SearchBackend) -> None:

@@ -214,7 +214,7 @@ def test_distinctive_terms_prefer_rare_repeated_words() -> None:
     assert "工作" not in terms  # a stop word however often it occurs
     assert "3" not in terms and "新" not in terms  # numbers and single characters are no topics
     assert "上市公司" in terms
-    assert similar_tree(["国企", "改革"]) == Or((Term("国企"), Term("改革")))
+    assert similar_tree(["国企", "改革"]) == Or((Term("国企", whole=True), Term("改革", whole=True)))
 
 
 def test_distinctive_terms_skip_words_no_other_document_holds() -> None:
