@@ -8,6 +8,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -101,3 +103,34 @@ def test_filtered_relevance_search_with_more_matches_than_the_page(
     result = backend.search(SearchQuery(text="增长 OR 采用 OR 资金 OR 国企改革", per_page=2, max_level=2))
     assert result.total == 8 and len(result.hits) == 2
     assert backend.more_like_this(2, SearchQuery(), limit=1)
+
+
+def test_filters_and_facets_stay_exact_as_commits_add_replace_and_merge_segments(
+    open_whoosh: Callable[..., WhooshBackend], docs: list[IndexDoc]
+) -> None:
+    """Filter and facet sets are kept per segment across searchers: a replaced document (deleted in
+    its old segment) counts once, under its new values, and merges drop nothing."""
+    backend = open_whoosh()
+    backend.index(docs)
+    everything = SearchQuery(text="", max_level=3, want_facets=True)
+    before = backend.search(everything)
+    assert sum(before.facets["kind"].values()) == before.total == len(docs)
+
+    moved = replace(docs[0], unit="ZZ", kind="problem", level=3, event_date=date(2030, 1, 1))
+    backend.index([moved])
+    after = backend.search(everything)
+    assert after.total == len(docs)
+    assert after.facets["unit"]["ZZ"] == 1 and after.facets["year"]["2030"] == 1
+    assert sum(after.facets["kind"].values()) == len(docs)
+    assert ids(backend.search(SearchQuery(unit="ZZ", max_level=2))) == set()  # above the clearance
+    assert ids(backend.search(SearchQuery(unit="ZZ", max_level=3))) == {moved.id}
+    in_2030 = SearchQuery(max_level=3, date_from=date(2030, 1, 1), date_to=date(2030, 12, 31))
+    assert ids(backend.search(in_2030)) == {moved.id}
+
+    for n in range(14):  # one segment a commit, merged once MERGE_AT_SEGMENTS have gathered
+        backend.index([replace(docs[1], id=1000 + n, unit=f"U{n % 2}")])
+    merged = backend.search(everything)
+    assert merged.total == len(docs) + 14
+    assert merged.facets["unit"]["U0"] == merged.facets["unit"]["U1"] == 7
+    assert ids(backend.search(SearchQuery(unit="ZZ", max_level=3))) == {moved.id}
+    assert len(ids(backend.search(SearchQuery(unit="U1", per_page=50)))) == 7
