@@ -134,3 +134,27 @@ def test_filters_and_facets_stay_exact_as_commits_add_replace_and_merge_segments
     assert merged.facets["unit"]["U0"] == merged.facets["unit"]["U1"] == 7
     assert ids(backend.search(SearchQuery(unit="ZZ", max_level=3))) == {moved.id}
     assert len(ids(backend.search(SearchQuery(unit="U1", per_page=50)))) == 7
+
+
+def test_a_reopened_searcher_keeps_unchanged_segments_and_sees_new_deletions(
+    open_whoosh: Callable[..., WhooshBackend], docs: list[IndexDoc]
+) -> None:
+    """After another process commits, only what changed is opened again: a segment the commit left
+    as it was keeps its reader; one whose documents were deleted or merged away does not."""
+    other_process, backend = open_whoosh(), open_whoosh()
+    other_process.index(docs)
+    assert backend.count() == len(docs)
+
+    def readers() -> list[object]:
+        with backend._searching() as searcher:
+            return [reader for reader, _ in searcher.reader().leaf_readers()]
+
+    (base,) = readers()
+    other_process.index([replace(docs[1], id=500)])  # a new segment, nothing deleted
+    assert backend.count() == len(docs) + 1 and base in readers()
+    assert ids(find(backend, "国企改革")) >= {2, 500}
+
+    other_process.delete([500, docs[0].id])
+    assert backend.count() == len(docs) - 1 and base not in readers()
+    assert docs[0].id not in ids(find(backend, ""))
+    assert 500 not in ids(find(backend, "国企改革"))
