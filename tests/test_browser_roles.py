@@ -308,5 +308,10 @@ def test_phone_forms_use_the_full_width(office: Office) -> None:
             # Stacked rows: a title cell is as wide as the screen allows, not a column of characters.
             cell = page.locator("table.items tbody tr >> nth=0 >> td >> nth=1").bounding_box()
             assert cell is not None and cell["width"] > 300
+            # Search results come before the facets that narrow them.
+            page.goto(f"{office.base}/search?q=农业")
+            hits = page.locator("ol.hits").bounding_box()
+            facets = page.locator("aside.facets").bounding_box()
+            assert hits is not None and facets is not None and hits["y"] < facets["y"]
         finally:
             browser.close()
