@@ -313,5 +313,12 @@ def test_phone_forms_use_the_full_width(office: Office) -> None:
             hits = page.locator("ol.hits").bounding_box()
             facets = page.locator("aside.facets").bounding_box()
             assert hits is not None and facets is not None and hits["y"] < facets["y"]
+            # The silent units stack one block per unit (its reasons under its name) instead of
+            # scrolling sideways in their card.
+            page.goto(f"{office.base}/dashboard")
+            name = page.locator("#silent-units tbody tr >> nth=0 >> td >> nth=0").bounding_box()
+            reasons = page.locator("#silent-units tbody tr >> nth=0 >> td >> nth=1").bounding_box()
+            assert name is not None and reasons is not None
+            assert reasons["y"] >= name["y"] + name["height"] - 1 and reasons["width"] > 300
         finally:
             browser.close()
