@@ -64,12 +64,17 @@ def fingerprint(
     return _simhash(hashes, excess)
 
 
+def differing_bits(fingerprint_a: int, fingerprint_b: int) -> int:
+    """The Hamming distance of two SimHash fingerprints (signed or not)."""
+    return ((fingerprint_a ^ fingerprint_b) & (2**64 - 1)).bit_count()
+
+
 def similarity(fingerprint_a: int, fingerprint_b: int) -> float:
     """Similarity in [0, 1] of two SimHash fingerprints (1 - Hamming distance / 64)."""
-    return 1.0 - ((fingerprint_a ^ fingerprint_b) & (2**64 - 1)).bit_count() / 64.0
+    return 1.0 - differing_bits(fingerprint_a, fingerprint_b) / 64.0
 
 
 def most_differing_bits(threshold: float) -> int:
     """The largest Hamming distance at which `similarity` still reaches `threshold`: a caller comparing
-    thousands of fingerprints counts bits inline against it instead of calling `similarity` each time."""
+    thousands of fingerprints compares `differing_bits` with it, with no float division each time."""
     return int((1.0 - threshold) * 64 + 1e-9)

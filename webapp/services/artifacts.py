@@ -78,25 +78,28 @@ def _read_file(name: str, path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def stored_versions() -> dict[str, int] | None:
-    """Each stored artifact's version by one query on a short connection of its own (no session
-    transaction is opened for it); None when the table does not exist yet or the database is away."""
-    table = SharedArtifact.__table__
+def _read(*columns: Any) -> list[Any] | None:
+    """Rows of these `shared_artifact` columns, by one query on a short connection of its own (no
+    session transaction is opened for it); None when the table does not exist yet or the database
+    is away."""
     try:
         with db.engine.connect() as conn:
-            return {name: version for name, version in conn.execute(db.select(table.c.name, table.c.version))}
+            return list(conn.execute(db.select(*columns)))
     except SQLAlchemyError:
         return None
+
+
+def stored_versions() -> dict[str, int] | None:
+    """Each stored artifact's version (see `_read`)."""
+    table = SharedArtifact.__table__
+    rows = _read(table.c.name, table.c.version)
+    return None if rows is None else {name: version for name, version in rows}
 
 
 def _stored_rows() -> dict[str, tuple[int, Any]] | None:
     table = SharedArtifact.__table__
-    query = db.select(table.c.name, table.c.version, table.c.content)
-    try:
-        with db.engine.connect() as conn:
-            return {name: (version, content) for name, version, content in conn.execute(query)}
-    except SQLAlchemyError:
-        return None
+    rows = _read(table.c.name, table.c.version, table.c.content)
+    return None if rows is None else {name: (version, content) for name, version, content in rows}
 
 
 def current(app: Flask) -> Artifacts:

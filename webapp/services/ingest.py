@@ -102,17 +102,7 @@ def prepare(path: Path, job: ImportJob, analyzer: Analyzer, backend: SearchBacke
         "source_encoding": extracted.encoding,
         "tables": extracted.tables or None,
         "content_hash": items.content_hash(job.unit_code, title, text),
-        "clean_text": analysis.clean_text,
-        "simplified_title": analysis.simplified_title,
-        "simplified_text": analysis.simplified_text,
-        "kind": analysis.kind.label,
-        "kind_score": analysis.kind.score,
-        "kind_evidence": list(analysis.kind.evidence),
-        "contains_problems": analysis.contains_problems,
-        "grassroots": items.grassroots_field(analysis.simplified_text),
-        "keywords": list(analysis.keywords),
-        "sentences": [[s.start, s.end, s.label] for s in analysis.sentences],
-        "fingerprint": analysis.fingerprint,
+        **items.analysis_columns(analysis),
     }
     title_tokens = [t.text for t in analysis.title_tokens]
     body_tokens = [t.text for t in analysis.tokens]

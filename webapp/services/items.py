@@ -15,7 +15,7 @@ from sqlalchemy.orm import defer, selectinload
 from nlp import Analysis, clean_text, similarity, to_simplified
 from nlp.analyze import TopicLexicon
 from nlp.entities import grassroots_kinds
-from nlp.fingerprint import most_differing_bits
+from nlp.fingerprint import differing_bits, most_differing_bits
 from nlp.marks import classification_mark
 from nlp.normalize import strip_unsafe_chars
 from search import SearchError
@@ -336,13 +336,12 @@ def record_duplicates_batch(
     close_of: list[set[int]] = []
     most_bits = most_differing_bits(DUPLICATE_THRESHOLD)  # a batch compares thousands of candidates
     for item, keys in zip(batch, keys_of, strict=True):
-        mine = item.fingerprint
         close_of.append(
             {
                 other
                 for key in keys
                 for other, fp in buckets.get(key, ())
-                if ((mine ^ fp) & 0xFFFFFFFFFFFFFFFF).bit_count() <= most_bits
+                if differing_bits(item.fingerprint, fp) <= most_bits
             }
         )
         for key in keys:  # filed now: the batch's later items find this one, as one by one
@@ -467,24 +466,35 @@ def stored_duplicates(viewer: User | None, item: Item) -> list[DuplicateWarning]
     return duplicates_for(viewer, [item]).get(item.id, [])
 
 
+KIND_COLUMNS = frozenset({"kind", "kind_score", "kind_evidence"})  # what an editor's kind lock keeps
+
+
+def analysis_columns(analysis: Analysis) -> dict[str, Any]:
+    """The item columns an analysis sets: one rule for submission, re-analysis and bulk import."""
+    return {
+        "clean_text": analysis.clean_text,
+        "simplified_title": analysis.simplified_title,
+        "simplified_text": analysis.simplified_text,
+        "kind": analysis.kind.label,
+        "kind_score": analysis.kind.score,
+        "kind_evidence": list(analysis.kind.evidence),
+        "contains_problems": analysis.contains_problems,
+        "grassroots": grassroots_field(analysis.simplified_text),
+        "keywords": list(analysis.keywords),
+        "sentences": [[s.start, s.end, s.label] for s in analysis.sentences],
+        "fingerprint": analysis.fingerprint,
+    }
+
+
 def apply_analysis(item: Item, analysis: Analysis) -> None:
     """Copy an analysis onto an item; tags an editor corrected (locked) are left as they are."""
-    item.clean_text = analysis.clean_text
-    item.simplified_title = analysis.simplified_title
-    item.simplified_text = analysis.simplified_text
-    if not item.kind_locked:
-        item.kind = analysis.kind.label
-        item.kind_score = analysis.kind.score
-        item.kind_evidence = list(analysis.kind.evidence)
-    item.contains_problems = analysis.contains_problems
-    item.grassroots = grassroots_field(analysis.simplified_text)
-    item.keywords = list(analysis.keywords)
-    item.sentences = [[s.start, s.end, s.label] for s in analysis.sentences]
     # An edited text (or an item kept before bands were) files its bands and pairs anew.
     refile = item.id is not None and (
         item.fingerprint != analysis.fingerprint or item.stored_analysis is None
     )
-    item.fingerprint = analysis.fingerprint
+    for name, value in analysis_columns(analysis).items():
+        if not (item.kind_locked and name in KIND_COLUMNS):
+            setattr(item, name, value)
     keep_analysis(item, analysis)
     if refile:
         db.session.flush()
@@ -805,6 +815,7 @@ ITEM_SORTS: dict[str, tuple[str, tuple[Any, ...]]] = {
 # A list row shows titles and tags, never the texts: loading them for a page of 50 costs more than
 # the rest of the query. A consumer that shows them (the JSON API) asks for the whole record.
 LIST_DEFERRED = (Item.original_text, Item.clean_text, Item.simplified_text, Item.sentences, Item.tables)
+LEAN = tuple(defer(column) for column in LIST_DEFERRED)  # the load options of such rows
 
 
 def _items_query(
@@ -827,7 +838,7 @@ def _items_query(
             selectinload(Item.upward_reports).selectinload(UpwardReport.outlet),
         )
     else:
-        query = query.options(*(defer(column) for column in LIST_DEFERRED))
+        query = query.options(*LEAN)
     if filters.status:
         query = query.where(Item.status == filters.status)
     if filters.unit:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import selectinload
 
 from search import Hit, SearchQuery
 from webapp.engines import engines
@@ -15,11 +15,9 @@ from webapp.extensions import db
 from webapp.models import Item, SavedSearch, Unit, User, utcnow
 from webapp.services.access import can_see, scoped_query
 from webapp.services.errors import NotFound, ValidationError
-from webapp.services.items import LIST_DEFERRED
+from webapp.services.items import LEAN
 from webapp.services.pagecache import cache_key, cached
 
-# Hits show the index's snippet, never the stored texts: rows are loaded without them.
-LEAN = tuple(defer(column) for column in LIST_DEFERRED)
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000  # deeper pages are never read, and a huge offset overflows the engines
 
