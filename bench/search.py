@@ -322,6 +322,19 @@ def fts5_search(conn: sqlite3.Connection, spec: dict[str, Any]) -> int:
 # --- plain Whoosh baseline ------------------------------------------------------------------------
 
 
+def plain_fields(d: IndexDoc) -> dict[str, Any]:
+    """A document as the plain baselines (stock Whoosh, raw tantivy) index it: the same pre-cut
+    tokens joined by spaces, unit, kind and the day as yyyymmdd."""
+    return {
+        "id": d.id,
+        "title": " ".join(d.title_tokens),
+        "body": " ".join(d.body_tokens),
+        "unit": d.unit,
+        "kind": d.kind,
+        "day": int(d.event_date.strftime("%Y%m%d")),
+    }
+
+
 def plain_whoosh(docs: list[IndexDoc], where: Path) -> tuple[Any, float]:
     """A stock Whoosh index (default analyzer) over the same pre-joined tokens."""
     from whoosh import index
@@ -339,14 +352,7 @@ def plain_whoosh(docs: list[IndexDoc], where: Path) -> tuple[Any, float]:
     started = time.perf_counter()
     writer = ix.writer(limitmb=256)
     for d in docs:
-        writer.add_document(
-            id=str(d.id),
-            title=" ".join(d.title_tokens),
-            body=" ".join(d.body_tokens),
-            unit=d.unit,
-            kind=d.kind,
-            day=int(d.event_date.strftime("%Y%m%d")),
-        )
+        writer.add_document(**{**plain_fields(d), "id": str(d.id)})
     writer.commit()
     return ix, time.perf_counter() - started
 
@@ -398,16 +404,7 @@ def raw_tantivy(docs: list[IndexDoc], where: Path) -> tuple[Any, float]:
     started = time.perf_counter()
     writer = ix.writer(256_000_000, min(4, os.cpu_count() or 1))
     for d in docs:
-        writer.add_document(
-            tantivy.Document(
-                id=d.id,
-                title=" ".join(d.title_tokens),
-                body=" ".join(d.body_tokens),
-                unit=d.unit,
-                kind=d.kind,
-                day=int(d.event_date.strftime("%Y%m%d")),
-            )
-        )
+        writer.add_document(tantivy.Document(**plain_fields(d)))
     writer.commit()
     writer.wait_merging_threads()
     ix.reload()
